@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One set of settings for every target: Swift 6 language mode, strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "paddock",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "paddock", targets: ["paddock"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian, each behind a tiny system-library target.
+        .systemLibrary(
+            name: "CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+
+        // Pure core: no disk, network or process code.
+        .target(name: "FeedModel", swiftSettings: swiftSettings),
+        .target(name: "Resolver", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
+
+        // I/O around the core.
+        .target(name: "FeedReader", dependencies: ["FeedModel", "CLibXML2"], swiftSettings: swiftSettings),
+        .target(
+            name: "PaddockStore", dependencies: ["FeedModel", "FeedReader", "CSQLite"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "PaddockCommands",
+            dependencies: [
+                "FeedModel", "FeedReader", "PaddockStore", "Resolver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(name: "paddock", dependencies: ["PaddockCommands"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "FeedModelTests", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "FeedModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FeedReaderTests", dependencies: ["FeedReader", "FeedModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PaddockStoreTests", dependencies: ["PaddockStore", "FeedReader", "FeedModel"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,127 @@
+/// The operating systems an installer can be meant for.
+public enum InstallerPlatform: String, Hashable, Sendable, Codable {
+    /// A WebPI installer (MSI, command line, Web Deploy): Windows only.
+    case windows
+    /// An installer written with paddock's Linux extension.
+    case linux
+}
+
+/// One `<os>` of an `osList`: Windows versions and editions (WebPI) as written.
+public struct OperatingSystemSpec: Hashable, Sendable, Codable {
+    public var minimumVersion: String?
+    public var maximumVersion: String?
+    public var osTypes: [String]
+    public init(minimumVersion: String? = nil, maximumVersion: String? = nil, osTypes: [String] = []) {
+        self.minimumVersion = minimumVersion
+        self.maximumVersion = maximumVersion
+        self.osTypes = osTypes
+    }
+}
+
+/// `<installerFile>`: where the bytes come from and how to check them.
+public struct InstallerFile: Hashable, Sendable, Codable {
+    /// As written; WebPI documents kilobytes, some feeds write bytes. Advisory only.
+    public var fileSizeKB: Int?
+    public var url: String?
+    public var relativeURL: String?
+    public var displayURL: String?
+    /// Lower-cased hex, or nil when absent. A placeholder is kept as written (and fails at install).
+    public var sha1: String?
+    /// From paddock's extension (`pd:sha256`), lower-cased hex.
+    public var sha256: String?
+    public init() {}
+}
+
+/// A WebPI `installCommands` child.
+public enum InstallCommand: Hashable, Sendable, Codable {
+    case msiInstall(msi: String?, properties: String?)
+    case msuInstall
+    case commandLine(exe: String, arguments: String?, ignoreExitCode: Bool)
+
+    public var isWindowsOnly: Bool { true }
+}
+
+/// What paddock's Linux extension says to do with an installer (`pd:install`).
+public struct LinuxInstall: Hashable, Sendable, Codable {
+    public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
+        case archive, apt, pip, command
+    }
+    /// Where the result goes: `system` needs root, `user` is paddock's own prefix,
+    /// `app` is inside one app's environment.
+    public enum Scope: String, Hashable, Sendable, Codable, CaseIterable {
+        case system, user, app
+    }
+    /// A package named by an `apt` or `pip` install, with an optional version or pin and hash.
+    public struct Package: Hashable, Sendable, Codable {
+        public var name: String
+        public var version: String?
+        public var sha256: [String]
+        public init(name: String, version: String? = nil, sha256: [String] = []) {
+            self.name = name
+            self.version = version
+            self.sha256 = sha256
+        }
+    }
+
+    public var kind: Kind
+    public var scope: Scope
+    public var packages: [Package]
+    /// For `command`: the argv, each element one argument; `%InstallerFile%` and `%VAR%` expanded.
+    public var arguments: [String]
+    public var ignoreExitCode: Bool
+    /// For `archive`: components to strip from entry paths, and a directory under the prefix.
+    public var stripComponents: Int
+    public var destination: String?
+
+    public init(
+        kind: Kind, scope: Scope, packages: [Package] = [], arguments: [String] = [],
+        ignoreExitCode: Bool = false, stripComponents: Int = 0, destination: String? = nil
+    ) {
+        self.kind = kind
+        self.scope = scope
+        self.packages = packages
+        self.arguments = arguments
+        self.ignoreExitCode = ignoreExitCode
+        self.stripComponents = stripComponents
+        self.destination = destination
+    }
+}
+
+/// One `<installer>` of an entry.
+public struct Installer: Hashable, Sendable, Codable {
+    public var id: String?
+    public var languageIds: [String]
+    /// Inline `<os>` specs plus those reached through `idref`; empty means "no OS constraint".
+    public var operatingSystems: [OperatingSystemSpec]
+    /// The `idref` of the osList, kept for display.
+    public var osListReference: String?
+    /// Normalised names: `x86`, `x64` from WebPI; `x86_64`, `aarch64`... from paddock's extension.
+    public var architectures: [String]
+    public var eulaURL: String?
+    public var file: InstallerFile?
+    public var commands: [InstallCommand]
+    /// `<msDeploy>` present: a Web Deploy package; `startPage` is its innermost text.
+    public var isMSDeploy: Bool
+    public var startPage: String?
+    /// paddock's Linux extension: what to do on Linux, and which distributions qualify.
+    public var linux: LinuxInstall?
+    public var distributions: [String]
+
+    public init(id: String? = nil) {
+        self.id = id
+        self.languageIds = []
+        self.operatingSystems = []
+        self.osListReference = nil
+        self.architectures = []
+        self.eulaURL = nil
+        self.file = nil
+        self.commands = []
+        self.isMSDeploy = false
+        self.startPage = nil
+        self.linux = nil
+        self.distributions = []
+    }
+
+    /// An installer is for Linux exactly when it carries paddock's extension.
+    public var platform: InstallerPlatform { linux == nil ? .windows : .linux }
+}
