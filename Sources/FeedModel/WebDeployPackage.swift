@@ -1,0 +1,75 @@
+/// Web Deploy's Parameters.xml: the questions a package asks, and where each answer goes.
+/// paddock's templates use the same shape for their parameters.
+public struct DeploymentParameter: Hashable, Sendable, Codable {
+    /// One substitution target (`parameterEntry`).
+    public struct Entry: Hashable, Sendable, Codable {
+        /// `TextFile`, `XmlFile`, `TextFilePosition` or `ProviderPath`, as written (from `kind` or `type`).
+        public var kind: String
+        public var scope: String
+        public var match: String
+        public init(kind: String, scope: String, match: String) {
+            self.kind = kind
+            self.scope = scope
+            self.match = match
+        }
+    }
+
+    /// `parameterValidation`: kinds such as `Boolean`, `Enumeration`, `RegularExpression`, `AllowEmpty`.
+    public struct Validation: Hashable, Sendable, Codable {
+        public var kinds: [String]
+        public var validationString: String?
+        public init(kinds: [String], validationString: String? = nil) {
+            self.kinds = kinds
+            self.validationString = validationString
+        }
+        public func allows(_ kind: String) -> Bool { kinds.contains { $0.lowercased() == kind.lowercased() } }
+    }
+
+    public var name: String
+    public var friendlyName: String?
+    public var description: String?
+    public var defaultValue: String?
+    /// Split on commas, trimmed; compared case-insensitively (`Hidden`/`hidden`).
+    public var tags: [String]
+    public var entries: [Entry]
+    public var validation: Validation?
+    /// Localized captions, by culture.
+    public var localizedDescriptions: [String: String]
+    public var localizedFriendlyNames: [String: String]
+
+    public init(name: String) {
+        self.name = name
+        self.friendlyName = nil
+        self.description = nil
+        self.defaultValue = nil
+        self.tags = []
+        self.entries = []
+        self.validation = nil
+        self.localizedDescriptions = [:]
+        self.localizedFriendlyNames = [:]
+    }
+
+    public func hasTag(_ tag: String) -> Bool { tags.contains { $0.lowercased() == tag.lowercased() } }
+    public var isHidden: Bool { hasTag("Hidden") }
+}
+
+/// Web Deploy's Manifest.xml: the providers a package applies.
+public struct DeploymentManifest: Hashable, Sendable, Codable {
+    public struct Provider: Hashable, Sendable, Codable {
+        /// As written (`iisApp`, `iisapp`, `dbFullSql`, `setAcl`, `runCommand`...).
+        public var name: String
+        public var path: String?
+        public var attributes: [String: String]
+        public init(name: String, path: String?, attributes: [String: String]) {
+            self.name = name
+            self.path = path
+            self.attributes = attributes
+        }
+    }
+    public var rootName: String
+    public var providers: [Provider]
+    public init(rootName: String, providers: [Provider]) {
+        self.rootName = rootName
+        self.providers = providers
+    }
+}

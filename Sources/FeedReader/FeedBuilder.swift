@@ -1,0 +1,422 @@
+import FeedModel
+
+/// Turns the top-level blocks of a feed into the model, collecting warnings as it goes.
+struct FeedBuilder {
+    let file: String
+    private(set) var feed = Feed()
+    private var productLines: [String: Int] = [:]
+
+    init(file: String) { self.file = file }
+
+    mutating func warn(_ element: XMLElement, _ message: String) {
+        feed.warnings.append(FeedWarning(line: element.line, column: element.column, message: message))
+    }
+
+    /// One child of `<feed>`.
+    mutating func take(_ element: XMLElement) throws {
+        if element.namespaceURI == FeedNamespace.paddock {
+            warn(element, "unknown paddock element <\(element.name)> in <feed> skipped")
+            return
+        }
+        guard FeedNamespace.isWebPI(element.namespaceURI) else {
+            warn(element, "element <\(element.name)> in namespace '\(element.namespaceURI)' skipped")
+            return
+        }
+        switch element.key {
+        case "entry": try takeEntry(element)
+        case "title": feed.title = element.childTextOrOwn
+        case "id": feed.atomId = element.childTextOrOwn
+        case "version": feed.version = element.childTextOrOwn
+        case "webpifile": feed.webpiFileVersion = element.attribute("version")
+        case "updated": feed.updated = date(element)
+        case "author": feed.author = author(element)
+        case "link": takeFeedLink(element)
+        case "resourceslist":
+            feed.resources = element.children("resources").compactMap {
+                guard let culture = $0.childText("culture") else { return nil }
+                return ResourceSet(culture: culture, url: $0.childText("url"))
+            }
+        case "languages":
+            feed.languages = element.children("language").compactMap {
+                guard let id = $0.childText("languageid") else { return nil }
+                return Language(
+                    languageId: id, name: $0.childText("name"),
+                    isDefault: $0.attribute("default")?.lowercased() == "true")
+            }
+        case "keywords": takeKeywords(element)
+        case "tabs": feed.tabs += element.children("tab").flatMap(tabs)
+        case "oses":
+            for os in element.children("os") {
+                guard let id = os.attribute("id") else {
+                    warn(os, "<os> in <oses> has no id attribute; skipped")
+                    continue
+                }
+                feed.namedOperatingSystems[id] = operatingSystem(os)
+            }
+        case "oslists":
+            for list in element.children("oslist") {
+                guard let id = list.attribute("id") else {
+                    warn(list, "<osList> in <osLists> has no id attribute; skipped")
+                    continue
+                }
+                pendingOSLists[id] = list.children("os")
+            }
+        case "dependencies":
+            for set in element.children("dependency") {
+                guard let id = set.attribute("id") else {
+                    warn(set, "a named <dependency> in <dependencies> has no id attribute; skipped")
+                    continue
+                }
+                if let expression = dependency(set, allowIdref: true) {
+                    feed.namedDependencies[id] = expression
+                }
+            }
+        case "featured", "featuredproducts":
+            feed.featured += element.children("productid").map(\.trimmedText)
+        case "groupings", "generator", "name", "description", "pillars":
+            break  // Known WebPI (or generator) elements that only drive Windows UI.
+        default:
+            warn(element, "unknown element <\(element.name)> in <feed> skipped")
+        }
+    }
+
+    /// `<os>` children of named `osList`s can refer to named `os` defined later in the file,
+    /// so they are resolved at the end.
+    private var pendingOSLists: [String: [XMLElement]] = [:]
+
+    mutating func finish() -> Feed {
+        for (id, oses) in pendingOSLists {
+            feed.namedOSLists[id] = oses.compactMap { resolveOS($0) }
+        }
+        var unknownReferences: Set<String> = []
+        for index in feed.products.indices {
+            for installerIndex in feed.products[index].installers.indices {
+                let installer = feed.products[index].installers[installerIndex]
+                guard let reference = installer.osListReference, installer.operatingSystems.isEmpty else { continue }
+                if let list = feed.namedOSLists[reference] {
+                    feed.products[index].installers[installerIndex].operatingSystems = list
+                } else if let os = feed.namedOperatingSystems[reference] {
+                    feed.products[index].installers[installerIndex].operatingSystems = [os]
+                } else if unknownReferences.insert(reference).inserted {
+                    // Custom feeds name the main feed's lists (SupportedAppPlatforms); say it once.
+                    feed.warnings.append(
+                        FeedWarning(
+                            line: feed.products[index].line, column: 0,
+                            message: "osList '\(reference)' (first used by '\(feed.products[index].productId)') is not defined in this feed; those installers are read as Windows-only with no version limit"))
+                }
+            }
+        }
+        for (name, expression) in feed.namedDependencies {
+            for reference in expression.namedReferences where feed.namedDependencies[reference] == nil {
+                feed.warnings.append(
+                    FeedWarning(
+                        line: 0, column: 0,
+                        message: "named dependency set '\(name)' refers to set '\(reference)', which this feed does not define"))
+            }
+        }
+        return feed
+    }
+
+    private mutating func resolveOS(_ element: XMLElement) -> OperatingSystemSpec? {
+        if let idref = element.attribute("idref") {
+            if let named = feed.namedOperatingSystems[idref] { return named }
+            warn(element, "<os idref=\"\(idref)\"> names an os the feed does not define")
+            return nil
+        }
+        return operatingSystem(element)
+    }
+
+    // MARK: - Feed-level pieces
+
+    private mutating func takeFeedLink(_ element: XMLElement) {
+        let href = element.attribute("href").flatMap { $0.isEmpty ? nil : $0 }
+        let target = href ?? element.attribute("relativeHref")
+        switch element.attribute("rel")?.lowercased() {
+        case "enclosure":
+            if let target { feed.childFeeds.append(target) }
+        case "self", nil:
+            if feed.selfLink == nil { feed.selfLink = target }
+        default:
+            break
+        }
+    }
+
+    private mutating func takeKeywords(_ element: XMLElement) {
+        for keyword in element.children("keyword") {
+            guard let id = keyword.attribute("id") else {
+                warn(keyword, "<keyword> has no id attribute; skipped")
+                continue
+            }
+            if feed.keywords.contains(where: { $0.id == id }) {
+                warn(keyword, "keyword id '\(id)' is defined twice in this feed; the first is kept")
+                continue
+            }
+            let title = keyword.trimmedText
+            feed.keywords.append(
+                Keyword(id: id, title: title.isEmpty ? id : title, resourceName: keyword.attribute("resourceName")))
+        }
+    }
+
+    private func tabs(_ element: XMLElement) -> [Tab] {
+        element.children.compactMap { body in
+            let kind: Tab.Kind
+            switch body.key {
+            case "keywordtab": kind = .keywordTab
+            case "grouptab": kind = .groupTab
+            case "pillartab": kind = .pillarTab
+            default: kind = .other
+            }
+            var tab = Tab(kind: kind, id: body.childText("id"))
+            tab.name = body.childText("name")
+            tab.description = body.childText("description")
+            tab.keywordIds = body.child("keywords")?.children("keywordid").map(\.trimmedText) ?? []
+            tab.groupingId = body.childText("groupingid")
+            return tab
+        }
+    }
+
+    func operatingSystem(_ element: XMLElement) -> OperatingSystemSpec {
+        func version(_ key: String) -> String? {
+            guard let node = element.child(key) else { return nil }
+            let parts = ["osmajorversion", "osminorversion", "spmajorversion", "spminorversion"].map {
+                node.childText($0) ?? "0"
+            }
+            return parts.joined(separator: ".")
+        }
+        return OperatingSystemSpec(
+            minimumVersion: version("minimumversion"), maximumVersion: version("maximumversion"),
+            osTypes: element.child("ostypes")?.children.map(\.name) ?? [])
+    }
+
+    func date(_ element: XMLElement) -> FeedDate? {
+        let text = element.trimmedText
+        guard !text.isEmpty else { return nil }
+        return FeedDate(text: text, date: FeedDateParser.parse(text))
+    }
+
+    /// Dates are warnings, never errors: one bad date must not fail a whole feed.
+    mutating func checkedDate(_ element: XMLElement) -> FeedDate? {
+        let value = date(element)
+        if let value, value.date == nil {
+            warn(element, "<\(element.name)> '\(value.text)' is not a date paddock can read; kept as text")
+        }
+        return value
+    }
+
+    func author(_ element: XMLElement) -> Author {
+        Author(name: element.childText("name"), uri: element.childText("uri"), email: element.childText("email"))
+    }
+
+    // MARK: - Entries
+
+    private mutating func takeEntry(_ element: XMLElement) throws {
+        // Kudu's feed wraps most fields in <metadata>; both forms are accepted.
+        var fields: [XMLElement] = []
+        for child in element.children {
+            if child.key == "metadata", FeedNamespace.isWebPI(child.namespaceURI) {
+                fields += child.children
+            } else {
+                fields.append(child)
+            }
+        }
+        guard let idElement = fields.first(where: { $0.key == "productid" }),
+            case let productId = idElement.trimmedText, !productId.isEmpty
+        else {
+            throw XMLSyntaxError(
+                file: file, line: element.line, column: element.column,
+                message: "<entry> has no <productId>; every entry needs one: add <productId>YourProduct</productId>")
+        }
+        if let firstLine = productLines[productId] {
+            warn(element, "productId '\(productId)' is defined again (first at line \(firstLine)); this entry is skipped")
+            return
+        }
+        productLines[productId] = element.line
+        var product = Product(productId: productId, line: element.line)
+        product.isApplication = element.attribute("type")?.lowercased() == "application"
+        for field in fields {
+            try takeEntryField(field, into: &product)
+        }
+        feed.products.append(product)
+    }
+
+    private mutating func takeEntryField(_ field: XMLElement, into product: inout Product) throws {
+        if field.namespaceURI == FeedNamespace.paddock {
+            warn(field, "unknown paddock element <\(field.name)> in entry '\(product.productId)' skipped")
+            return
+        }
+        guard FeedNamespace.isWebPI(field.namespaceURI) else { return }  // Foreign extensions: ignored by design.
+        switch field.key {
+        case "productid": break
+        case "title": product.title = field.trimmedText.nilIfEmpty
+        case "version": product.version = field.trimmedText.nilIfEmpty
+        case "summary": product.summary = field.trimmedText.nilIfEmpty
+        case "longsummary": product.longSummary = field.trimmedText.nilIfEmpty
+        case "productfamily": product.productFamily = field.trimmedText.nilIfEmpty
+        case "frameworkfamily": product.frameworkFamily = field.trimmedText.nilIfEmpty
+        case "id": product.atomId = field.trimmedText.nilIfEmpty
+        case "link": if let href = field.attribute("href"), !href.isEmpty { product.links.append(href) }
+        case "author": product.authors.append(author(field))
+        case "published": product.published = checkedDate(field)
+        case "updated": product.updated = checkedDate(field)
+        case "addtofeeddate": product.addedToFeed = checkedDate(field)
+        case "images":
+            product.iconURL = field.childText("icon") ?? field.childText("relativeiconurl")
+            product.screenshots = field.children("screenshot").map(\.trimmedText).filter { !$0.isEmpty }
+        case "keywords":
+            product.keywords = field.children("keywordid").map(\.trimmedText).filter { !$0.isEmpty }
+        case "dependency":
+            if product.dependency != nil {
+                warn(field, "entry '\(product.productId)' has a second <dependency>; both are required")
+                if let more = dependency(field, allowIdref: true), let first = product.dependency {
+                    product.dependency = .all([first, more])
+                }
+            } else {
+                product.dependency = dependency(field, allowIdref: true)
+            }
+        case "related":
+            for related in field.children("relatedproduct") {
+                product.relatedProducts += related.children("productid").map(\.trimmedText).filter { !$0.isEmpty }
+            }
+        case "incompatibilities":
+            for child in field.children {
+                let ids = child.key == "productid" ? [child] : child.children("productid")
+                product.incompatibilities += ids.compactMap(requirement)
+            }
+        case "searchexclude": product.searchExclude = true
+        case "discoveryhint": product.discovery = discovery(field)
+        case "installers":
+            for installerElement in field.children("installer") {
+                if let installer = installer(installerElement, productId: product.productId) {
+                    product.installers.append(installer)
+                }
+            }
+        case "pagename", "newcategory", "installedby", "externalpackages", "summaryexclude",
+            "architectures", "supportedoses", "entry":
+            break  // Known WebPI elements with no meaning on Linux.
+        default:
+            warn(field, "unknown element <\(field.name)> in entry '\(product.productId)' skipped")
+        }
+    }
+
+    private func requirement(_ element: XMLElement) -> ProductRequirement? {
+        let id = element.trimmedText
+        guard !id.isEmpty else { return nil }
+        return ProductRequirement(id, constraint: element.attribute("version", namespace: FeedNamespace.paddock))
+    }
+
+    /// A `<dependency>` element: `idref`, one or more `productId`, or one `and`/`or`.
+    mutating func dependency(_ element: XMLElement, allowIdref: Bool) -> DependencyExpression? {
+        if allowIdref, let idref = element.attribute("idref"), !idref.isEmpty {
+            return .named(idref)
+        }
+        var parts: [DependencyExpression] = []
+        for child in element.children where FeedNamespace.isWebPI(child.namespaceURI) {
+            switch child.key {
+            case "productid":
+                if let requirement = requirement(child) { parts.append(.product(requirement)) }
+            case "and", "or":
+                let branches = child.children("dependency").compactMap { dependency($0, allowIdref: true) }
+                if branches.count < 2 {
+                    warn(child, "<\(child.name)> should hold two or more <dependency> elements; it has \(branches.count)")
+                }
+                if branches.count == 1 {
+                    parts.append(branches[0])
+                } else if !branches.isEmpty {
+                    parts.append(child.key == "and" ? .all(branches) : .any(branches))
+                }
+            default:
+                warn(child, "unknown element <\(child.name)> in <dependency> skipped")
+            }
+        }
+        switch parts.count {
+        case 0:
+            warn(element, "<dependency> has no <productId>, <and>, <or> or idref; ignored")
+            return nil
+        case 1:
+            return parts[0]
+        default:
+            warn(element, "<dependency> holds \(parts.count) requirements side by side; paddock requires all of them")
+            return .all(parts)
+        }
+    }
+
+    // MARK: - Discovery
+
+    mutating func discovery(_ element: XMLElement) -> DiscoveryHint? {
+        var hints: [DiscoveryHint] = []
+        for child in element.children {
+            if child.namespaceURI == FeedNamespace.paddock {
+                if let hint = paddockDiscovery(child) { hints.append(hint) }
+                continue
+            }
+            guard FeedNamespace.isWebPI(child.namespaceURI) else { continue }
+            switch child.key {
+            case "or", "and":
+                let inner = child.children("discoveryhint").compactMap { discovery($0) }
+                guard !inner.isEmpty else {
+                    warn(child, "<\(child.name)> in <discoveryHint> holds no <discoveryHint>; ignored")
+                    continue
+                }
+                hints.append(child.key == "or" ? .any(inner) : .all(inner))
+            case "file":
+                guard let path = child.childText("filepath") else {
+                    warn(child, "<file> discovery hint has no <filePath>; ignored")
+                    continue
+                }
+                hints.append(.file(path: path, minimumVersion: child.childText("minimumversion")))
+            case "registry":
+                hints.append(
+                    .registry(
+                        keyPath: child.childText("keypath") ?? "", valueName: child.childText("valuename"),
+                        valueValue: child.childText("valuevalue"), minimumVersion: child.childText("minimumversion")))
+            case "msiproductcode":
+                hints.append(.msiProductCode(child.trimmedText))
+            default:
+                warn(child, "unknown discovery hint <\(child.name)> skipped")
+            }
+        }
+        switch hints.count {
+        case 0: return nil
+        case 1: return hints[0]
+        default: return .all(hints)
+        }
+    }
+
+    private mutating func paddockDiscovery(_ element: XMLElement) -> DiscoveryHint? {
+        switch element.key {
+        case "file":
+            guard let path = element.attribute("path"), !path.isEmpty else {
+                warn(element, "<pd:file> needs a path attribute; ignored")
+                return nil
+            }
+            return .file(path: path, minimumVersion: nil)
+        case "command":
+            let arguments = element.children("arg").map(\.trimmedText)
+            guard !arguments.isEmpty else {
+                warn(element, "<pd:command> needs at least one <pd:arg>; ignored")
+                return nil
+            }
+            return .command(
+                arguments: arguments, pattern: element.attribute("pattern"),
+                minimumVersion: element.attribute("minimumVersion"))
+        case "dpkg":
+            guard let package = element.attribute("package"), !package.isEmpty else {
+                warn(element, "<pd:dpkg> needs a package attribute; ignored")
+                return nil
+            }
+            return .dpkg(package: package, minimumVersion: element.attribute("minimumVersion"))
+        default:
+            warn(element, "unknown paddock discovery hint <\(element.name)> skipped")
+            return nil
+        }
+    }
+}
+
+extension XMLElement {
+    /// Feed-level `title`/`id` sometimes carry a `resourceName`; the text is what counts.
+    var childTextOrOwn: String? { trimmedText.nilIfEmpty }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

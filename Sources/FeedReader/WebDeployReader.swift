@@ -1,0 +1,93 @@
+import FeedModel
+
+/// Reads Web Deploy's Parameters.xml and Manifest.xml, as real gallery packages write them:
+/// `kind=` or `type=`, any case of element and provider names.
+public enum WebDeployReader {
+    public static func parameters(path: String, label: String? = nil) throws -> [DeploymentParameter] {
+        let stream = try XMLStream(path: path, label: label ?? path)
+        let root = try readRoot(stream, expected: "parameters")
+        return try parameters(from: root, file: stream.fileLabel)
+    }
+
+    public static func parameters(bytes: [UInt8], label: String) throws -> [DeploymentParameter] {
+        let stream = try XMLStream(bytes: bytes, label: label)
+        let root = try readRoot(stream, expected: "parameters")
+        return try parameters(from: root, file: label)
+    }
+
+    public static func manifest(path: String, label: String? = nil) throws -> DeploymentManifest {
+        let stream = try XMLStream(path: path, label: label ?? path)
+        let root = try readRoot(stream, expected: "msdeploy.iisapp")
+        let providers = root.children.map { child in
+            var attributes: [String: String] = [:]
+            for attribute in child.attributes { attributes[attribute.name] = attribute.value }
+            return DeploymentManifest.Provider(name: child.name, path: child.attribute("path"), attributes: attributes)
+        }
+        return DeploymentManifest(rootName: root.name, providers: providers)
+    }
+
+    /// Reads the whole (small) document into a tree after refusing a DOCTYPE, like feeds.
+    private static func readRoot(_ stream: XMLStream, expected: String) throws -> XMLElement {
+        while try stream.read() {
+            switch stream.kind {
+            case .documentType:
+                throw XMLSyntaxError(
+                    file: stream.fileLabel, line: stream.line, column: stream.column,
+                    message: "the file has a DOCTYPE; paddock refuses DTDs: remove the <!DOCTYPE ...> declaration")
+            case .element:
+                guard stream.localName.lowercased() == expected else {
+                    throw XMLSyntaxError(
+                        file: stream.fileLabel, line: stream.line, column: stream.column,
+                        message: "the root element is <\(stream.localName)>, expected <\(expected)>")
+                }
+                let root = try stream.readElement()
+                while try stream.read() {}
+                return root
+            default:
+                continue
+            }
+        }
+        throw stream.syntaxError(fallback: "the document is empty: expected a <\(expected)> root element")
+    }
+
+    private static func parameters(from root: XMLElement, file: String) throws -> [DeploymentParameter] {
+        var seen: Set<String> = []
+        return try root.children("parameter").map { element in
+            guard let name = element.attribute("name"), !name.isEmpty else {
+                throw XMLSyntaxError(
+                    file: file, line: element.line, column: element.column,
+                    message: "<parameter> has no name attribute; every parameter needs a unique name")
+            }
+            guard seen.insert(name).inserted else {
+                throw XMLSyntaxError(
+                    file: file, line: element.line, column: element.column,
+                    message: "parameter '\(name)' is defined twice; names must be unique")
+            }
+            var parameter = DeploymentParameter(name: name)
+            parameter.friendlyName = element.attribute("friendlyName")
+            parameter.description = element.attribute("description")
+            parameter.defaultValue = element.attribute("defaultValue")
+            parameter.tags = (element.attribute("tags") ?? "").split(separator: ",")
+                .map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+            for child in element.children {
+                switch child.key {
+                case "parameterentry":
+                    let kind = child.attribute("kind") ?? child.attribute("type") ?? ""
+                    parameter.entries.append(
+                        .init(kind: kind, scope: child.attribute("scope") ?? "", match: child.attribute("match") ?? ""))
+                case "parametervalidation":
+                    let kinds = (child.attribute("kind") ?? child.attribute("type") ?? "").split(separator: ",")
+                        .map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+                    parameter.validation = .init(kinds: kinds, validationString: child.attribute("validationString"))
+                case "description":
+                    if let culture = child.attribute("culture") { parameter.localizedDescriptions[culture] = child.trimmedText }
+                case "friendlyname":
+                    if let culture = child.attribute("culture") { parameter.localizedFriendlyNames[culture] = child.trimmedText }
+                default:
+                    continue
+                }
+            }
+            return parameter
+        }
+    }
+}

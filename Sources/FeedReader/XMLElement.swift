@@ -1,0 +1,90 @@
+/// A small element tree, built for one feed entry (or one feed-level block) at a time, so
+/// memory stays bounded by the largest entry rather than the whole document.
+struct XMLElement: Sendable {
+    var namespaceURI: String
+    var name: String
+    /// The name folded to lower case: WebPI matched element names regardless of case
+    /// (`cmdline`/`cmdLine`), and so does paddock.
+    var key: String
+    var attributes: [XMLAttribute]
+    var children: [XMLElement]
+    var text: String
+    var line: Int
+    var column: Int
+
+    /// Text of this element and its descendants, trimmed: what a reader of
+    /// `<startPage><!-- c --><startPage>x</startPage></startPage>` would want ("x").
+    var trimmedText: String {
+        var all = text
+        for child in children { all += child.allText }
+        return all.trimmingWhitespace()
+    }
+
+    private var allText: String {
+        children.reduce(text) { $0 + $1.allText }
+    }
+
+    func attribute(_ name: String, namespace: String? = nil) -> String? {
+        let folded = name.lowercased()
+        return attributes.first {
+            $0.name.lowercased() == folded && (namespace == nil || $0.namespaceURI == namespace)
+        }?.value
+    }
+
+    func children(_ key: String) -> [XMLElement] { children.filter { $0.key == key } }
+    func child(_ key: String) -> XMLElement? { children.first { $0.key == key } }
+    func childText(_ key: String) -> String? {
+        guard let child = child(key) else { return nil }
+        let text = child.trimmedText
+        return text.isEmpty ? nil : text
+    }
+}
+
+extension XMLStream {
+    /// Reads the element the stream stands on, with everything inside it, and leaves the
+    /// stream on its end. Comments and processing instructions are dropped.
+    func readElement() throws -> XMLElement {
+        var root = XMLElement(
+            namespaceURI: namespaceURI, name: localName, key: localName.lowercased(),
+            attributes: attributes(), children: [], text: "", line: line, column: column)
+        if isEmptyElement { return root }
+        // A stack of open elements; each finished child is appended to its parent.
+        var stack: [XMLElement] = [root]
+        while try read() {
+            switch kind {
+            case .element:
+                let element = XMLElement(
+                    namespaceURI: namespaceURI, name: localName, key: localName.lowercased(),
+                    attributes: attributes(), children: [], text: "", line: line, column: column)
+                if isEmptyElement {
+                    stack[stack.count - 1].children.append(element)
+                } else {
+                    stack.append(element)
+                }
+            case .text, .cdata, .significantWhitespace, .whitespace:
+                stack[stack.count - 1].text += value
+            case .endElement:
+                let finished = stack.removeLast()
+                if stack.isEmpty { return finished }
+                stack[stack.count - 1].children.append(finished)
+            case .entityReference:
+                throw XMLSyntaxError(
+                    file: fileLabel, line: line, column: column,
+                    message: "entity reference '&\(localName);' is not allowed; paddock does not expand entities")
+            default:
+                continue
+            }
+        }
+        root = stack.first ?? root
+        throw syntaxError(fallback: "the document ends inside <\(root.name)>")
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+}

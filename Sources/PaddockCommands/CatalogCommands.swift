@@ -1,0 +1,104 @@
+import ArgumentParser
+import FeedModel
+import PaddockStore
+
+struct ListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the products of every feed.",
+        discussion: """
+            Examples:
+              paddock list
+              paddock list --keyword Python
+              paddock list --json
+            """)
+    @Option(help: "Only products with this keyword id.") var keyword: String?
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let context = CommandContext(options: options)
+        try await runReportingErrors(context) {
+            let products = try context.openStore().catalog.list(keyword: keyword)
+            try printSummaries(products, context: context, empty: "No products. Add a feed with 'paddock feed add PATH-OR-URL'.")
+        }
+    }
+}
+
+struct SearchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search", abstract: "Search product ids, titles, summaries and keywords.",
+        discussion: """
+            Each word matches as a prefix; all words must match.
+
+            Examples:
+              paddock search django
+              paddock search "blog php" --json
+            """)
+    @Argument(help: "Words to look for.") var text: [String]
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let context = CommandContext(options: options)
+        try await runReportingErrors(context) {
+            let query = text.joined(separator: " ")
+            let products = try context.openStore().catalog.search(query)
+            try printSummaries(products, context: context, empty: "No product matches '\(query)'.")
+        }
+    }
+}
+
+func printSummaries(_ products: [ProductSummary], context: CommandContext, empty: String) throws {
+    if context.output.json {
+        try context.output.printJSON(products)
+        return
+    }
+    if products.isEmpty {
+        context.output.line(empty)
+        return
+    }
+    let width = min(products.map(\.productId.count).max() ?? 0, 40)
+    for product in products {
+        let id = product.productId.padding(toLength: max(width, product.productId.count), withPad: " ", startingAt: 0)
+        let version = product.version.map { " \($0)" } ?? ""
+        let platform = product.hasLinuxInstaller ? "" : context.output.dim("  (no installer for linux)")
+        context.output.line("\(context.output.bold(id))  \(product.title ?? "")\(version)\(platform)")
+    }
+}
+
+struct ShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show everything about one product.",
+        discussion: """
+            When several feeds define the product, the feed added last wins and the others are listed;
+            FEED:PRODUCT shows one feed's definition.
+
+            Examples:
+              paddock show blank-django
+              paddock show builtin:python3 --json
+            """)
+    @Argument(help: "A product id (or title), or FEED:PRODUCT.") var product: String
+    @OptionGroup var options: GlobalOptions
+
+    struct Shown: Encodable {
+        var feed: String
+        var product: Product
+        var alsoDefinedIn: [String]
+    }
+
+    func run() async throws {
+        let context = CommandContext(options: options)
+        try await runReportingErrors(context) {
+            let catalog = try context.openStore().catalog
+            let found = try catalog.resolve(product)
+            guard let winner = found.first else {
+                let id = product.split(separator: ":").last.map(String.init) ?? product
+                throw StoreError.productNotFound(product, suggestions: try catalog.suggestions(for: id))
+            }
+            let others = try catalog.products(withId: winner.product.productId).map(\.feed).filter { $0 != winner.feed }
+            if context.output.json {
+                try context.output.printJSON(Shown(feed: winner.feed, product: winner.product, alsoDefinedIn: others))
+                return
+            }
+            ProductPrinter(output: context.output).print(winner, alsoIn: others)
+        }
+    }
+}

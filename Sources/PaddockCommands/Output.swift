@@ -1,0 +1,42 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where text goes: colour only on a terminal (and never with NO_COLOR), JSON when asked.
+struct Output {
+    let json: Bool
+    let verbose: Bool
+    let useColor: Bool
+
+    init(json: Bool, verbose: Bool, environment: [String: String]) {
+        self.json = json
+        self.verbose = verbose
+        self.useColor = isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+    }
+
+    func line(_ text: String = "") { print(text) }
+
+    func error(_ message: String) {
+        let prefix = isatty(STDERR_FILENO) == 1 ? "\u{1B}[1;31merror:\u{1B}[0m " : "error: "
+        FileHandle.standardError.write(Data("paddock: \(prefix)\(message)\n".utf8))
+    }
+
+    func warning(_ message: String) {
+        FileHandle.standardError.write(Data("paddock: warning: \(message)\n".utf8))
+    }
+
+    func bold(_ text: String) -> String { useColor ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+    func dim(_ text: String) -> String { useColor ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
+    func green(_ text: String) -> String { useColor ? "\u{1B}[32m\(text)\u{1B}[0m" : text }
+    func yellow(_ text: String) -> String { useColor ? "\u{1B}[33m\(text)\u{1B}[0m" : text }
+
+    /// Stable JSON: sorted keys, ISO dates, pretty-printed.
+    func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+
+@available(macOS 10.15, *)
+public struct Paddock: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "paddock",
+        abstract: "Install and launch web apps from WebPI-style product feeds.",
+        discussion: """
+            paddock reads XML product feeds (WebPI's Atom format, extended for Linux), works out what a
+            product needs, installs it, and launches web apps built from blank project templates.
+
+            Examples:
+              paddock feed add ./my-feed.xml
+              paddock search django
+              paddock show blank-django
+            """,
+        version: "0.1.0",
+        subcommands: [FeedCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self])
+
+    public init() {}
+}

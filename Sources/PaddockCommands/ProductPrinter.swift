@@ -1,0 +1,92 @@
+import FeedModel
+import PaddockStore
+
+/// The text form of `paddock show`.
+struct ProductPrinter {
+    let output: Output
+
+    func print(_ entry: CatalogProduct, alsoIn others: [String]) {
+        let product = entry.product
+        let title = product.title ?? product.productId
+        output.line(output.bold("\(title)") + (product.version.map { " \($0)" } ?? ""))
+        field("id", product.productId + (product.isApplication ? " (application)" : ""))
+        field("feed", entry.feed + (others.isEmpty ? "" : "  (also in: \(others.joined(separator: ", ")))"))
+        field("summary", product.summary)
+        field("family", product.productFamily ?? product.frameworkFamily)
+        field("keywords", product.keywords.isEmpty ? nil : product.keywords.joined(separator: ", "))
+        field("author", product.authors.compactMap(\.name).joined(separator: ", ").nilIfEmpty)
+        field("published", product.published?.text)
+        field("updated", product.updated?.text)
+        field("link", product.links.first)
+        if let dependency = product.dependency {
+            output.line("requires:")
+            for line in DependencyPrinter.lines(dependency) { output.line("  " + line) }
+        }
+        if !product.incompatibilities.isEmpty {
+            field("conflicts", product.incompatibilities.map(\.productId).joined(separator: ", "))
+        }
+        if !product.relatedProducts.isEmpty { field("related", product.relatedProducts.joined(separator: ", ")) }
+        output.line("installers:")
+        if product.installers.isEmpty { output.line("  none (a detection-only entry)") }
+        if !product.hasLinuxInstaller && !product.installers.isEmpty {
+            output.line("  " + output.yellow("no installer for linux") + " (written for Windows)")
+        }
+        for installer in product.installers { output.line("  " + describe(installer)) }
+        if let long = product.longSummary, output.verbose {
+            output.line()
+            output.line(long)
+        }
+    }
+
+    private func field(_ name: String, _ value: String?) {
+        guard let value, !value.isEmpty else { return }
+        output.line("\(name):".padding(toLength: 11, withPad: " ", startingAt: 0) + value)
+    }
+
+    private func describe(_ installer: Installer) -> String {
+        var parts: [String] = []
+        if let linux = installer.linux {
+            parts.append("linux \(linux.kind.rawValue) (\(linux.scope.rawValue))")
+            if !linux.packages.isEmpty {
+                parts.append(linux.packages.map { $0.name + ($0.version.map { " \($0)" } ?? "") }.joined(separator: ", "))
+            }
+        } else if installer.isMSDeploy {
+            parts.append("windows web deploy package")
+        } else if installer.commands.contains(where: { if case .msiInstall = $0 { return true } else { return false } }) {
+            parts.append("windows msi")
+        } else {
+            parts.append("windows")
+        }
+        if !installer.architectures.isEmpty { parts.append(installer.architectures.joined(separator: "/")) }
+        if !installer.languageIds.isEmpty { parts.append("lang " + installer.languageIds.joined(separator: ",")) }
+        if let file = installer.file {
+            if let url = file.url ?? file.relativeURL { parts.append(url) }
+            if let size = file.fileSizeKB { parts.append("\(size) KB") }
+            if let sha256 = file.sha256 { parts.append("sha256 \(sha256.prefix(12))…") } else if let sha1 = file.sha1 {
+                parts.append("sha1 \(sha1)")
+            }
+        }
+        return parts.joined(separator: "  ")
+    }
+}
+
+/// Dependency trees as indented lines: `all of:` / `one of:` / `set NAME`.
+enum DependencyPrinter {
+    static func lines(_ expression: DependencyExpression, depth: Int = 0) -> [String] {
+        let indent = String(repeating: "  ", count: depth)
+        switch expression {
+        case .product(let requirement):
+            return [indent + requirement.productId + (requirement.constraint.map { " \($0)" } ?? "")]
+        case .named(let name):
+            return [indent + "set '\(name)'"]
+        case .all(let children):
+            return [indent + "all of:"] + children.flatMap { lines($0, depth: depth + 1) }
+        case .any(let children):
+            return [indent + "one of:"] + children.flatMap { lines($0, depth: depth + 1) }
+        }
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,0 +1,296 @@
+import FeedModel
+import Foundation
+
+/// A feed as registered in the catalogue.
+public struct FeedRecord: Codable, Sendable, Hashable {
+    public enum Kind: String, Codable, Sendable { case file, url, builtin }
+    public var name: String
+    public var source: String
+    public var kind: Kind
+    public var parent: String?
+    /// Precedence: a higher position wins when two feeds define the same product.
+    public var position: Int
+    public var addedAt: String
+    public var refreshedAt: String
+    public var etag: String?
+    public var lastModified: String?
+    public var contentSHA256: String?
+    public var title: String?
+    public var productCount: Int
+    public var warningCount: Int
+}
+
+/// One product as the catalogue holds it: which feed it came from, and the product.
+public struct CatalogProduct: Sendable, Hashable {
+    public var feed: String
+    public var position: Int
+    public var product: Product
+}
+
+/// A short row for listings and search results.
+public struct ProductSummary: Codable, Sendable, Hashable {
+    public var productId: String
+    public var feed: String
+    public var title: String?
+    public var version: String?
+    public var summary: String?
+    public var keywords: [String]
+    public var isApplication: Bool
+    public var hasLinuxInstaller: Bool
+}
+
+/// The index kept with the store: list, search and show answer from it without re-reading
+/// any feed.
+public final class Catalog {
+    let database: SQLiteDatabase
+    private let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return encoder
+    }()
+    private let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+
+    public init(database: SQLiteDatabase) throws {
+        self.database = database
+        try CatalogSchema.migrate(database)
+    }
+
+    // MARK: - Feeds
+
+    public func feeds() throws -> [FeedRecord] {
+        try database.query(
+            """
+            SELECT name, source, kind, parent, position, added_at, refreshed_at, etag, last_modified,
+                   content_sha256, title, product_count, warning_count
+            FROM feeds ORDER BY position
+            """
+        ).map { row in
+            FeedRecord(
+                name: row[0].textValue ?? "", source: row[1].textValue ?? "",
+                kind: FeedRecord.Kind(rawValue: row[2].textValue ?? "") ?? .file, parent: row[3].textValue,
+                position: Int(row[4].integerValue ?? 0), addedAt: row[5].textValue ?? "",
+                refreshedAt: row[6].textValue ?? "", etag: row[7].textValue, lastModified: row[8].textValue,
+                contentSHA256: row[9].textValue, title: row[10].textValue,
+                productCount: Int(row[11].integerValue ?? 0), warningCount: Int(row[12].integerValue ?? 0))
+        }
+    }
+
+    public func feed(named name: String) throws -> FeedRecord? { try feeds().first { $0.name == name } }
+
+    public func stamp(ofFeed name: String) throws -> String? {
+        try database.query("SELECT stamp FROM feeds WHERE name = ?", [.text(name)]).first?.first?.textValue
+    }
+
+    func nextPosition() throws -> Int {
+        Int(try database.query("SELECT COALESCE(MAX(position), 0) + 1 FROM feeds").first?.first?.integerValue ?? 1)
+    }
+
+    /// Replaces everything known of `record.name` with `feed`, in the caller's transaction.
+    func store(_ feed: Feed, as record: FeedRecord, stamp: String?) throws {
+        try removeContents(ofFeed: record.name)
+        try database.query(
+            """
+            INSERT INTO feeds(name, source, kind, parent, position, added_at, refreshed_at, etag, last_modified,
+                              content_sha256, stamp, title, product_count, warning_count)
+            VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+            ON CONFLICT(name) DO UPDATE SET source = excluded.source, refreshed_at = excluded.refreshed_at,
+                etag = excluded.etag, last_modified = excluded.last_modified, content_sha256 = excluded.content_sha256,
+                stamp = excluded.stamp, title = excluded.title, product_count = excluded.product_count,
+                warning_count = excluded.warning_count
+            """,
+            [
+                .text(record.name), .text(record.source), .text(record.kind.rawValue), SQLiteValue(record.parent),
+                .integer(Int64(record.position)), .text(record.addedAt), .text(record.refreshedAt),
+                SQLiteValue(record.etag), SQLiteValue(record.lastModified), SQLiteValue(record.contentSHA256),
+                SQLiteValue(stamp), SQLiteValue(feed.title), .integer(Int64(feed.products.count)),
+                .integer(Int64(feed.warnings.count)),
+            ])
+        let insertProduct = try database.prepare(
+            """
+            INSERT INTO products(feed, product_key, product_id, title, version, summary, keywords,
+                                 is_application, search_exclude, has_linux, body)
+            VALUES(?,?,?,?,?,?,?,?,?,?,?)
+            """)
+        let insertSearch = try database.prepare(
+            "INSERT INTO product_search(feed, product_key, product_id, title, summary, keywords) VALUES(?,?,?,?,?,?)")
+        let feedName = SQLiteValue.text(record.name)
+        for product in feed.products {
+            let key = SQLiteValue.text(product.productId.lowercased())
+            let keywords = SQLiteValue.text(product.keywords.joined(separator: " "))
+            let body = try encoder.encode(product)
+            try insertProduct.run([
+                feedName, key, .text(product.productId), SQLiteValue(product.title), SQLiteValue(product.version),
+                SQLiteValue(product.summary), keywords, .integer(product.isApplication ? 1 : 0),
+                .integer(product.searchExclude ? 1 : 0), .integer(product.hasLinuxInstaller ? 1 : 0),
+                .blob(Array(body)),
+            ])
+            if !product.searchExclude {
+                // The id is also indexed split at '-', '_' and '.', so 'django' finds 'blank-django'.
+                let idWords = product.productId.replacingOccurrences(of: "_", with: " ")
+                try insertSearch.run([
+                    feedName, key, .text(idWords), SQLiteValue(product.title), SQLiteValue(product.summary), keywords,
+                ])
+            }
+        }
+        let insertKeyword = try database.prepare("INSERT OR REPLACE INTO keywords(feed, id, title) VALUES(?,?,?)")
+        for keyword in feed.keywords {
+            try insertKeyword.run([feedName, .text(keyword.id), .text(keyword.title)])
+        }
+        let insertSet = try database.prepare("INSERT INTO named_sets(feed, name, body) VALUES(?,?,?)")
+        for (name, expression) in feed.namedDependencies.sorted(by: { $0.key < $1.key }) {
+            try insertSet.run([feedName, .text(name), .blob(Array(try encoder.encode(expression)))])
+        }
+    }
+
+    func removeContents(ofFeed name: String) throws {
+        try database.query("DELETE FROM product_search WHERE feed = ?", [.text(name)])
+        try database.query("DELETE FROM products WHERE feed = ?", [.text(name)])
+        try database.query("DELETE FROM keywords WHERE feed = ?", [.text(name)])
+        try database.query("DELETE FROM named_sets WHERE feed = ?", [.text(name)])
+    }
+
+    func removeFeed(named name: String) throws {
+        for child in try feeds().filter({ $0.parent == name }) { try removeFeed(named: child.name) }
+        try removeContents(ofFeed: name)
+        try database.query("DELETE FROM feeds WHERE name = ?", [.text(name)])
+    }
+
+    // MARK: - Products
+
+    /// Every definition of a product id (case-insensitive), the winning one first.
+    public func products(withId id: String) throws -> [CatalogProduct] {
+        let rows = try database.query(
+            """
+            SELECT products.feed, feeds.position, products.body FROM products JOIN feeds ON feeds.name = products.feed
+            WHERE products.product_key = ? ORDER BY feeds.position DESC
+            """, [.text(id.lowercased())])
+        return try rows.map { row in
+            CatalogProduct(
+                feed: row[0].textValue ?? "", position: Int(row[1].integerValue ?? 0),
+                product: try decoder.decode(Product.self, from: Data(row[2].blobValue ?? [])))
+        }
+    }
+
+    /// `FEED:PRODUCT` picks one feed's definition; a plain id picks the winner.
+    public func resolve(_ reference: String) throws -> [CatalogProduct] {
+        if let colon = reference.firstIndex(of: ":") {
+            let feed = String(reference[..<colon])
+            let id = String(reference[reference.index(after: colon)...])
+            return try products(withId: id).filter { $0.feed == feed }
+        }
+        let byId = try products(withId: reference)
+        if !byId.isEmpty { return byId }
+        // WebPICmd's /Application: accepts a title as well as an id.
+        let byTitle = try database.query(
+            "SELECT product_id FROM products WHERE lower(title) = ? LIMIT 1", [.text(reference.lowercased())])
+        if let id = byTitle.first?.first?.textValue { return try products(withId: id) }
+        return []
+    }
+
+    public func namedSet(_ name: String, feed: String) throws -> DependencyExpression? {
+        let rows = try database.query(
+            "SELECT body FROM named_sets WHERE feed = ? AND name = ?", [.text(feed), .text(name)])
+        guard let body = rows.first?.first?.blobValue else { return nil }
+        return try decoder.decode(DependencyExpression.self, from: Data(body))
+    }
+
+    /// Named sets of any feed, the highest-precedence feed first (for cross-feed idrefs).
+    public func namedSetAnywhere(_ name: String) throws -> (feed: String, expression: DependencyExpression)? {
+        let rows = try database.query(
+            """
+            SELECT named_sets.feed, named_sets.body FROM named_sets JOIN feeds ON feeds.name = named_sets.feed
+            WHERE named_sets.name = ? ORDER BY feeds.position DESC LIMIT 1
+            """, [.text(name)])
+        guard let row = rows.first, let body = row[1].blobValue else { return nil }
+        return (row[0].textValue ?? "", try decoder.decode(DependencyExpression.self, from: Data(body)))
+    }
+
+    private static let summaryColumns =
+        "p.product_id, p.feed, p.title, p.version, p.summary, p.keywords, p.is_application, p.has_linux"
+
+    private func summary(_ row: [SQLiteValue]) -> ProductSummary {
+        ProductSummary(
+            productId: row[0].textValue ?? "", feed: row[1].textValue ?? "", title: row[2].textValue,
+            version: row[3].textValue, summary: row[4].textValue,
+            keywords: (row[5].textValue ?? "").split(separator: " ").map(String.init),
+            isApplication: row[6].integerValue == 1, hasLinuxInstaller: row[7].integerValue == 1)
+    }
+
+    /// The winning definition of every product, optionally with a keyword, by id.
+    public func list(keyword: String? = nil, includeExcluded: Bool = false) throws -> [ProductSummary] {
+        var sql = """
+            SELECT \(Self.summaryColumns) FROM products p JOIN feeds f ON f.name = p.feed
+            WHERE f.position = (SELECT MAX(f2.position) FROM products p2 JOIN feeds f2 ON f2.name = p2.feed
+                                WHERE p2.product_key = p.product_key)
+            """
+        var arguments: [SQLiteValue] = []
+        if !includeExcluded { sql += " AND p.search_exclude = 0" }
+        if let keyword {
+            sql += " AND (' ' || lower(p.keywords) || ' ') LIKE ?"
+            arguments.append(.text("% \(keyword.lowercased()) %"))
+        }
+        sql += " ORDER BY p.product_key"
+        return try database.query(sql, arguments).map(summary)
+    }
+
+    /// Full-text search over ids, titles, summaries and keywords; best matches first.
+    public func search(_ text: String, limit: Int = 50) throws -> [ProductSummary] {
+        let terms = text.split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+        guard !terms.isEmpty else { return [] }
+        // Each word is quoted (no FTS syntax from the user) and matched as a prefix.
+        let match = terms.map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"*" }.joined(separator: " ")
+        let rows = try database.query(
+            """
+            SELECT \(Self.summaryColumns) FROM (
+                SELECT feed, product_key, MIN(rank) AS best FROM product_search WHERE product_search MATCH ?
+                GROUP BY feed, product_key
+            ) hits
+            JOIN products p ON p.feed = hits.feed AND p.product_key = hits.product_key
+            JOIN feeds f ON f.name = p.feed
+            WHERE f.position = (SELECT MAX(f2.position) FROM products p2 JOIN feeds f2 ON f2.name = p2.feed
+                                WHERE p2.product_key = p.product_key)
+            ORDER BY hits.best LIMIT ?
+            """, [.text(match), .integer(Int64(limit))])
+        return rows.map(summary)
+    }
+
+    /// Ids close to `id` by edit distance, for "did you mean".
+    public func suggestions(for id: String, limit: Int = 3) throws -> [String] {
+        let target = id.lowercased()
+        let ids = try database.query("SELECT DISTINCT product_id FROM products").compactMap { $0.first?.textValue }
+        let scored = ids.map { ($0, EditDistance.between($0.lowercased(), target)) }
+        let threshold = max(2, target.count / 3)
+        return scored.filter { $0.1 <= threshold }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(limit).map(\.0)
+    }
+
+    /// Keyword ids defined by more than one feed, with the feed that wins.
+    public func keywords() throws -> [(id: String, title: String, feed: String)] {
+        try database.query(
+            """
+            SELECT k.id, k.title, k.feed FROM keywords k JOIN feeds f ON f.name = k.feed ORDER BY k.id, f.position DESC
+            """
+        ).map { ($0[0].textValue ?? "", $0[1].textValue ?? "", $0[2].textValue ?? "") }
+    }
+}
+
+enum EditDistance {
+    static func between(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = previous
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,68 @@
+/// The catalogue index's schema, by version. A new version appends a migration; existing
+/// ones are never edited, so a database made by any earlier paddock can be brought forward.
+enum CatalogSchema {
+    static let migrations: [String] = [
+        // 1: feeds, their products, keywords, named dependency sets and a full-text index.
+        """
+        CREATE TABLE feeds(
+            name TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            parent TEXT REFERENCES feeds(name) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            added_at TEXT NOT NULL,
+            refreshed_at TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            content_sha256 TEXT,
+            stamp TEXT,
+            title TEXT,
+            product_count INTEGER NOT NULL,
+            warning_count INTEGER NOT NULL,
+            meta BLOB
+        );
+        CREATE TABLE products(
+            feed TEXT NOT NULL REFERENCES feeds(name) ON DELETE CASCADE,
+            product_key TEXT NOT NULL,
+            product_id TEXT NOT NULL,
+            title TEXT,
+            version TEXT,
+            summary TEXT,
+            keywords TEXT NOT NULL,
+            is_application INTEGER NOT NULL,
+            search_exclude INTEGER NOT NULL,
+            has_linux INTEGER NOT NULL,
+            body BLOB NOT NULL,
+            PRIMARY KEY(feed, product_key)
+        );
+        CREATE INDEX products_by_key ON products(product_key);
+        CREATE TABLE keywords(
+            feed TEXT NOT NULL REFERENCES feeds(name) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            PRIMARY KEY(feed, id)
+        );
+        CREATE TABLE named_sets(
+            feed TEXT NOT NULL REFERENCES feeds(name) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            body BLOB NOT NULL,
+            PRIMARY KEY(feed, name)
+        );
+        CREATE VIRTUAL TABLE product_search USING fts5(
+            feed UNINDEXED, product_key UNINDEXED, product_id, title, summary, keywords,
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        """
+    ]
+
+    static func migrate(_ database: SQLiteDatabase) throws {
+        let current = try database.userVersion
+        guard current < migrations.count else { return }
+        try database.transaction {
+            for version in current..<migrations.count {
+                try database.execute(migrations[version])
+            }
+            try database.setUserVersion(migrations.count)
+        }
+    }
+}

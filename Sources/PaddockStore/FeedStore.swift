@@ -1,0 +1,271 @@
+import FeedModel
+import FeedReader
+import Foundation
+
+/// What happened to one feed in an add or update.
+public struct FeedChange: Sendable, Codable, Hashable {
+    public enum Outcome: String, Sendable, Codable { case added, updated, unchanged }
+    public var name: String
+    public var outcome: Outcome
+    public var productCount: Int
+    public var warnings: [String]
+}
+
+/// The user's feeds: added by path or URL, cached so that everything works offline, indexed
+/// in the catalogue. Every change is all-or-nothing: a feed that does not parse changes nothing.
+public final class FeedStore {
+    public let paths: PaddockPaths
+    public let config: PaddockConfig
+    public let catalog: Catalog
+    private let transport: any HTTPTransport
+    private let builtinFeedPath: String?
+
+    public static let builtinName = "builtin"
+
+    public init(
+        paths: PaddockPaths, config: PaddockConfig, transport: any HTTPTransport = URLSessionTransport(),
+        builtinFeedPath: String?
+    ) throws {
+        self.paths = paths
+        self.config = config
+        self.transport = transport
+        self.builtinFeedPath = config.builtinFeedPath ?? builtinFeedPath
+        try paths.createDirectories()
+        self.catalog = try Catalog(database: SQLiteDatabase(path: paths.catalogDatabase.path))
+        try syncBuiltinFeed()
+    }
+
+    // MARK: - The built-in feed
+
+    /// Indexes the built-in feed when it changed on disk (a stat, not a parse, on every run),
+    /// and drops it when the config disables it.
+    private func syncBuiltinFeed() throws {
+        guard config.builtinFeedEnabled, let path = builtinFeedPath,
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        else {
+            if try catalog.feed(named: Self.builtinName) != nil {
+                try catalog.database.transaction { try catalog.removeFeed(named: Self.builtinName) }
+            }
+            return
+        }
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        let stamp = "\(path)|\(size)|\(modified)"
+        guard try catalog.stamp(ofFeed: Self.builtinName) != stamp else { return }
+        let feed = try parse(path: path, label: path)
+        let now = Self.timestamp()
+        let record = FeedRecord(
+            name: Self.builtinName, source: path, kind: .builtin, parent: nil, position: 0, addedAt: now,
+            refreshedAt: now, etag: nil, lastModified: nil, contentSHA256: nil, title: feed.title,
+            productCount: feed.products.count, warningCount: feed.warnings.count)
+        try catalog.database.transaction { try catalog.store(feed, as: record, stamp: stamp) }
+    }
+
+    // MARK: - Adding, updating, removing
+
+    /// Adds a feed and the child feeds it links with `rel="enclosure"`.
+    public func add(_ sourceText: String, name: String?, insecure: Bool) async throws -> [FeedChange] {
+        let source = try FeedSource.parse(sourceText, insecure: insecure)
+        let feedName = name ?? source.suggestedName
+        try FeedName.validate(feedName)
+        if try feedName == Self.builtinName || catalog.feed(named: feedName) != nil {
+            throw StoreError.feedExists(feedName)
+        }
+        let loaded = try await loadTree(source, name: feedName, insecure: insecure, previous: [:])
+        let position = try catalog.nextPosition()
+        return try commit(loaded, basePosition: position, outcome: .added)
+    }
+
+    /// Re-reads feeds from their sources: remote ones with If-None-Match / If-Modified-Since.
+    public func update(_ name: String?) async throws -> [FeedChange] {
+        let all = try catalog.feeds()
+        let roots: [FeedRecord]
+        if let name {
+            guard let record = all.first(where: { $0.name == name }) else {
+                throw StoreError.feedNotFound(name, known: all.map(\.name))
+            }
+            roots = [record.parent.flatMap { parent in all.first { $0.name == parent } } ?? record]
+        } else {
+            roots = all.filter { $0.parent == nil && $0.kind != .builtin }
+        }
+        var changes: [FeedChange] = []
+        for root in roots where root.kind != .builtin {
+            let family = all.filter { $0.name == root.name || $0.parent == root.name }
+            var previous: [String: FeedRecord] = [:]
+            for record in family { previous[record.name] = record }
+            let source = try FeedSource.parse(root.source, insecure: true)
+            let loaded = try await loadTree(source, name: root.name, insecure: true, previous: previous)
+            if loaded.allSatisfy({ $0.unchanged }) && Set(loaded.map(\.name)) == Set(family.map(\.name)) {
+                changes += loaded.map {
+                    FeedChange(name: $0.name, outcome: .unchanged, productCount: previous[$0.name]?.productCount ?? 0, warnings: [])
+                }
+                try catalog.database.transaction {
+                    for record in family {
+                        try catalog.database.query(
+                            "UPDATE feeds SET refreshed_at = ? WHERE name = ?", [.text(Self.timestamp()), .text(record.name)])
+                    }
+                }
+                continue
+            }
+            changes += try commit(loaded, basePosition: root.position, outcome: .updated, replacing: family)
+        }
+        return changes
+    }
+
+    public func remove(_ name: String) throws -> [String] {
+        if name == Self.builtinName { throw StoreError.builtinNotRemovable }
+        let all = try catalog.feeds()
+        guard all.contains(where: { $0.name == name }) else {
+            throw StoreError.feedNotFound(name, known: all.map(\.name))
+        }
+        let removed = all.filter { $0.name == name || $0.parent == name }.map(\.name)
+        try catalog.database.transaction { try catalog.removeFeed(named: name) }
+        for feed in removed { try? FileManager.default.removeItem(at: cacheFile(for: feed)) }
+        return removed
+    }
+
+    // MARK: - Loading
+
+    /// One feed of a tree, read and parsed but not yet stored.
+    struct LoadedFeed {
+        var name: String
+        var parent: String?
+        var source: FeedSource
+        var feed: Feed?
+        var bytes: [UInt8]?
+        var etag: String?
+        var lastModified: String?
+        var unchanged: Bool { feed == nil }
+    }
+
+    private func loadTree(
+        _ source: FeedSource, name: String, insecure: Bool, previous: [String: FeedRecord]
+    ) async throws -> [LoadedFeed] {
+        var result: [LoadedFeed] = []
+        var queue: [(FeedSource, String, String?)] = [(source, name, nil)]
+        var seen: Set<FeedSource> = []
+        while !queue.isEmpty {
+            let (current, currentName, parent) = queue.removeFirst()
+            guard seen.insert(current).inserted else { continue }  // A feed linking itself, or a loop.
+            var loaded = try await load(current, name: currentName, previous: previous[currentName])
+            loaded.parent = parent
+            // An unchanged parent still needs its children: read them from the cached copy.
+            let feed = try loaded.feed ?? parse(path: cacheFile(for: currentName).path, label: current.description)
+            for child in feed.childFeeds {
+                let childSource = try FeedSource.parse(child, insecure: insecure, relativeTo: current)
+                queue.append((childSource, "\(name)/\(childSource.suggestedName)", currentName))
+            }
+            result.append(loaded)
+        }
+        return result
+    }
+
+    private func load(_ source: FeedSource, name: String, previous: FeedRecord?) async throws -> LoadedFeed {
+        switch source {
+        case .file(let path):
+            guard let data = FileManager.default.contents(atPath: path) else { throw StoreError.sourceMissing(path) }
+            let bytes = [UInt8](data)
+            if let previous, let cached = FileManager.default.contents(atPath: cacheFile(for: previous.name).path),
+                cached == data
+            {
+                return LoadedFeed(name: name, source: source, feed: nil)
+            }
+            return LoadedFeed(name: name, source: source, feed: try parse(bytes: bytes, label: path), bytes: bytes)
+        case .url(let url):
+            var headers: [String: String] = [:]
+            if let previous {
+                if let etag = previous.etag { headers["If-None-Match"] = etag }
+                if let modified = previous.lastModified { headers["If-Modified-Since"] = modified }
+            }
+            let response: HTTPResponse
+            do {
+                response = try await transport.get(url, headers: headers)
+            } catch {
+                throw StoreError.fetchFailed(url: url.absoluteString, reason: Self.describe(error))
+            }
+            if response.status == 304, previous != nil {
+                return LoadedFeed(name: name, source: source, feed: nil, etag: previous?.etag, lastModified: previous?.lastModified)
+            }
+            guard (200..<300).contains(response.status) else {
+                throw StoreError.fetchFailed(url: url.absoluteString, reason: "the server answered HTTP \(response.status)")
+            }
+            let bytes = [UInt8](response.body)
+            return LoadedFeed(
+                name: name, source: source, feed: try parse(bytes: bytes, label: url.absoluteString), bytes: bytes,
+                etag: response.header("ETag"), lastModified: response.header("Last-Modified"))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let nsError = error as NSError
+        return nsError.localizedDescription.isEmpty ? "\(error)" : nsError.localizedDescription
+    }
+
+    private func parse(path: String, label: String) throws -> Feed {
+        do { return try FeedDocumentReader.read(path: path, label: label) } catch let error as XMLSyntaxError {
+            throw StoreError.malformedFeed(error)
+        }
+    }
+
+    private func parse(bytes: [UInt8], label: String) throws -> Feed {
+        do { return try FeedDocumentReader.read(bytes: bytes, label: label) } catch let error as XMLSyntaxError {
+            throw StoreError.malformedFeed(error)
+        }
+    }
+
+    // MARK: - Storing
+
+    public func cacheFile(for feedName: String) -> URL {
+        paths.feedCache.appendingPathComponent(feedName.replacingOccurrences(of: "/", with: "~") + ".xml")
+    }
+
+    /// Writes cached copies (to temporary names first) and the index in one transaction; on
+    /// any failure the temporaries are removed and the catalogue is as it was.
+    private func commit(
+        _ loaded: [LoadedFeed], basePosition: Int, outcome: FeedChange.Outcome, replacing family: [FeedRecord] = []
+    ) throws -> [FeedChange] {
+        var staged: [(temporary: URL, final: URL)] = []
+        defer { for file in staged { try? FileManager.default.removeItem(at: file.temporary) } }
+        for feed in loaded {
+            guard let bytes = feed.bytes else { continue }
+            let final = cacheFile(for: feed.name)
+            let temporary = final.appendingPathExtension("tmp-\(getpid())")
+            try Data(bytes).write(to: temporary)
+            staged.append((temporary, final))
+        }
+        let now = Self.timestamp()
+        var changes: [FeedChange] = []
+        try catalog.database.transaction {
+            let keep = Set(loaded.map(\.name))
+            for old in family where !keep.contains(old.name) { try catalog.removeFeed(named: old.name) }
+            for (offset, item) in loaded.enumerated() {
+                let old = family.first { $0.name == item.name }
+                let feed = try item.feed ?? parse(path: cacheFile(for: item.name).path, label: item.source.description)
+                // Children sit just above their parent, so a parent's later siblings still win.
+                let record = FeedRecord(
+                    name: item.name, source: item.source.description, kind: item.source.isFile ? .file : .url,
+                    parent: item.parent, position: old?.position ?? (basePosition + offset), addedAt: old?.addedAt ?? now,
+                    refreshedAt: now, etag: item.etag, lastModified: item.lastModified, contentSHA256: nil,
+                    title: feed.title, productCount: feed.products.count, warningCount: feed.warnings.count)
+                try catalog.store(feed, as: record, stamp: nil)
+                changes.append(
+                    FeedChange(
+                        name: item.name, outcome: item.unchanged ? .unchanged : outcome, productCount: feed.products.count,
+                        warnings: feed.warnings.map { "\(item.source.description):\($0.line):\($0.column): \($0.message)" }))
+            }
+            for file in staged {
+                _ = try? FileManager.default.removeItem(at: file.final)
+                try FileManager.default.moveItem(at: file.temporary, to: file.final)
+            }
+        }
+        return changes
+    }
+
+    static func timestamp() -> String {
+        ISO8601DateFormatter().string(from: Date())
+    }
+}
+
+extension FeedSource {
+    var isFile: Bool { if case .file = self { return true } else { return false } }
+}

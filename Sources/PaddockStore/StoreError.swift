@@ -1,0 +1,57 @@
+import FeedReader
+
+/// What can go wrong in the feed store. Each message names the thing and what to do next.
+public enum StoreError: Error, CustomStringConvertible, Sendable {
+    case badConfig(file: String, line: Int, message: String)
+    case feedNotFound(String, known: [String])
+    case feedExists(String)
+    case insecureURL(String)
+    case unsupportedSource(String)
+    case sourceMissing(String)
+    case fetchFailed(url: String, reason: String)
+    case malformedFeed(XMLSyntaxError)
+    case builtinNotRemovable
+    case productNotFound(String, suggestions: [String])
+    case invalidName(String)
+
+    public var description: String {
+        switch self {
+        case .badConfig(let file, let line, let message):
+            return "\(file):\(line): \(message)"
+        case .feedNotFound(let name, let known):
+            let list = known.isEmpty ? "no feeds are added" : "feeds: " + known.joined(separator: ", ")
+            return "no feed named '\(name)' (\(list)); see 'paddock feed list'"
+        case .feedExists(let name):
+            return "a feed named '\(name)' is already added; choose another with --name, or 'paddock feed update \(name)'"
+        case .insecureURL(let url):
+            return "'\(url)' is plain http: its content could be changed in transit; use https, or pass --insecure to accept that"
+        case .unsupportedSource(let source):
+            return "'\(source)' is neither a file nor an https URL; give a path or https://..."
+        case .sourceMissing(let path):
+            return "no file at '\(path)'; check the path"
+        case .fetchFailed(let url, let reason):
+            return "could not fetch '\(url)': \(reason)"
+        case .malformedFeed(let error):
+            return error.description
+        case .builtinNotRemovable:
+            return "the built-in feed cannot be removed; set 'builtin-feed = false' in config.toml to stop loading it"
+        case .productNotFound(let id, let suggestions):
+            let hint = suggestions.isEmpty ? "try 'paddock search \(id)'" : "did you mean " + suggestions.map { "'\($0)'" }.joined(separator: ", ") + "?"
+            return "no product '\(id)' in any feed; \(hint)"
+        case .invalidName(let name):
+            return "'\(name)' is not a valid feed name: use letters, digits, '-', '_' and '.'"
+        }
+    }
+
+    /// sysexits: 65 bad data, 66 missing input, 69 unavailable, 64 usage, 78 config.
+    public var exitCode: Int32 {
+        switch self {
+        case .badConfig: return 78
+        case .feedNotFound, .productNotFound, .feedExists, .insecureURL, .unsupportedSource, .builtinNotRemovable, .invalidName:
+            return 64
+        case .sourceMissing: return 66
+        case .fetchFailed: return 69
+        case .malformedFeed: return 65
+        }
+    }
+}
