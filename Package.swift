@@ -42,14 +42,15 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(name: "paddock", dependencies: ["PaddockCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
 
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "FeedModelTests", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
         .testTarget(name: "ResolverTests", dependencies: ["Resolver", "FeedModel"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "FeedReaderTests", dependencies: ["FeedReader", "FeedModel"], swiftSettings: swiftSettings),
+            name: "FeedReaderTests", dependencies: ["FeedReader", "FeedModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "PaddockStoreTests", dependencies: ["PaddockStore", "FeedReader", "FeedModel"],
+            name: "PaddockStoreTests", dependencies: ["PaddockStore", "FeedReader", "FeedModel", "TestSupport"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -40,3 +40,37 @@ public indirect enum DependencyExpression: Hashable, Sendable, Codable {
         }
     }
 }
+
+/// A stable, readable JSON form for scripts (`--json`) and the index:
+/// `{"product": "python3", "version": ">=3.10"}`, `{"all": [...]}`, `{"any": [...]}`, `{"set": "PHPApp"}`.
+extension DependencyExpression {
+    private enum CodingKeys: String, CodingKey { case product, version, all, any, set }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let id = try container.decodeIfPresent(String.self, forKey: .product) {
+            self = .product(ProductRequirement(id, constraint: try container.decodeIfPresent(String.self, forKey: .version)))
+        } else if let children = try container.decodeIfPresent([DependencyExpression].self, forKey: .all) {
+            self = .all(children)
+        } else if let children = try container.decodeIfPresent([DependencyExpression].self, forKey: .any) {
+            self = .any(children)
+        } else if let name = try container.decodeIfPresent(String.self, forKey: .set) {
+            self = .named(name)
+        } else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "expected product, all, any or set"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .product(let requirement):
+            try container.encode(requirement.productId, forKey: .product)
+            try container.encodeIfPresent(requirement.constraint, forKey: .version)
+        case .all(let children): try container.encode(children, forKey: .all)
+        case .any(let children): try container.encode(children, forKey: .any)
+        case .named(let name): try container.encode(name, forKey: .set)
+        }
+    }
+}

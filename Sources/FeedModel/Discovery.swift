@@ -5,12 +5,12 @@ public indirect enum DiscoveryHint: Hashable, Sendable, Codable {
     /// WebPI `<registry>`: Windows only, never true on Linux.
     case registry(keyPath: String, valueName: String?, valueValue: String?, minimumVersion: String?)
     /// WebPI `<msiProductCode>`: Windows only.
-    case msiProductCode(String)
+    case msiProductCode(productCode: String)
     /// paddock: run argv, read a version from its output (first match of `pattern`, or the first
     /// version-looking token), and compare with `minimumVersion`.
     case command(arguments: [String], pattern: String?, minimumVersion: String?)
     /// paddock: a Debian package installed at least at `minimumVersion`.
     case dpkg(package: String, minimumVersion: String?)
-    case any([DiscoveryHint])
-    case all([DiscoveryHint])
+    case any(hints: [DiscoveryHint])
+    case all(hints: [DiscoveryHint])
 }

@@ -135,10 +135,13 @@ public struct FeedWarning: Hashable, Sendable, Codable, CustomStringConvertible 
     public var line: Int
     public var column: Int
     public var message: String
-    public init(line: Int, column: Int, message: String) {
+    /// The element the warning is about, used to find its column; not part of the message.
+    public var elementName: String
+    public init(line: Int, column: Int, message: String, elementName: String = "") {
         self.line = line
         self.column = column
         self.message = message
+        self.elementName = elementName
     }
     public var description: String { "\(line):\(column): warning: \(message)" }
 }

@@ -1,6 +1,13 @@
 import FeedModel
 
 /// Turns the top-level blocks of a feed into the model, collecting warnings as it goes.
+/// An error about an element, whose column is filled in by the reader.
+struct ElementError: Error {
+    var line: Int
+    var elementName: String
+    var message: String
+}
+
 struct FeedBuilder {
     let file: String
     private(set) var feed = Feed()
@@ -9,7 +16,7 @@ struct FeedBuilder {
     init(file: String) { self.file = file }
 
     mutating func warn(_ element: XMLElement, _ message: String) {
-        feed.warnings.append(FeedWarning(line: element.line, column: element.column, message: message))
+        feed.warnings.append(FeedWarning(line: element.line, column: 0, message: message, elementName: element.name))
     }
 
     /// One child of `<feed>`.
@@ -222,8 +229,8 @@ struct FeedBuilder {
         guard let idElement = fields.first(where: { $0.key == "productid" }),
             case let productId = idElement.trimmedText, !productId.isEmpty
         else {
-            throw XMLSyntaxError(
-                file: file, line: element.line, column: element.column,
+            throw ElementError(
+                line: element.line, elementName: element.name,
                 message: "<entry> has no <productId>; every entry needs one: add <productId>YourProduct</productId>")
         }
         if let firstLine = productLines[productId] {
@@ -357,7 +364,7 @@ struct FeedBuilder {
                     warn(child, "<\(child.name)> in <discoveryHint> holds no <discoveryHint>; ignored")
                     continue
                 }
-                hints.append(child.key == "or" ? .any(inner) : .all(inner))
+                hints.append(child.key == "or" ? .any(hints: inner) : .all(hints: inner))
             case "file":
                 guard let path = child.childText("filepath") else {
                     warn(child, "<file> discovery hint has no <filePath>; ignored")
@@ -370,7 +377,7 @@ struct FeedBuilder {
                         keyPath: child.childText("keypath") ?? "", valueName: child.childText("valuename"),
                         valueValue: child.childText("valuevalue"), minimumVersion: child.childText("minimumversion")))
             case "msiproductcode":
-                hints.append(.msiProductCode(child.trimmedText))
+                hints.append(.msiProductCode(productCode: child.trimmedText))
             default:
                 warn(child, "unknown discovery hint <\(child.name)> skipped")
             }
@@ -378,7 +385,7 @@ struct FeedBuilder {
         switch hints.count {
         case 0: return nil
         case 1: return hints[0]
-        default: return .all(hints)
+        default: return .all(hints: hints)
         }
     }
 

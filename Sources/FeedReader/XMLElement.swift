@@ -46,7 +46,7 @@ extension XMLStream {
     func readElement() throws -> XMLElement {
         var root = XMLElement(
             namespaceURI: namespaceURI, name: localName, key: localName.lowercased(),
-            attributes: attributes(), children: [], text: "", line: line, column: column)
+            attributes: attributes(), children: [], text: "", line: nodeLine, column: 0)
         if isEmptyElement { return root }
         // A stack of open elements; each finished child is appended to its parent.
         var stack: [XMLElement] = [root]
@@ -55,7 +55,7 @@ extension XMLStream {
             case .element:
                 let element = XMLElement(
                     namespaceURI: namespaceURI, name: localName, key: localName.lowercased(),
-                    attributes: attributes(), children: [], text: "", line: line, column: column)
+                    attributes: attributes(), children: [], text: "", line: nodeLine, column: 0)
                 if isEmptyElement {
                     stack[stack.count - 1].children.append(element)
                 } else {

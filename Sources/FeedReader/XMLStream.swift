@@ -3,7 +3,8 @@ import CLibXML2
 /// Options every paddock parse uses: never touch the network, never substitute entities,
 /// never load an external DTD. `XML_PARSE_HUGE` is left off so libxml2 keeps its limits
 /// on text size and depth.
-let safeParseOptions = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue)
+/// `XML_PARSE_BIG_LINES` keeps line numbers right past 65,535 (large feeds).
+let safeParseOptions = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_BIG_LINES.rawValue)
 
 /// An error found while reading XML, at a place in a file.
 public struct XMLSyntaxError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -103,15 +104,39 @@ final class XMLStream {
 
     func syntaxError(fallback: String) -> XMLSyntaxError {
         if let first = sink.first {
-            return XMLSyntaxError(file: fileLabel, line: first.line, column: first.column, message: first.message)
+            return XMLSyntaxError(
+                file: fileLabel, line: first.line, column: first.column, message: Self.explain(first.message, atEnd: atEnd))
         }
         return XMLSyntaxError(file: fileLabel, line: line, column: column, message: fallback)
+    }
+
+    /// Whether the parser has consumed all input: an error there means the file was cut short.
+    private var atEnd: Bool { xmlTextReaderReadState(reader) == Int32(XML_TEXTREADER_MODE_EOF.rawValue) }
+
+    /// libxml2's words, with what the user can do about them.
+    static func explain(_ message: String, atEnd: Bool) -> String {
+        switch message {
+        case "Document is empty", "Start tag expected, '<' not found":
+            return "this is not XML (no element where the feed should start); check that the file is a feed"
+        default:
+            if message.hasPrefix("Premature end of data") || message.hasPrefix("EndTag: '</' not found") || atEnd {
+                return "\(message): the file ends too early; it may be truncated, fetch or copy it again"
+            }
+            return "\(message): the feed is not well-formed XML; fix it at this place"
+        }
     }
 
     var kind: XMLNodeKind? { XMLNodeKind(rawValue: xmlTextReaderNodeType(reader)) }
     var depth: Int { Int(xmlTextReaderDepth(reader)) }
     var isEmptyElement: Bool { xmlTextReaderIsEmptyElement(reader) == 1 }
+    /// The parser's position: where an error was found. The parser reads ahead of the node
+    /// it hands out, so this is not where the current node starts (see `nodeLine`).
     var line: Int { Int(xmlTextReaderGetParserLineNumber(reader)) }
+    /// The line on which the current node starts.
+    var nodeLine: Int {
+        guard let node = xmlTextReaderCurrentNode(reader) else { return line }
+        return Int(xmlGetLineNo(node))
+    }
     var column: Int { Int(xmlTextReaderGetParserColumnNumber(reader)) }
 
     var localName: String { interned(xmlTextReaderConstLocalName(reader)) }

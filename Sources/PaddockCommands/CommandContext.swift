@@ -65,6 +65,9 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
     } catch let error as SQLiteError {
         context.output.error("the catalogue database failed: \(error); run 'paddock doctor' or remove \(context.paths.catalogDatabase.path)")
         throw ExitCode(74)
+    } catch {
+        context.output.error("internal error: \(error); please report it")
+        throw ExitCode(70)
     }
 }
 

@@ -59,6 +59,19 @@ public final class Catalog {
         try CatalogSchema.migrate(database)
     }
 
+    /// True when the rows were written by a paddock whose product model had another shape.
+    public var needsReindex: Bool {
+        get throws {
+            let stored = try database.query("SELECT value FROM settings WHERE key = 'index_format'").first?.first?.textValue
+            return stored != String(CatalogSchema.indexFormat)
+        }
+    }
+
+    func markIndexCurrent() throws {
+        try database.query(
+            "INSERT OR REPLACE INTO settings(key, value) VALUES('index_format', ?)", [.text(String(CatalogSchema.indexFormat))])
+    }
+
     // MARK: - Feeds
 
     public func feeds() throws -> [FeedRecord] {

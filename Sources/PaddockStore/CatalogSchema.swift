@@ -52,8 +52,16 @@ enum CatalogSchema {
             feed UNINDEXED, product_key UNINDEXED, product_id, title, summary, keywords,
             tokenize = 'unicode61 remove_diacritics 2'
         );
+        """,
+        // 2: settings, such as the index format the rows were written in.
         """
+        CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
     ]
+
+    /// The format of the product bodies stored in the index. When the code's model changes
+    /// shape, this number goes up and the index is rebuilt from the cached feed copies.
+    static let indexFormat = 2
 
     static func migrate(_ database: SQLiteDatabase) throws {
         let current = try database.userVersion

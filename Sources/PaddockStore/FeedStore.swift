@@ -32,6 +32,7 @@ public final class FeedStore {
         self.builtinFeedPath = config.builtinFeedPath ?? builtinFeedPath
         try paths.createDirectories()
         self.catalog = try Catalog(database: SQLiteDatabase(path: paths.catalogDatabase.path))
+        if try catalog.needsReindex { try reindexFromCache() }
         try syncBuiltinFeed()
     }
 
@@ -59,6 +60,22 @@ public final class FeedStore {
             refreshedAt: now, etag: nil, lastModified: nil, contentSHA256: nil, title: feed.title,
             productCount: feed.products.count, warningCount: feed.warnings.count)
         try catalog.database.transaction { try catalog.store(feed, as: record, stamp: stamp) }
+    }
+
+    /// Rebuilds every feed's rows from its cached copy (after an upgrade of paddock changed the
+    /// index format), keeping names, sources, precedence and HTTP validators.
+    private func reindexFromCache() throws {
+        try catalog.database.transaction {
+            for record in try catalog.feeds() {
+                if record.kind == .builtin {
+                    try catalog.removeFeed(named: record.name)  // Re-read from its file below.
+                    continue
+                }
+                let feed = try parse(path: cacheFile(for: record.name).path, label: record.source)
+                try catalog.store(feed, as: record, stamp: nil)
+            }
+            try catalog.markIndexCurrent()
+        }
     }
 
     // MARK: - Adding, updating, removing

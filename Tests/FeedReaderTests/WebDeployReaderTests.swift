@@ -1,0 +1,98 @@
+import FeedModel
+import Foundation
+import Testing
+import TestSupport
+
+@testable import FeedReader
+
+/// Every Parameters.xml and Manifest.xml in ../shared/feeds/msdeploy reads into the model.
+@Suite("Web Deploy package files")
+struct WebDeployReaderTests {
+    static let parameterCounts: [(file: String, count: Int)] = [
+        ("iisdocs-blogengine-parameters.xml", 2),
+        ("iisdocs-galleryserverpro-parameters.xml", 7),
+        ("iisdocs-joomla-parameters.xml", 24),
+        ("iisdocs-mediawiki-parameters.xml", 2),
+        ("iisdocs-packaging-guide-db-parameters.xml", 7),
+        ("iisdocs-reference-localized-parameters.xml", 1),
+        ("iisdocs-umbraco-parameters.xml", 20),
+        ("iisdocs-wordpress-parameters.xml", 13),
+        ("iiswsgi-pyramid-Parameters.xml", 3),
+        ("iiswsgi-sample-Parameters.xml", 3),
+        ("plone-Parameters.xml", 2),
+    ]
+
+    static func path(_ file: String) -> String { TestPaths.msdeployFiles.appendingPathComponent(file).path }
+
+    @Test("every package file in shared/feeds/msdeploy is covered")
+    func covered() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: TestPaths.msdeployFiles.path)
+        let parameterFiles = files.filter { $0.lowercased().contains("parameters") }.sorted()
+        #expect(parameterFiles == Self.parameterCounts.map(\.file).sorted())
+    }
+
+    @Test("parameter counts", arguments: parameterCounts)
+    func counts(file: String, count: Int) throws {
+        let parameters = try WebDeployReader.parameters(path: Self.path(file))
+        #expect(parameters.count == count)
+        #expect(parameters.allSatisfy { !$0.name.isEmpty })
+    }
+
+    @Test("WordPress: tags, entries with type=, hidden computed values")
+    func wordpress() throws {
+        let parameters = try WebDeployReader.parameters(path: Self.path("iisdocs-wordpress-parameters.xml"))
+        let application = try #require(parameters.first)
+        #expect(application.name == "ApplicationPath")
+        #expect(application.defaultValue == "Default Web Site/wordpress")
+        #expect(application.hasTag("IisApp"))
+        #expect(application.entries == [.init(kind: "ProviderPath", scope: "iisapp", match: "wordpress")])
+        let server = try #require(parameters.first { $0.name == "DatabaseServer" })
+        #expect(server.tags == ["MySQL", "dbServer"])
+        let automatic = try #require(parameters.first { $0.name == "Automatic DatabaseServer" })
+        #expect(automatic.isHidden)
+        #expect(automatic.defaultValue == "define\\('DB_HOST', '{DatabaseServer}'\\);")
+    }
+
+    @Test("iiswsgi: kind=, Boolean and Enumeration validation")
+    func iiswsgi() throws {
+        let parameters = try WebDeployReader.parameters(path: Self.path("iiswsgi-sample-Parameters.xml"))
+        let database = try #require(parameters.first { $0.name == "DBType" })
+        #expect(database.friendlyName == "Database Type")
+        #expect(database.validation == .init(kinds: ["Enumeration"], validationString: "SQLite,Postgresql,MySQL"))
+        #expect(database.entries == [.init(kind: "TextFile", scope: "\\\\iis_fcgi\\.ini$", match: "__msdeploy_db_type__")])
+        #expect(parameters.first { $0.name == "DevelMode" }?.validation?.allows("boolean") == true)
+    }
+
+    @Test("localized descriptions by culture")
+    func localized() throws {
+        let parameters = try WebDeployReader.parameters(path: Self.path("iisdocs-reference-localized-parameters.xml"))
+        #expect(!(parameters.first?.localizedDescriptions.isEmpty ?? true))
+    }
+
+    @Test("manifests, whatever the case of their names", arguments: [
+        "iisdocs-blogengine-manifest.xml", "iisdocs-galleryserverpro-manifest.xml", "iisdocs-joomla-manifest.xml",
+        "iisdocs-mediawiki-manifest.xml", "iisdocs-umbraco-manifest.xml", "iisdocs-wordpress-manifest.xml",
+        "iiswsgi-sample-Manifest.xml.in", "plone-Manifest.xml",
+    ])
+    func manifests(file: String) throws {
+        let manifest = try WebDeployReader.manifest(path: Self.path(file))
+        #expect(manifest.rootName.lowercased() == "msdeploy.iisapp")
+        #expect(manifest.providers.contains { $0.name.lowercased() == "iisapp" && $0.path != nil })
+    }
+
+    @Test("BlogEngine's manifest: iisApp and setAcl")
+    func blogEngine() throws {
+        let manifest = try WebDeployReader.manifest(path: Self.path("iisdocs-blogengine-manifest.xml"))
+        #expect(manifest.providers.map(\.name) == ["iisapp", "setAcl"])
+        #expect(manifest.providers[1].attributes["setAclAccess"] == "ReadAndExecute,Write,Delete")
+    }
+
+    @Test("a parameter without a name is an error with its place")
+    func missingName() throws {
+        let error = #expect(throws: XMLSyntaxError.self) {
+            try WebDeployReader.parameters(bytes: Array("<parameters>\n  <parameter defaultValue=\"x\"/>\n</parameters>".utf8), label: "Parameters.xml")
+        }
+        #expect(error?.description.hasPrefix("Parameters.xml:2:") == true)
+        #expect(error?.description.hasSuffix("<parameter> has no name attribute; every parameter needs a unique name") == true)
+    }
+}
