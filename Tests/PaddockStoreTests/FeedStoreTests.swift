@@ -1,0 +1,180 @@
+import FeedModel
+import Foundation
+import Testing
+import TestSupport
+
+@testable import PaddockStore
+
+/// The feed store on real files, a real SQLite index and a real loopback HTTP server.
+@Suite("Feed store")
+struct FeedStoreTests {
+    static func feedXML(_ products: [String], keyword: (id: String, title: String)? = nil, enclosure: String? = nil, title: String = "t") -> String {
+        let entries = products.map { "<entry><productId>\($0)</productId><title>\($0) title</title><summary>about \($0)</summary></entry>" }
+        let keywords = keyword.map { "<keywords><keyword id=\"\($0.id)\">\($0.title)</keyword></keywords>" } ?? ""
+        let link = enclosure.map { "<link rel=\"enclosure\" href=\"\($0)\"/>" } ?? ""
+        return "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>\(title)</title>\(link)\(keywords)\(entries.joined())</feed>"
+    }
+
+    final class Sandbox {
+        let root: URL
+        let store: FeedStore
+        init(builtin: String? = nil) throws {
+            root = try TestPaths.temporaryDirectory("paddock-store")
+            var builtinPath: String?
+            if let builtin {
+                builtinPath = root.appendingPathComponent("builtin.xml").path
+                try Data(builtin.utf8).write(to: URL(fileURLWithPath: builtinPath!))
+            }
+            store = try FeedStore(
+                paths: PaddockPaths(environment: ["PADDOCK_HOME": root.appendingPathComponent("home").path]),
+                config: PaddockConfig(), builtinFeedPath: builtinPath)
+        }
+        func write(_ name: String, _ text: String) throws -> String {
+            let url = root.appendingPathComponent(name)
+            try Data(text.utf8).write(to: url)
+            return url.path
+        }
+        deinit { try? FileManager.default.removeItem(at: root) }
+    }
+
+    @Test("add, list, search, show, remove")
+    func lifecycle() async throws {
+        let sandbox = try Sandbox()
+        let path = try sandbox.write("zoo-extras.xml", Self.feedXML(["blank-django", "flask"]))
+        let changes = try await sandbox.store.add(path, name: nil, insecure: false)
+        #expect(changes.map(\.name) == ["zoo-extras"])
+        #expect(try sandbox.store.catalog.list().map(\.productId) == ["blank-django", "flask"])
+        #expect(try sandbox.store.catalog.search("django").map(\.productId) == ["blank-django"])
+        #expect(try sandbox.store.catalog.search("dja").map(\.productId) == ["blank-django"], "prefix match")
+        #expect(try sandbox.store.catalog.resolve("BLANK-DJANGO").first?.product.title == "blank-django title")
+        #expect(try sandbox.store.catalog.resolve("flask title").first?.product.productId == "flask", "by title")
+        #expect(try sandbox.store.catalog.suggestions(for: "blank-djang") == ["blank-django"])
+        // The cached copy keeps the feed readable when the source disappears.
+        try FileManager.default.removeItem(atPath: path)
+        #expect(FileManager.default.fileExists(atPath: sandbox.store.cacheFile(for: "zoo-extras").path))
+        #expect(try sandbox.store.remove("zoo-extras") == ["zoo-extras"])
+        #expect(try sandbox.store.catalog.list().isEmpty)
+    }
+
+    @Test("a second feed wins for the same productId; FEED:PRODUCT picks one; keyword titles too")
+    func precedence() async throws {
+        let sandbox = try Sandbox(builtin: Self.feedXML(["python3"], keyword: ("Python", "Builtin Python")))
+        _ = try await sandbox.store.add(
+            try sandbox.write("a.xml", Self.feedXML(["python3", "x"], keyword: ("Python", "Python from A"))), name: nil, insecure: false)
+        let found = try sandbox.store.catalog.products(withId: "python3")
+        #expect(found.map(\.feed) == ["a", "builtin"])
+        #expect(try sandbox.store.catalog.resolve("builtin:python3").map(\.feed) == ["builtin"])
+        #expect(try sandbox.store.catalog.list().filter { $0.productId == "python3" }.map(\.feed) == ["a"])
+        #expect(try sandbox.store.catalog.keywords().first { $0.id == "Python" }?.title == "Python from A")
+    }
+
+    @Test("a malformed feed changes nothing, and the error names file, line and column")
+    func malformedLeavesCatalogue() async throws {
+        let sandbox = try Sandbox()
+        let good = try sandbox.write("good.xml", Self.feedXML(["a"]))
+        _ = try await sandbox.store.add(good, name: nil, insecure: false)
+        let bad = try sandbox.write("bad.xml", "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<entry>\n</feed>")
+        let error = await #expect(throws: StoreError.self) { try await sandbox.store.add(bad, name: nil, insecure: false) }
+        #expect(error?.exitCode == 65)
+        #expect(error?.description.hasPrefix("\(bad):3:") == true)
+        // The same on update: the old content stays.
+        try Data("<feed><entry>".utf8).write(to: URL(fileURLWithPath: good))
+        await #expect(throws: StoreError.self) { _ = try await sandbox.store.update("good") }
+        #expect(try sandbox.store.catalog.feeds().map(\.name) == ["good"])
+        #expect(try sandbox.store.catalog.list().map(\.productId) == ["a"])
+    }
+
+    @Test("names: a duplicate is refused, the built-in feed cannot be removed, unknown feeds are named")
+    func names() async throws {
+        let sandbox = try Sandbox(builtin: Self.feedXML(["python3"]))
+        let path = try sandbox.write("f.xml", Self.feedXML(["a"]))
+        _ = try await sandbox.store.add(path, name: "mine", insecure: false)
+        await #expect(throws: StoreError.self) { try await sandbox.store.add(path, name: "mine", insecure: false) }
+        #expect(throws: StoreError.self) { try sandbox.store.remove("builtin") }
+        let error = #expect(throws: StoreError.self) { try sandbox.store.remove("nope") }
+        #expect(error?.description == "no feed named 'nope' (feeds: builtin, mine); see 'paddock feed list'")
+        await #expect(throws: StoreError.self) { try await sandbox.store.add(path, name: "bad:name", insecure: false) }
+    }
+
+    @Test("remote feeds over real HTTP: http needs --insecure, ETag makes updates cheap, enclosures load")
+    func remote() async throws {
+        let state = FeedServerState()
+        let server = try LoopbackHTTPServer { request in state.respond(request) }
+        defer { server.stop() }
+        let sandbox = try Sandbox()
+        let url = "\(server.baseURL)/feeds/main.xml"
+        let refused = await #expect(throws: StoreError.self) { try await sandbox.store.add(url, name: nil, insecure: false) }
+        #expect(refused?.description.contains("plain http") == true)
+
+        let added = try await sandbox.store.add(url, name: "remote", insecure: true)
+        #expect(added.map(\.name) == ["remote", "remote/apps"])
+        #expect(try sandbox.store.catalog.products(withId: "app1").first?.feed == "remote/apps")
+        #expect(server.requests.first?.header("User-Agent")?.hasPrefix("paddock/") == true)
+
+        let unchanged = try await sandbox.store.update("remote")
+        #expect(unchanged.map(\.outcome) == [.unchanged, .unchanged])
+        #expect(server.requests.last?.header("If-None-Match") == "\"v1\"")
+
+        state.bump()
+        let updated = try await sandbox.store.update(nil)
+        #expect(updated.first?.outcome == .updated)
+        #expect(try sandbox.store.catalog.products(withId: "main2").count == 1)
+
+        // Offline: the server is gone, list and show still answer from the cache and index.
+        server.stop()
+        #expect(try sandbox.store.catalog.list().map(\.productId).contains("app1"))
+        let failed = await #expect(throws: StoreError.self) { try await sandbox.store.update("remote") }
+        #expect(failed?.exitCode == 69)
+    }
+
+    @Test("a 404 is a clear error naming the URL")
+    func notFound() async throws {
+        let server = try LoopbackHTTPServer { _ in .init(status: 404) }
+        defer { server.stop() }
+        let sandbox = try Sandbox()
+        let error = await #expect(throws: StoreError.self) {
+            try await sandbox.store.add("\(server.baseURL)/missing.xml", name: nil, insecure: true)
+        }
+        #expect(error?.description == "could not fetch '\(server.baseURL)/missing.xml': the server answered HTTP 404")
+    }
+
+    @Test("an index written in an older format is rebuilt from the cached copies")
+    func reindex() async throws {
+        let sandbox = try Sandbox()
+        _ = try await sandbox.store.add(try sandbox.write("f.xml", Self.feedXML(["a"])), name: nil, insecure: false)
+        try sandbox.store.catalog.database.execute("UPDATE settings SET value = '0' WHERE key = 'index_format'")
+        try sandbox.store.catalog.database.execute("UPDATE products SET body = x'00'")
+        let reopened = try FeedStore(paths: sandbox.store.paths, config: PaddockConfig(), builtinFeedPath: nil)
+        #expect(try reopened.catalog.resolve("a").first?.product.title == "a title")
+    }
+}
+
+/// A feed server whose main feed changes when bumped; it honours If-None-Match.
+final class FeedServerState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var version = 1
+
+    func bump() {
+        lock.lock()
+        version += 1
+        lock.unlock()
+    }
+
+    func respond(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response {
+        lock.lock()
+        let current = version
+        lock.unlock()
+        let etag = "\"v\(current)\""
+        if request.header("If-None-Match") == etag { return .init(status: 304, headers: ["ETag": etag]) }
+        switch request.path {
+        case "/feeds/main.xml":
+            let products = current == 1 ? ["main1"] : ["main1", "main2"]
+            let body = FeedStoreTests.feedXML(products, enclosure: "apps.xml")
+            return .init(status: 200, headers: ["ETag": etag], body: Array(body.utf8))
+        case "/feeds/apps.xml":
+            return .init(status: 200, headers: ["ETag": etag], body: Array(FeedStoreTests.feedXML(["app1"]).utf8))
+        default:
+            return .init(status: 404)
+        }
+    }
+}
