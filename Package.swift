@@ -30,13 +30,16 @@ let package = Package(
 
         // I/O around the core.
         .target(name: "FeedReader", dependencies: ["FeedModel", "CLibXML2"], swiftSettings: swiftSettings),
+        .target(name: "PaddockSQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         .target(
-            name: "PaddockStore", dependencies: ["FeedModel", "FeedReader", "CSQLite"],
+            name: "PaddockStore", dependencies: ["FeedModel", "FeedReader", "PaddockSQLite"],
             swiftSettings: swiftSettings),
+        .target(name: "PaddockSystem", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
+        .target(name: "PaddockState", dependencies: ["FeedModel", "PaddockSQLite"], swiftSettings: swiftSettings),
         .target(
             name: "PaddockCommands",
             dependencies: [
-                "FeedModel", "FeedReader", "PaddockStore", "Resolver",
+                "FeedModel", "FeedReader", "PaddockStore", "PaddockState", "PaddockSystem", "Resolver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -48,7 +51,10 @@ let package = Package(
         .testTarget(
             name: "FeedReaderTests", dependencies: ["FeedReader", "FeedModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "PaddockStoreTests", dependencies: ["PaddockStore", "FeedReader", "FeedModel", "TestSupport"],
+            name: "PaddockStoreTests", dependencies: ["PaddockStore", "PaddockSQLite", "FeedReader", "FeedModel", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PaddockStateTests", dependencies: ["PaddockState", "PaddockSystem", "PaddockSQLite", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ],

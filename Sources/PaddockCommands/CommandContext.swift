@@ -1,3 +1,4 @@
+import PaddockSQLite
 import ArgumentParser
 import FeedModel
 import FeedReader

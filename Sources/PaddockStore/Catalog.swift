@@ -1,3 +1,4 @@
+import PaddockSQLite
 import FeedModel
 import Foundation
 
@@ -56,7 +57,7 @@ public final class Catalog {
 
     public init(database: SQLiteDatabase) throws {
         self.database = database
-        try CatalogSchema.migrate(database)
+        try database.migrate(CatalogSchema.migrations)
     }
 
     /// True when the rows were written by a paddock whose product model had another shape.

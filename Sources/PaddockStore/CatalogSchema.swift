@@ -1,3 +1,5 @@
+import PaddockSQLite
+
 /// The catalogue index's schema, by version. A new version appends a migration; existing
 /// ones are never edited, so a database made by any earlier paddock can be brought forward.
 enum CatalogSchema {
@@ -62,15 +64,4 @@ enum CatalogSchema {
     /// The format of the product bodies stored in the index. When the code's model changes
     /// shape, this number goes up and the index is rebuilt from the cached feed copies.
     static let indexFormat = 2
-
-    static func migrate(_ database: SQLiteDatabase) throws {
-        let current = try database.userVersion
-        guard current < migrations.count else { return }
-        try database.transaction {
-            for version in current..<migrations.count {
-                try database.execute(migrations[version])
-            }
-            try database.setUserVersion(migrations.count)
-        }
-    }
 }

@@ -1,3 +1,4 @@
+import PaddockSQLite
 import FeedModel
 import FeedReader
 import Foundation

@@ -6,6 +6,11 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var code: Int32
     public var message: String
     public var sql: String?
+    public init(code: Int32, message: String, sql: String?) {
+        self.code = code
+        self.message = message
+        self.sql = sql
+    }
     public var description: String {
         "SQLite error \(code): \(message)" + (sql.map { " (in: \($0.prefix(80)))" } ?? "")
     }
@@ -94,6 +99,17 @@ public final class SQLiteDatabase {
     }
 
     public func setUserVersion(_ version: Int) throws { try execute("PRAGMA user_version = \(version)") }
+
+    /// Brings the schema up to date: `migrations[i]` takes version i to i+1. Migrations are
+    /// only ever appended, so a database made by any earlier release can be brought forward.
+    public func migrate(_ migrations: [String]) throws {
+        let current = try userVersion
+        guard current < migrations.count else { return }
+        try transaction {
+            for version in current..<migrations.count { try execute(migrations[version]) }
+            try setUserVersion(migrations.count)
+        }
+    }
 
     func lastError(_ status: Int32, sql: String) -> SQLiteError { error(status, sql) }
 }

@@ -1,0 +1,217 @@
+import Foundation
+import PaddockSQLite
+
+/// A product paddock installed (or an app's piece of one), as the state database has it.
+public struct InstalledProduct: Codable, Sendable, Hashable {
+    public var productId: String
+    /// The app whose environment holds it, or "" for system and user scope.
+    public var app: String
+    public var version: String?
+    public var feed: String?
+    public var installerId: String?
+    public var kind: String
+    public var scope: String
+    public var installedAt: String
+    /// Asked for by the user, not only pulled in as a dependency.
+    public var requested: Bool
+
+    public init(
+        productId: String, app: String = "", version: String?, feed: String?, installerId: String?, kind: String,
+        scope: String, installedAt: String = StateStore.timestamp(), requested: Bool
+    ) {
+        self.productId = productId
+        self.app = app
+        self.version = version
+        self.feed = feed
+        self.installerId = installerId
+        self.kind = kind
+        self.scope = scope
+        self.installedAt = installedAt
+        self.requested = requested
+    }
+}
+
+/// Something a product put down: a file or folder, an apt or pip package.
+public struct Receipt: Codable, Sendable, Hashable {
+    public enum Kind: String, Codable, Sendable { case file, directory, apt, pip }
+    public var kind: Kind
+    public var path: String
+    public var sha256: String?
+    public init(kind: Kind, path: String, sha256: String? = nil) {
+        self.kind = kind
+        self.path = path
+        self.sha256 = sha256
+    }
+}
+
+/// paddock's installed state: one SQLite database with a schema version, written in
+/// transactions, next to a lock file that serialises writers across processes.
+public final class StateStore {
+    let database: SQLiteDatabase
+    public let directory: URL
+
+    public init(directory: URL) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        database = try SQLiteDatabase(path: directory.appendingPathComponent("state.sqlite").path)
+        try database.migrate(StateSchema.migrations)
+    }
+
+    public var lockPath: String { directory.appendingPathComponent("paddock.lock").path }
+
+    public static func timestamp() -> String { ISO8601DateFormatter().string(from: Date()) }
+
+    // MARK: - Installed products
+
+    public func installed(app: String? = nil) throws -> [InstalledProduct] {
+        var sql = """
+            SELECT product_id, app, version, feed, installer_id, kind, scope, installed_at, requested FROM installed
+            """
+        var arguments: [SQLiteValue] = []
+        if let app {
+            sql += " WHERE app = ?"
+            arguments.append(.text(app))
+        }
+        sql += " ORDER BY app, product_key"
+        return try database.query(sql, arguments).map { row in
+            InstalledProduct(
+                productId: row[0].textValue ?? "", app: row[1].textValue ?? "", version: row[2].textValue,
+                feed: row[3].textValue, installerId: row[4].textValue, kind: row[5].textValue ?? "",
+                scope: row[6].textValue ?? "", installedAt: row[7].textValue ?? "", requested: row[8].integerValue == 1)
+        }
+    }
+
+    public func installed(_ productId: String, app: String = "") throws -> InstalledProduct? {
+        try installed().first { $0.productId.lowercased() == productId.lowercased() && ($0.app == app || $0.app.isEmpty) }
+    }
+
+    public func receipts(of productId: String, app: String = "") throws -> [Receipt] {
+        try database.query(
+            "SELECT kind, path, sha256 FROM receipts WHERE product_key = ? AND app = ? ORDER BY rowid",
+            [.text(productId.lowercased()), .text(app)]
+        ).map { Receipt(kind: Receipt.Kind(rawValue: $0[0].textValue ?? "") ?? .file, path: $0[1].textValue ?? "", sha256: $0[2].textValue) }
+    }
+
+    /// Installed products that need `productId` (within the same app, or anywhere for system scope).
+    public func dependents(of productId: String, app: String = "") throws -> [String] {
+        try database.query(
+            """
+            SELECT DISTINCT i.product_id FROM dependencies d
+            JOIN installed i ON i.product_key = d.product_key AND i.app = d.app
+            WHERE d.needs_key = ? AND (d.app = ? OR ? = '')
+            ORDER BY i.product_id
+            """, [.text(productId.lowercased()), .text(app), .text(app)]
+        ).compactMap { $0.first?.textValue }
+    }
+
+    /// Forgets a product (its files are the caller's to remove first).
+    public func forget(_ productId: String, app: String = "") throws {
+        try database.transaction {
+            let key = SQLiteValue.text(productId.lowercased())
+            try database.query("DELETE FROM receipts WHERE product_key = ? AND app = ?", [key, .text(app)])
+            try database.query("DELETE FROM dependencies WHERE product_key = ? AND app = ?", [key, .text(app)])
+            try database.query("DELETE FROM installed WHERE product_key = ? AND app = ?", [key, .text(app)])
+        }
+    }
+
+    // MARK: - Transactions
+
+    /// Starts an install transaction; its journal is on disk before any side effect.
+    public func begin(command: String) throws -> InstallTransaction {
+        let rows = try database.query(
+            "INSERT INTO transactions(command, pid, started_at, state) VALUES(?, ?, ?, 'open') RETURNING id",
+            [.text(command), .integer(Int64(getpid())), .text(Self.timestamp())])
+        guard let id = rows.first?.first?.integerValue else { throw SQLiteError(code: 1, message: "no transaction id", sql: nil) }
+        return InstallTransaction(id: id, store: self)
+    }
+
+    /// Transactions left open by a paddock that died (kill -9, power cut), oldest first.
+    public func unfinishedTransactions() throws -> [(id: Int64, command: String, pid: Int32)] {
+        try database.query("SELECT id, command, pid FROM transactions WHERE state = 'open' ORDER BY id").map {
+            ($0[0].integerValue ?? 0, $0[1].textValue ?? "", Int32($0[2].integerValue ?? 0))
+        }
+    }
+
+    /// Rolls back every unfinished transaction: undoes its journal in reverse order. Call with
+    /// the lock held, so no live paddock owns them.
+    public func recover(undoPackage: (JournalEntry) throws -> Void) throws -> [String] {
+        var recovered: [String] = []
+        for transaction in try unfinishedTransactions() {
+            try InstallTransaction(id: transaction.id, store: self).rollback(undoPackage: undoPackage)
+            recovered.append(transaction.command)
+        }
+        return recovered
+    }
+
+    func journal(of transaction: Int64) throws -> [JournalEntry] {
+        try database.query("SELECT seq, action, path, backup FROM journal WHERE txn = ? ORDER BY seq", [.integer(transaction)]).map {
+            JournalEntry(
+                sequence: Int($0[0].integerValue ?? 0), action: JournalEntry.Action(rawValue: $0[1].textValue ?? "") ?? .create,
+                path: $0[2].textValue ?? "", detail: $0[3].textValue)
+        }
+    }
+
+    // MARK: - Apps
+
+    public func apps() throws -> [AppRecord] {
+        try database.query(
+            "SELECT name, template, path, state_dir, parameters, created_at, deployed_hash, deployed_at, port FROM apps ORDER BY name"
+        ).map(AppRecord.init(row:))
+    }
+
+    public func app(named name: String) throws -> AppRecord? { try apps().first { $0.name == name } }
+
+    public func saveApp(_ app: AppRecord) throws {
+        try database.query(
+            """
+            INSERT OR REPLACE INTO apps(name, template, path, state_dir, parameters, created_at, deployed_hash, deployed_at, port)
+            VALUES(?,?,?,?,?,?,?,?,?)
+            """,
+            [
+                .text(app.name), .text(app.template), .text(app.path), .text(app.stateDirectory),
+                .text(String(decoding: try JSONEncoder().encode(app.parameters), as: UTF8.self)), .text(app.createdAt),
+                SQLiteValue(app.deployedHash), SQLiteValue(app.deployedAt), SQLiteValue(app.port),
+            ])
+    }
+
+    public func removeApp(named name: String) throws {
+        try database.query("DELETE FROM apps WHERE name = ?", [.text(name)])
+    }
+}
+
+/// An app made from a template: where its source and its state live, its parameters, and
+/// the fingerprint of the files at its last successful deploy.
+public struct AppRecord: Codable, Sendable, Hashable {
+    public var name: String
+    public var template: String
+    public var path: String
+    public var stateDirectory: String
+    public var parameters: [String: String]
+    public var createdAt: String
+    public var deployedHash: String?
+    public var deployedAt: String?
+    public var port: Int?
+
+    public init(
+        name: String, template: String, path: String, stateDirectory: String, parameters: [String: String],
+        createdAt: String = StateStore.timestamp(), deployedHash: String? = nil, deployedAt: String? = nil, port: Int? = nil
+    ) {
+        self.name = name
+        self.template = template
+        self.path = path
+        self.stateDirectory = stateDirectory
+        self.parameters = parameters
+        self.createdAt = createdAt
+        self.deployedHash = deployedHash
+        self.deployedAt = deployedAt
+        self.port = port
+    }
+
+    init(row: [SQLiteValue]) {
+        let parameters = (row[4].textValue?.data(using: .utf8)).flatMap { try? JSONDecoder().decode([String: String].self, from: $0) }
+        self.init(
+            name: row[0].textValue ?? "", template: row[1].textValue ?? "", path: row[2].textValue ?? "",
+            stateDirectory: row[3].textValue ?? "", parameters: parameters ?? [:], createdAt: row[5].textValue ?? "",
+            deployedHash: row[6].textValue, deployedAt: row[7].textValue, port: row[8].integerValue.map { Int($0) })
+    }
+}
