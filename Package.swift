@@ -35,11 +35,12 @@ let package = Package(
             name: "PaddockStore", dependencies: ["FeedModel", "FeedReader", "PaddockSQLite"],
             swiftSettings: swiftSettings),
         .target(name: "PaddockSystem", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
+        .target(name: "PaddockApps", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
         .target(name: "PaddockState", dependencies: ["FeedModel", "PaddockSQLite"], swiftSettings: swiftSettings),
         .target(
             name: "PaddockCommands",
             dependencies: [
-                "FeedModel", "FeedReader", "PaddockStore", "PaddockState", "PaddockSystem", "Resolver",
+                "FeedModel", "FeedReader", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "Resolver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

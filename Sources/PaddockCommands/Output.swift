@@ -27,6 +27,12 @@ struct Output {
         FileHandle.standardError.write(Data("paddock: warning: \(message)\n".utf8))
     }
 
+    /// A progress note on stderr (so stdout stays clean for scripts); silent with --json.
+    func progress(_ message: String) {
+        guard !json else { return }
+        FileHandle.standardError.write(Data("\(useColor ? "\u{1B}[2m" : "")\(message)…\(useColor ? "\u{1B}[0m" : "")\n".utf8))
+    }
+
     func bold(_ text: String) -> String { useColor ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
     func dim(_ text: String) -> String { useColor ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
     func green(_ text: String) -> String { useColor ? "\u{1B}[32m\(text)\u{1B}[0m" : text }

@@ -15,7 +15,11 @@ public struct Paddock: AsyncParsableCommand {
               paddock show blank-django
             """,
         version: "0.1.0",
-        subcommands: [FeedCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self])
+        subcommands: [
+            FeedCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self,
+            LaunchCommand.self, AppsCommand.self, StatusCommand.self, LogsCommand.self, StopCommand.self, RestartCommand.self,
+            SuperviseCommand.self,
+        ])
 
     public init() {}
 }

@@ -1,0 +1,54 @@
+import FeedModel
+
+/// Reads `paddock-app.xml` (namespace `urn:paddock:app:1`).
+public enum AppManifestReader {
+    public static let namespace = "urn:paddock:app:1"
+
+    public static func read(path: String, label: String? = nil) throws -> AppManifest {
+        let file = label ?? path
+        let text = FeedText.file(path)
+        try PrologCheck.check(text, label: file)
+        let stream = try XMLStream(path: path, label: file)
+        var root: XMLElement?
+        while try stream.read() {
+            if stream.kind == .element {
+                root = try stream.readElement()
+                break
+            }
+        }
+        while try stream.read() {}
+        guard let root, root.key == "app" else {
+            throw XMLSyntaxError(file: file, line: 1, column: 1, message: "the root element must be <app xmlns=\"\(namespace)\">")
+        }
+        func fail(_ element: XMLElement, _ message: String) -> XMLSyntaxError {
+            let column = text.columns(for: [(element.line, element.name)])[0]
+            return XMLSyntaxError(file: file, line: element.line, column: column, message: message)
+        }
+        guard let engine = root.child("engine") else { throw fail(root, "<app> needs an <engine> with the command that starts the app") }
+        let engineArguments = engine.children("arg").map { $0.text.trimmingWhitespace() }
+        guard !engineArguments.isEmpty else { throw fail(engine, "<engine> needs at least one <arg>") }
+        var manifest = AppManifest(framework: root.attribute("framework"), engineName: engine.attribute("name") ?? engineArguments[0], engineArguments: engineArguments)
+        for variable in root.child("environment")?.children("variable") ?? [] {
+            guard let name = variable.attribute("name"), !name.isEmpty else { throw fail(variable, "<variable> needs a name attribute") }
+            manifest.environmentPairs.append(.init(name: name, value: variable.attribute("value") ?? ""))
+        }
+        if let deploy = root.child("deploy") {
+            manifest.deployArguments = deploy.children("arg").map { $0.text.trimmingWhitespace() }
+            if let log = deploy.attribute("log") {
+                guard !log.hasPrefix("/"), !log.split(separator: "/").contains("..") else {
+                    throw fail(deploy, "the deploy log '\(log)' must be a relative path inside the app's state folder")
+                }
+                manifest.deployLog = log
+            }
+        }
+        if let staticFiles = root.child("static") {
+            manifest.staticURL = staticFiles.attribute("url")
+            manifest.staticPath = staticFiles.attribute("path")
+        }
+        if let health = root.child("health") {
+            manifest.healthPath = health.attribute("path") ?? "/"
+            manifest.healthHost = health.attribute("host")
+        }
+        return manifest
+    }
+}

@@ -1,0 +1,55 @@
+import FeedModel
+import Foundation
+
+/// The environment file in the app's state folder: `KEY=VALUE` lines, mode 0600.
+public enum EnvironmentFile {
+    public static func read(_ url: URL) -> [String: String] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [:] }
+        var values: [String: String] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            values[String(line[..<equals])] = String(line[line.index(after: equals)...])
+        }
+        return values
+    }
+
+    public static func write(_ values: [String: String], to url: URL) throws {
+        let text = "# Written by paddock: settings and secrets for this app. Keep it private.\n"
+            + values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n") + "\n"
+        let temporary = url.appendingPathExtension("tmp")
+        _ = FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
+        try FileManager.default.moveItem(at: temporary, to: url)
+    }
+
+    /// 50 characters from the kernel's random source, for Django's SECRET_KEY.
+    public static func generateSecret(length: Int = 50) -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@#%^&*(-_=+)")
+        var bytes = [UInt8](repeating: 0, count: length)
+        if let handle = FileHandle(forReadingAtPath: "/dev/urandom") {
+            bytes = [UInt8](handle.readData(ofLength: length))
+            try? handle.close()
+        } else {
+            var generator = SystemRandomNumberGenerator()
+            bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        }
+        return String(bytes.map { alphabet[Int($0) % alphabet.count] })
+    }
+}
+
+/// The environment an app's engine and deploy hook run with: the caller's PATH with the
+/// venv first, the app's settings file, and the manifest's variables.
+public enum AppEnvironment {
+    public static func build(
+        layout: AppLayout, manifest: AppManifest, values: [String: String], base: [String: String]
+    ) -> [String: String] {
+        var environment: [String: String] = [:]
+        for key in ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER"] { environment[key] = base[key] }
+        environment["PATH"] = layout.venvBin.path + ":" + (base["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        environment["VIRTUAL_ENV"] = layout.venv.path
+        environment["PYTHONUNBUFFERED"] = "1"
+        for (key, value) in EnvironmentFile.read(layout.environmentFile) { environment[key] = value }
+        for pair in manifest.environmentPairs { environment[pair.name] = Placeholders.render(pair.value, values) }
+        return environment
+    }
+}

@@ -1,0 +1,114 @@
+import FeedModel
+import Foundation
+
+/// Works out every template parameter's value: given on the command line or in an answers
+/// file, else asked on a terminal (with the default, re-asking on a bad value), else the
+/// default; a value that is still missing is an error, never a hang.
+public struct ParameterResolver {
+    public struct Failure: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    public let parameters: [DeploymentParameter]
+    public init(parameters: [DeploymentParameter]) { self.parameters = parameters }
+
+    /// `ask` is nil when there is no terminal; it is given the parameter, its default and, on a
+    /// second try, why the last answer was refused, and returns the answer (empty = default).
+    public func resolve(
+        given: [String: String], ask: ((DeploymentParameter, String?, String?) -> String?)?
+    ) throws -> [String: String] {
+        let known = Set(parameters.map(\.name))
+        if let unknown = given.keys.sorted().first(where: { !known.contains($0) }) {
+            throw Failure(message: "the template has no parameter '\(unknown)'; its parameters are: \(parameters.map(\.name).joined(separator: ", "))")
+        }
+        var values: [String: String] = [:]
+        for parameter in parameters where !parameter.isHidden {
+            if let value = given[parameter.name] {
+                if let problem = Self.problem(with: value, for: parameter) {
+                    throw Failure(message: "--param \(parameter.name)=\(value): \(problem)")
+                }
+                values[parameter.name] = value
+                continue
+            }
+            let fallback = parameter.defaultValue.map { Self.expandReferences($0, values) }
+            if let ask {
+                var refusal: String?
+                while true {
+                    guard let answer = ask(parameter, fallback, refusal) else {
+                        throw Failure(message: "no answer for '\(parameter.name)' (input closed); pass --param \(parameter.name)=VALUE")
+                    }
+                    let value = answer.isEmpty ? (fallback ?? "") : answer
+                    if let problem = Self.problem(with: value, for: parameter) {
+                        refusal = problem
+                        continue
+                    }
+                    values[parameter.name] = value
+                    break
+                }
+            } else if let fallback {
+                if let problem = Self.problem(with: fallback, for: parameter) {
+                    throw Failure(message: "the default of '\(parameter.name)' ('\(fallback)') is not valid: \(problem); pass --param \(parameter.name)=VALUE")
+                }
+                values[parameter.name] = fallback
+            } else if parameter.validation?.allows("AllowEmpty") == true {
+                values[parameter.name] = ""
+            } else {
+                throw Failure(message: "'\(parameter.name)' needs a value and there is no terminal to ask on; pass --param \(parameter.name)=VALUE (or --answers FILE)")
+            }
+        }
+        // Hidden parameters are computed from the others, Web Deploy style: `{name}` references.
+        for parameter in parameters where parameter.isHidden {
+            values[parameter.name] = given[parameter.name] ?? Self.expandReferences(parameter.defaultValue ?? "", values)
+        }
+        return values
+    }
+
+    /// Why `value` is not acceptable for `parameter`, or nil when it is.
+    public static func problem(with value: String, for parameter: DeploymentParameter) -> String? {
+        guard let validation = parameter.validation else {
+            return value.isEmpty ? "a value is required" : nil
+        }
+        if value.isEmpty { return validation.allows("AllowEmpty") ? nil : "a value is required" }
+        if validation.allows("Boolean"), !["true", "false"].contains(value.lowercased()) {
+            return "expected True or False"
+        }
+        if validation.allows("Enumeration") {
+            // Web Deploy: a comma list, and whitespace is significant.
+            let choices = (validation.validationString ?? "").split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if !choices.contains(value) { return "expected one of: \(choices.joined(separator: ", "))" }
+        }
+        if validation.allows("RegularExpression"), let pattern = validation.validationString {
+            guard let regex = try? NSRegularExpression(pattern: pattern) else { return "the template's pattern '\(pattern)' is not valid" }
+            let range = NSRange(value.startIndex..., in: value)
+            if regex.firstMatch(in: value, range: range) == nil {
+                return "'\(value)' does not match \(pattern)"
+            }
+        }
+        return nil
+    }
+
+    static func expandReferences(_ text: String, _ values: [String: String]) -> String {
+        var result = text
+        for (name, value) in values { result = result.replacingOccurrences(of: "{\(name)}", with: value) }
+        return result
+    }
+}
+
+/// Reads an answers file: `name = value` lines (or `name=value`), `#` comments.
+public enum AnswersFile {
+    public static func parse(_ text: String, file: String) throws -> [String: String] {
+        var answers: [String: String] = [:]
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            guard let equals = trimmed.firstIndex(of: "=") else {
+                throw ParameterResolver.Failure(message: "\(file):\(index + 1): expected 'name = value'")
+            }
+            let name = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
+            let value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            answers[name] = value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"") ? String(value.dropFirst().dropLast()) : value
+        }
+        return answers
+    }
+}

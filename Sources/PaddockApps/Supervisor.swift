@@ -1,0 +1,156 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a supervisor tells other paddock commands about itself, in `run/status.json`.
+public struct SupervisorStatus: Codable, Sendable, Hashable {
+    public enum State: String, Codable, Sendable { case starting, running, backoff, stopping, stopped }
+    public var state: State
+    public var supervisorPid: Int32
+    public var enginePid: Int32?
+    public var port: Int
+    public var restarts: Int
+    public var since: String
+
+    public static func read(_ url: URL) -> SupervisorStatus? {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        return try? JSONDecoder().decode(SupervisorStatus.self, from: data)
+    }
+}
+
+/// Keeps an app's engine (gunicorn's master) running: restarts it with backoff when it dies,
+/// passes SIGHUP on (gunicorn then starts new workers before stopping the old ones), and on
+/// SIGTERM or SIGINT stops it and exits. gunicorn's master restarts its own workers.
+public final class Supervisor: @unchecked Sendable {
+    let layout: AppLayout
+    let arguments: [String]
+    let environment: [String: String]
+    let port: Int
+    private let lock = NSLock()
+    private var enginePid: pid_t = 0
+    private var stopping = false
+    private var restarts = 0
+    private var signalSources: [any DispatchSourceSignal] = []
+    /// Called once the engine has been started the first time (foreground launch health-checks).
+    public var onFirstStart: (@Sendable () -> Void)?
+
+    public init(layout: AppLayout, arguments: [String], environment: [String: String], port: Int) {
+        self.layout = layout
+        self.arguments = arguments
+        self.environment = environment
+        self.port = port
+    }
+
+    /// Runs until told to stop; returns the exit status for the supervisor process.
+    public func run() -> Int32 {
+        try? layout.createStateFolders()
+        try? Data("\(getpid())\n".utf8).write(to: layout.supervisorPid)
+        installSignalHandlers()
+        var backoff: TimeInterval = 1
+        var firstStart = true
+        while !isStopping {
+            let started = Date()
+            do {
+                let pid = try Spawn.start(
+                    arguments, environment: environment, directory: layout.source.path, log: layout.appLog.path, newSession: false)
+                setEngine(pid)
+                log("started \(arguments.first ?? "engine") (pid \(pid))")
+                writeStatus(.running)
+                if firstStart {
+                    firstStart = false
+                    onFirstStart?()
+                }
+            } catch {
+                log("\(error)")
+                writeStatus(.backoff)
+                if !sleepUnlessStopped(backoff) { break }
+                backoff = min(backoff * 2, 30)
+                continue
+            }
+            let status = waitForEngine()
+            setEngine(0)
+            if isStopping { break }
+            // A master that ran for a while gets a fresh backoff; one that keeps dying waits longer.
+            backoff = Date().timeIntervalSince(started) > 30 ? 1 : min(backoff * 2, 30)
+            lock.withLock { restarts += 1 }
+            log("engine exited (\(status)); restarting in \(Int(backoff)) s")
+            writeStatus(.backoff)
+            if !sleepUnlessStopped(backoff) { break }
+        }
+        writeStatus(.stopped)
+        try? FileManager.default.removeItem(at: layout.supervisorPid)
+        log("stopped")
+        return 0
+    }
+
+    private var isStopping: Bool { lock.withLock { stopping } }
+
+    private func setEngine(_ pid: pid_t) { lock.withLock { enginePid = pid } }
+
+    private func waitForEngine() -> String {
+        let pid = lock.withLock { enginePid }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return "lost track of it" }
+        }
+        if status & 0x7f == 0 { return "status \((status >> 8) & 0xff)" }
+        return "signal \(status & 0x7f)"
+    }
+
+    private func sleepUnlessStopped(_ seconds: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if isStopping { return false }
+            usleep(100_000)
+        }
+        return !isStopping
+    }
+
+    private func installSignalHandlers() {
+        let queue = DispatchQueue(label: "paddock.supervisor.signals")
+        for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { [weak self] in self?.handle(signalNumber) }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    private func handle(_ signalNumber: Int32) {
+        let pid: pid_t = lock.withLock {
+            if signalNumber != SIGHUP { stopping = true }
+            return enginePid
+        }
+        if signalNumber == SIGHUP {
+            log("reloading: new workers start before the old ones stop")
+            if pid > 0 { kill(pid, SIGHUP) }
+            return
+        }
+        writeStatus(.stopping)
+        guard pid > 0 else { return }
+        kill(pid, SIGTERM)
+        // gunicorn finishes requests in flight (graceful timeout 30 s); then it is killed.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 35) { [weak self] in
+            guard let self, self.lock.withLock({ self.enginePid }) == pid else { return }
+            kill(pid, SIGKILL)
+        }
+    }
+
+    private func writeStatus(_ state: SupervisorStatus.State) {
+        let (pid, count) = lock.withLock { (enginePid, restarts) }
+        let status = SupervisorStatus(
+            state: state, supervisorPid: getpid(), enginePid: pid > 0 ? pid : nil, port: port, restarts: count,
+            since: ISO8601DateFormatter().string(from: Date()))
+        guard let data = try? JSONEncoder().encode(status) else { return }
+        let temporary = layout.statusFile.appendingPathExtension("tmp")
+        try? data.write(to: temporary)
+        _ = rename(temporary.path, layout.statusFile.path)
+    }
+
+    private func log(_ message: String) {
+        DeployHook.append("\(ISO8601DateFormatter().string(from: Date())) supervisor: \(message)\n", to: layout.supervisorLog)
+    }
+}

@@ -1,0 +1,111 @@
+import FeedModel
+import FeedReader
+import Foundation
+import PaddockApps
+import PaddockState
+import PaddockStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One app, loaded with everything the app commands need.
+struct LoadedApp {
+    var record: AppRecord
+    var layout: AppLayout
+    var manifest: AppManifest
+
+    var url: String { "http://127.0.0.1:\(record.port ?? 8000)/" }
+
+    /// Placeholder values for the manifest: the template's parameters plus launch values.
+    func values(port: Int, workers: Int) -> [String: String] {
+        var values = record.parameters
+        values["app_root"] = layout.source.path
+        values["app_name"] = values["app_name"] ?? record.name
+        values["bind"] = "127.0.0.1:\(port)"
+        values["port"] = String(port)
+        values["workers"] = String(workers)
+        values["host"] = "127.0.0.1"
+        values["data_dir"] = layout.data.path
+        return values
+    }
+
+    func environment(values: [String: String], base: [String: String]) -> [String: String] {
+        AppEnvironment.build(layout: layout, manifest: manifest, values: values, base: base)
+    }
+
+    /// The engine's argv, its program looked up in the app's venv first.
+    func engineArguments(values: [String: String]) -> [String] {
+        var arguments = manifest.engineArguments.map { Placeholders.render($0, values) }
+        let inVenv = layout.venvBin.appendingPathComponent(arguments[0]).path
+        if FileManager.default.isExecutableFile(atPath: inVenv) { arguments[0] = inVenv }
+        return arguments
+    }
+
+    var status: SupervisorStatus? { SupervisorStatus.read(layout.statusFile) }
+
+    /// The live supervisor's pid, or nil when it is not running.
+    var supervisorPid: pid_t? {
+        guard let text = try? String(contentsOf: layout.supervisorPid, encoding: .utf8),
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), Spawn.isAlive(pid)
+        else { return nil }
+        return pid
+    }
+
+    var needsDeploy: Bool {
+        record.deployedHash != ChangeFingerprint.compute(layout.source, ignoring: manifest.staticPath.map { [$0] } ?? [])
+    }
+
+    var fingerprint: String { ChangeFingerprint.compute(layout.source, ignoring: manifest.staticPath.map { [$0] } ?? []) }
+}
+
+/// gunicorn's advice: (2 × cores) + 1 workers.
+func defaultWorkerCount() -> Int { 2 * ProcessInfo.processInfo.activeProcessorCount + 1 }
+
+extension CommandContext {
+    var stateDirectory: URL { paths.state }
+
+    func openState() throws -> StateStore { try StateStore(directory: paths.state) }
+
+    func loadApp(_ name: String, state: StateStore) throws -> LoadedApp {
+        guard let record = try state.app(named: name) else {
+            let known = try state.apps().map(\.name)
+            throw CommandError(
+                message: "no app named '\(name)'" + (known.isEmpty ? "; create one with 'paddock install blank-django --app \(name)'" : " (apps: \(known.joined(separator: ", ")))"),
+                exitCode: 64)
+        }
+        let layout = AppLayout(name: record.name, source: URL(fileURLWithPath: record.path), state: URL(fileURLWithPath: record.stateDirectory))
+        guard FileManager.default.fileExists(atPath: layout.manifest.path) else {
+            throw CommandError(message: "the app '\(name)' has no manifest at \(layout.manifest.path); was its folder moved or deleted?", exitCode: 66)
+        }
+        let manifest = try AppManifestReader.read(path: layout.manifest.path)
+        return LoadedApp(record: record, layout: layout, manifest: manifest)
+    }
+
+    /// Runs the deploy hook when the app's files changed since its last successful deploy.
+    func deployIfNeeded(_ app: inout LoadedApp, state: StateStore, force: Bool = false) throws -> Bool {
+        guard force || app.needsDeploy else { return false }
+        let port = app.record.port ?? 8000
+        let values = app.values(port: port, workers: 1)
+        output.progress("running the deploy hook of '\(app.record.name)'")
+        try DeployHook.run(layout: app.layout, manifest: app.manifest, environment: app.environment(values: values, base: environment), values: values)
+        app.record.deployedHash = app.fingerprint
+        app.record.deployedAt = StateStore.timestamp()
+        try state.saveApp(app.record)
+        return true
+    }
+
+    /// Waits until the app answers its health check (any status below 500) with the Host it
+    /// expects, while its supervisor is alive.
+    func waitUntilHealthy(_ app: LoadedApp, port: Int, timeout: TimeInterval = 60, alive: () -> Bool) -> HTTPProbe.Answer? {
+        let deadline = Date().addingTimeInterval(timeout)
+        let host = Placeholders.render(app.manifest.healthHost ?? "127.0.0.1", ["host": "127.0.0.1"])
+        while Date() < deadline && alive() {
+            if let answer = HTTPProbe.get(port: port, path: app.manifest.healthPath, host: host, timeout: 5), answer.status < 500 {
+                return answer
+            }
+            usleep(200_000)
+        }
+        return nil
+    }
+}
