@@ -2,6 +2,7 @@
 # Benchmarks paddock's feed reader and catalogue against xmllint on a large generated feed.
 #
 #   Benchmarks/feed-benchmark/run.sh [ENTRIES]      (default 100000)
+#   PADDOCK_BIN=/path/to/paddock Benchmarks/feed-benchmark/run.sh   (measure that binary, no build)
 #
 # 1. builds paddock in release (one build at a time: the shared lock);
 # 2. installs xmllint (libxml2-utils) and GNU time if missing (apt-get; run as root);
@@ -21,10 +22,16 @@ repo="$(cd "$here/../.." && pwd)"
 say() { printf '%s\n' "$*"; }
 
 # --- 1. build ------------------------------------------------------------------------------
-say "== building paddock (release)"
-# --product paddock: only the executable and what it needs (not test-support targets).
-(cd "$repo" && flock /tmp/paddock-swift.lock swift build -c release --product paddock)
-paddock="$repo/.build/release/paddock"
+if [[ -n "${PADDOCK_BIN:-}" ]]; then
+    # PADDOCK_BIN=/path/to/paddock: measure that binary (a snapshot, another build) instead.
+    paddock="$PADDOCK_BIN"
+    say "== using $paddock (PADDOCK_BIN; not building)"
+else
+    say "== building paddock (release)"
+    # --product paddock: only the executable and what it needs (not test-support targets).
+    (cd "$repo" && flock /tmp/paddock-swift.lock swift build -c release --product paddock)
+    paddock="$repo/.build/release/paddock"
+fi
 [[ -x "$paddock" ]] || { say "no binary at $paddock"; exit 1; }
 
 # --- 2. tools ------------------------------------------------------------------------------
