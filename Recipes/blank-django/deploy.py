@@ -1,0 +1,93 @@
+"""The deploy hook of paddock's Blank Django Project (Helicon Zoo's deploy.py, for Linux).
+
+paddock runs it with the app's virtual environment's python, in the app's folder, with the
+app's environment (PADDOCK_*, DJANGO_SETTINGS_MODULE), before the workers start serving:
+after the install and after every change. Its output goes to the deploy log.
+
+It runs, in order:
+  1. manage.py migrate --noinput         apply the database migrations
+  2. manage.py collectstatic --noinput   gather static files into staticfiles/ for WhiteNoise
+  3. manage.py check --deploy            Django's deployment checklist: printed, never fatal
+
+The first failing step stops the hook: its error is on stderr and the exit status is the
+step's (non-zero), so paddock keeps the app from starting on a half-deployed tree.
+Running it again is safe: every step does nothing when there is nothing to do.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+STEPS = [
+    # (arguments to manage.py, fatal on failure)
+    (["migrate", "--noinput"], True),
+    (["collectstatic", "--noinput"], True),
+    (["check", "--deploy"], False),
+]
+
+
+def run(arguments):
+    command = [sys.executable, "manage.py", *arguments]
+    print("==> python manage.py " + " ".join(arguments), flush=True)
+    started = time.monotonic()
+    status = subprocess.call(command, cwd=HERE)
+    print(f"    exit {status} after {time.monotonic() - started:.1f}s", flush=True)
+    return status
+
+
+def settings_module():
+    """DJANGO_SETTINGS_MODULE (paddock sets it), else the one package here with a settings.py."""
+    if os.environ.get("DJANGO_SETTINGS_MODULE"):
+        return os.environ["DJANGO_SETTINGS_MODULE"]
+    found = sorted(
+        entry for entry in os.listdir(HERE) if os.path.isfile(os.path.join(HERE, entry, "settings.py"))
+    )
+    return found[0] + ".settings" if len(found) == 1 else None
+
+
+def preflight():
+    """Loads the settings once, so a configuration mistake (no PADDOCK_SECRET_KEY, a bad
+    PADDOCK_DB_ENGINE, a missing driver) ends the deploy with one clear line, not a traceback."""
+    module = settings_module()
+    if module is None:
+        return "DJANGO_SETTINGS_MODULE is not set and no single package here has a settings.py"
+    os.environ["DJANGO_SETTINGS_MODULE"] = module
+    sys.path.insert(0, HERE)
+    try:
+        import django
+
+        django.setup()
+    except ImportError as error:
+        return f"cannot load {module}: {error.__class__.__name__}: {error} (is the app's virtual environment's python running this?)"
+    except Exception as error:  # ImproperlyConfigured and anything else settings.py raises
+        return f"cannot load {module}: {error.__class__.__name__}: {error}"
+    return None
+
+
+def main():
+    os.chdir(HERE)
+    if not os.path.isfile("manage.py"):
+        print(f"deploy.py: no manage.py in {HERE}: run the hook from the app's folder", file=sys.stderr)
+        return 2
+    problem = preflight()
+    if problem:
+        print(f"deploy.py: {problem}", file=sys.stderr)
+        return 1
+    for arguments, fatal in STEPS:
+        status = run(arguments)
+        if status == 0:
+            continue
+        step = "manage.py " + " ".join(arguments)
+        if fatal:
+            print(f"deploy.py: '{step}' failed with exit status {status}; deploy stopped (see above)", file=sys.stderr)
+            return status if 0 < status < 256 else 1
+        print(f"deploy.py: '{step}' reported problems (above); they do not stop the deploy", flush=True)
+    print("deploy.py: done", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
