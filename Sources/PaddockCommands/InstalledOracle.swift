@@ -1,0 +1,56 @@
+import FeedModel
+import PaddockState
+import PaddockSystem
+import Resolver
+
+/// What is already there, for the resolver: products paddock installed (system and user wide,
+/// and those inside the app being installed), and products found on the machine by their
+/// discovery hints. Products that go into an app's own environment (pip) are never taken from
+/// the machine: the app needs its own copy.
+struct InstalledOracle {
+    let context: CommandContext
+    let catalog: StoreCatalog
+    let app: String?
+    let probe: Bool
+
+    func installed(for requirements: [ProductRequirement]) throws -> InstalledProducts {
+        var versions: [String: String?] = [:]
+        let state = try context.openState()
+        for product in try state.installed() where product.app.isEmpty || product.app == app {
+            versions[product.productId] = product.version
+        }
+        guard probe else { return InstalledProducts(versions) }
+        let discovery = DiscoveryProbe(environment: context.environment)
+        for entry in closure(of: requirements.map(\.productId)) where versions[entry.product.productId] == nil {
+            let product = entry.product
+            guard let hint = product.discovery else { continue }
+            let appScoped = product.installers.contains { $0.linux?.scope == .app }
+            if appScoped { continue }
+            let found = discovery.evaluate(hint)
+            if found.found { versions[product.productId] = .some(found.version ?? product.version) }
+        }
+        return InstalledProducts(versions)
+    }
+
+    /// Every product reachable from the requests through any branch, each once.
+    private func closure(of requested: [String]) -> [CatalogEntry] {
+        var seen: Set<String> = []
+        var queue = requested
+        var result: [CatalogEntry] = []
+        while let id = queue.popLast() {
+            guard seen.insert(id.lowercased()).inserted, let entry = catalog.products(withId: id).first else { continue }
+            result.append(entry)
+            if let dependency = entry.product.dependency { queue += ids(in: dependency, feed: entry.feed, depth: 0) }
+        }
+        return result
+    }
+
+    private func ids(in expression: DependencyExpression, feed: String, depth: Int) -> [String] {
+        guard depth < 32 else { return [] }  // Named sets referring to themselves.
+        switch expression {
+        case .product(let requirement): return [requirement.productId]
+        case .all(let children), .any(let children): return children.flatMap { ids(in: $0, feed: feed, depth: depth + 1) }
+        case .named(let name): return catalog.namedSet(name, feed: feed).map { ids(in: $0, feed: feed, depth: depth + 1) } ?? []
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import FeedModel
+import Foundation
+import PaddockStore
+import PaddockSystem
+import Resolver
+
+/// Options that describe the machine to resolve for: this one by default.
+struct MachineOptions: ParsableArguments {
+    @Option(help: "Resolve for this OS (linux or windows) instead of this machine's.") var os: String?
+    @Option(help: "Resolve for this architecture (x86_64, aarch64, x86...).") var arch: String?
+    @Option(help: "Resolve for this installer language (en, fr...).") var language: String?
+
+    /// The machine's facts, overridden by the options (as an offline bundle for another machine needs).
+    func facts(environment: [String: String]) throws -> MachineFacts {
+        let probe = MachineProbe(environment: environment)
+        var facts = MachineFacts(
+            operatingSystem: .linux, distribution: probe.distribution, distributionVersion: probe.distributionVersion,
+            architecture: probe.architecture, language: probe.language)
+        if let os {
+            guard let system = MachineFacts.OperatingSystem(rawValue: os.lowercased()) else {
+                throw CommandError(message: "--os \(os): expected linux or windows", exitCode: 64)
+            }
+            facts.operatingSystem = system
+            if system == .windows {
+                facts.distribution = nil
+                facts.distributionVersion = nil
+            }
+        }
+        if let arch { facts.architecture = arch }
+        if let language { facts.language = language.lowercased() }
+        return facts
+    }
+
+    /// Whether the machine described is this one (discovery probes only make sense then).
+    var describesThisMachine: Bool { os == nil && arch == nil }
+}
+
+/// Resolves requests against the store, with what is installed (state database and discovery).
+struct PlanMaker {
+    let context: CommandContext
+    let store: FeedStore
+    let machine: MachineFacts
+    let probeMachine: Bool
+    var app: String?
+
+    func resolve(_ requests: [String]) throws -> InstallPlan {
+        let requirements = try requests.map(Self.requirement)
+        let catalog = StoreCatalog(store.catalog)
+        let installed = try InstalledOracle(context: context, catalog: catalog, app: app, probe: probeMachine).installed(for: requirements)
+        let resolver = Resolver(catalog: catalog, machine: machine, installed: installed)
+        switch resolver.resolve(requirements: requirements) {
+        case .success(let plan): return plan
+        case .failure(let failure): throw CommandError(message: failure.message, exitCode: 69)
+        }
+    }
+
+    /// `django@>=5.2` or `django` (a FEED: prefix is not a requirement; it is stripped).
+    static func requirement(_ text: String) throws -> ProductRequirement {
+        let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
+        var id = parts[0]
+        if let colon = id.lastIndex(of: ":") { id = String(id[id.index(after: colon)...]) }
+        guard !id.isEmpty else { throw CommandError(message: "'\(text)' names no product", exitCode: 64) }
+        guard parts.count == 2 else { return ProductRequirement(id) }
+        do {
+            _ = try VersionConstraint(parsing: parts[1])
+        } catch {
+            throw CommandError(message: "'\(text)': \(error)", exitCode: 64)
+        }
+        return ProductRequirement(id, constraint: parts[1])
+    }
+}
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan", abstract: "Show what installing products would do; nothing changes.",
+        discussion: """
+            Resolves the products and everything they need on this machine (or the one described by
+            --os/--arch/--language), and prints the plan as a tree marking what is already there, or
+            explains in plain sentences why it cannot be done.
+
+            Examples:
+              paddock plan blank-django
+              paddock plan 'django@>=5.2' gunicorn --json
+              paddock plan WordPress --os windows --arch x64
+            """)
+    @Argument(help: "Products, optionally with a version constraint: NAME@>=1.2") var products: [String]
+    @OptionGroup var machine: MachineOptions
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let context = CommandContext(options: options)
+        try await runReportingErrors(context) {
+            let store = try context.openStore()
+            let plan = try PlanMaker(
+                context: context, store: store, machine: try machine.facts(environment: context.environment),
+                probeMachine: machine.describesThisMachine
+            ).resolve(products)
+            if context.output.json {
+                try context.output.printJSON(plan)
+            } else {
+                context.output.line(PlanRenderer.render(plan))
+            }
+        }
+    }
+}
+
+struct WhyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "why", abstract: "Say which requested products pull a product in.",
+        discussion: """
+            With no --for, looks at the products you installed on purpose.
+
+            Examples:
+              paddock why gunicorn --for blank-django
+              paddock why python3
+            """)
+    @Argument(help: "The product to explain.") var product: String
+    @Option(name: .customLong("for"), parsing: .upToNextOption, help: "The requested products to explain it from.") var requested: [String] = []
+    @OptionGroup var machine: MachineOptions
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let context = CommandContext(options: options)
+        try await runReportingErrors(context) {
+            let store = try context.openStore()
+            var roots = requested
+            if roots.isEmpty {
+                roots = try context.openState().installed().filter(\.requested).map(\.productId)
+            }
+            guard !roots.isEmpty else {
+                throw CommandError(message: "nothing is installed on purpose yet; say which products to explain from: paddock why \(product) --for PRODUCT", exitCode: 64)
+            }
+            let plan = try PlanMaker(
+                context: context, store: store, machine: try machine.facts(environment: context.environment),
+                probeMachine: machine.describesThisMachine
+            ).resolve(roots)
+            let step = plan.steps.first { $0.productId.lowercased() == product.lowercased() }
+            if context.output.json {
+                try context.output.printJSON(WhyAnswer(product: step?.productId ?? product, paths: step?.why ?? []))
+                return
+            }
+            context.output.line(PlanRenderer.renderWhy(step?.productId ?? product, in: plan))
+            if step == nil { throw ExitCode(1) }
+        }
+    }
+}
+
+/// `paddock why --json`: each path from a requested product down to the one asked about.
+struct WhyAnswer: Encodable {
+    var product: String
+    var paths: [[String]]
+}
