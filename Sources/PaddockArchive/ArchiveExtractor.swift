@@ -136,6 +136,11 @@ private struct Extraction {
         do {
             reader = try ArchiveReader(path: archivePath)
         } catch let failure as LibArchiveFailure {
+            // libarchive reads the first block when opening: a file that is there but cannot be
+            // recognised is damaged, one that cannot be opened at all is missing or unreadable.
+            if FileManager.default.isReadableFile(atPath: archivePath) {
+                throw ArchiveError.unreadable(archive: archiveName, entry: nil, reason: failure.message)
+            }
             throw ArchiveError.cannotOpen(archive: archiveName, reason: failure.message)
         }
         let writer: ArchiveDiskWriter
