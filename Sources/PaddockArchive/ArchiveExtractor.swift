@@ -92,8 +92,10 @@ public enum ArchiveExtractor {
         var extraction = Extraction(
             archiveName: name, archivePath: archive.path, archiveSize: archiveSize, staging: staging,
             strip: max(0, stripComponents), limits: limits)
-        try extraction.run()
-        try extraction.validateSymlinks()
+        try withUTF8Locale {
+            try extraction.run()
+            try extraction.validateSymlinks()
+        }
 
         do {
             if fileManager.fileExists(atPath: targetPath) { try fileManager.removeItem(atPath: targetPath) }
@@ -368,6 +370,20 @@ struct StagingResolver {
         guard count >= 0 else { return nil }
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+/// Runs `body` with this thread's `LC_CTYPE` set to C.UTF-8 (`uselocale`, not the process-wide
+/// `setlocale`). libarchive converts entry names to and from the current locale's character
+/// set; a Swift process starts in the "C" locale, in which names such as `café.txt` in a zip
+/// cannot be converted. The body must not suspend (it is synchronous), so it stays on this thread.
+private func withUTF8Locale<T>(_ body: () throws -> T) rethrows -> T {
+    guard let utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil) else { return try body() }
+    let previous = uselocale(utf8)
+    defer {
+        uselocale(previous)
+        freelocale(utf8)
+    }
+    return try body()
 }
 
 private func realPath(_ path: String) -> String? {

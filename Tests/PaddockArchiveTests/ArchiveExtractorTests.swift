@@ -133,6 +133,19 @@ struct ExtractionTests {
         #expect(try box.read("src/flask.py") == "flask\n")
     }
 
+    @Test("UTF-8 names in a zip from Python's zipfile survive (the process runs in the C locale)")
+    func utf8Names() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let zip = box.archives.appendingPathComponent("intl.zip")
+        let python = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["python3", "-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w'); z.writestr('app/café/naïve.txt', 'ok'); z.close()", zip.path])
+        #expect(python.status == 0, "\(python.stderr)")
+        _ = try ArchiveExtractor.extract(zip, into: box.target, stripComponents: 1)
+        #expect(try box.read("café/naïve.txt") == "ok")
+    }
+
     @Test("an existing empty target folder is replaced; a non-empty one is refused")
     func existingTarget() throws {
         let box = try Sandbox()
