@@ -11,9 +11,11 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "paddock", targets: ["paddock"]),
+        .executable(name: "InstallBenchmark", targets: ["InstallBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // C libraries from Debian, each behind a tiny system-library target.
@@ -23,6 +25,9 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CLibArchive", pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]),
 
         // Pure core: no disk, network or process code.
         .target(name: "FeedModel", swiftSettings: swiftSettings),
@@ -37,14 +42,24 @@ let package = Package(
         .target(name: "PaddockSystem", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
         .target(name: "PaddockApps", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
         .target(name: "PaddockState", dependencies: ["FeedModel", "PaddockSQLite"], swiftSettings: swiftSettings),
+        .target(name: "PaddockArchive", dependencies: ["CLibArchive"], swiftSettings: swiftSettings),
+        .target(
+            name: "PaddockDownload",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
         .target(
             name: "PaddockCommands",
             dependencies: [
-                "FeedModel", "FeedReader", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "Resolver",
+                "FeedModel", "FeedReader", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "PaddockArchive", "PaddockDownload", "Resolver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "paddock", dependencies: ["PaddockCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+
+        // Times paddock's download + verify + extract against curl + sha256sum + bsdtar.
+        .executableTarget(
+            name: "InstallBenchmark", dependencies: ["PaddockDownload", "PaddockArchive", "TestSupport"],
+            path: "Benchmarks/InstallBenchmark", swiftSettings: swiftSettings),
 
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "FeedModelTests", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
@@ -56,6 +71,15 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PaddockStateTests", dependencies: ["PaddockState", "PaddockSystem", "PaddockSQLite", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PaddockArchiveTests", dependencies: ["PaddockArchive", "CLibArchive", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PaddockDownloadTests", dependencies: ["PaddockDownload", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ResolverBenchmark", dependencies: ["Resolver", "FeedModel"], path: "Benchmarks/ResolverBenchmark",
             swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ],

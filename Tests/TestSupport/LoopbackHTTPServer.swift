@@ -22,11 +22,36 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         public var body: [UInt8]
         /// Send only this many body bytes and then hang (for stalled-server tests).
         public var stallAfter: Int?
-        public init(status: Int = 200, headers: [String: String] = [:], body: [UInt8] = [], stallAfter: Int? = nil) {
+        /// Send only this many body bytes and then close the connection (interrupted downloads).
+        public var closeAfter: Int?
+        /// Wait this long before sending anything.
+        public var delay: TimeInterval?
+        public init(
+            status: Int = 200, headers: [String: String] = [:], body: [UInt8] = [], stallAfter: Int? = nil,
+            closeAfter: Int? = nil, delay: TimeInterval? = nil
+        ) {
             self.status = status
             self.headers = headers
             self.body = body
             self.stallAfter = stallAfter
+            self.closeAfter = closeAfter
+            self.delay = delay
+        }
+
+        /// `body` as a file server would send it: 200 with all of it, or, for a request with
+        /// `Range: bytes=N-`, 206 with the rest and a `Content-Range` (416 past the end).
+        public static func serving(_ body: [UInt8], for request: Request, headers: [String: String] = [:]) -> Response {
+            guard let range = request.header("Range"), range.hasPrefix("bytes="), range.hasSuffix("-"),
+                let start = Int(range.dropFirst(6).dropLast())
+            else {
+                return Response(status: 200, headers: headers, body: body)
+            }
+            guard start < body.count else {
+                return Response(status: 416, headers: headers.merging(["Content-Range": "bytes */\(body.count)"]) { $1 })
+            }
+            var fields = headers
+            fields["Content-Range"] = "bytes \(start)-\(body.count - 1)/\(body.count)"
+            return Response(status: 206, headers: fields, body: Array(body[start...]))
         }
     }
 
@@ -125,6 +150,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         requestLog.append(request)
         lock.unlock()
         let response = handler(request)
+        if let delay = response.delay { usleep(useconds_t(delay * 1_000_000)) }
         var head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
         var fields = response.headers
         if fields["Content-Length"] == nil { fields["Content-Length"] = "\(response.body.count)" }
@@ -144,6 +170,10 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                 usleep(50_000)
             }
         }
+        if let limit = response.closeAfter {
+            writeAll(client, Array(response.body.prefix(limit)))
+            return
+        }
         writeAll(client, response.body)
     }
 
@@ -161,8 +191,11 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         case 200: return "OK"
         case 206: return "Partial Content"
         case 304: return "Not Modified"
+        case 403: return "Forbidden"
         case 404: return "Not Found"
+        case 416: return "Range Not Satisfiable"
         case 500: return "Internal Server Error"
+        case 503: return "Service Unavailable"
         default: return "Status"
         }
     }

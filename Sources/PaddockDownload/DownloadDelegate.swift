@@ -1,0 +1,213 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the downloader tells the outside world; called from any thread, so implementations
+/// are `Sendable` and guard their own state. Progress comes at most every
+/// `DownloaderConfiguration.progressInterval` per download, plus once at the end.
+public protocol DownloadDelegate: Sendable {
+    func willStart(_ request: DownloadRequest)
+    func progress(_ request: DownloadRequest, bytes: Int64, total: Int64?)
+    func willRetry(_ request: DownloadRequest, attempt: Int, after delay: TimeInterval, because error: DownloadError)
+    func didFinish(_ request: DownloadRequest, result: DownloadResult)
+    func didFail(_ request: DownloadRequest, error: DownloadError)
+}
+
+extension DownloadDelegate {
+    public func willRetry(_ request: DownloadRequest, attempt: Int, after delay: TimeInterval, because error: DownloadError) {}
+}
+
+/// Says nothing.
+public struct SilentDownloadDelegate: DownloadDelegate {
+    public init() {}
+    public func willStart(_ request: DownloadRequest) {}
+    public func progress(_ request: DownloadRequest, bytes: Int64, total: Int64?) {}
+    public func didFinish(_ request: DownloadRequest, result: DownloadResult) {}
+    public func didFail(_ request: DownloadRequest, error: DownloadError) {}
+}
+
+/// One line per download on stderr, redrawn in place with `\r` and cursor movement; only
+/// when stderr is a terminal (otherwise it writes nothing).
+public final class TerminalProgressDelegate: DownloadDelegate, @unchecked Sendable {
+    private let lock = NSLock()
+    private let write: @Sendable (String) -> Void
+    private let enabled: Bool
+    private let width: Int
+    private var lines: [String] = []  // names, in the order their lines were printed
+
+    /// `write` and `isTerminal` are for tests; by default stderr and `isatty(2)`.
+    public init(
+        isTerminal: Bool = isatty(STDERR_FILENO) != 0, width: Int = 30,
+        write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+    ) {
+        self.enabled = isTerminal
+        self.width = width
+        self.write = write
+    }
+
+    public func willStart(_ request: DownloadRequest) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        lines.append(request.name)
+        write(render(request.name, "starting") + "\n")
+    }
+
+    public func progress(_ request: DownloadRequest, bytes: Int64, total: Int64?) {
+        redraw(request.name, bar(bytes: bytes, total: total))
+    }
+
+    public func willRetry(_ request: DownloadRequest, attempt: Int, after delay: TimeInterval, because error: DownloadError) {
+        redraw(request.name, "retrying (attempt \(attempt + 1)) in \(DownloadError.seconds(delay))")
+    }
+
+    public func didFinish(_ request: DownloadRequest, result: DownloadResult) {
+        let done = result.cacheHit ? "cached \(Self.size(result.size))" : "done \(Self.size(result.size))"
+        guard enabled else { return }
+        lock.lock()
+        let known = lines.contains(request.name)
+        if !known { lines.append(request.name) }
+        lock.unlock()
+        if known { redraw(request.name, done) } else { write(render(request.name, done) + "\n") }
+    }
+
+    public func didFail(_ request: DownloadRequest, error: DownloadError) {
+        redraw(request.name, "failed")
+    }
+
+    private func redraw(_ name: String, _ status: String) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard let index = lines.lastIndex(of: name) else { return }
+        let up = lines.count - index
+        // Up to the download's line, redraw it, clear the rest, back down.
+        write("\u{1B}[\(up)A\r" + render(name, status) + "\u{1B}[K\u{1B}[\(up)B\r")
+    }
+
+    private func render(_ name: String, _ status: String) -> String {
+        let padded = name.count > 28 ? String(name.prefix(27)) + "…" : name.padding(toLength: 28, withPad: " ", startingAt: 0)
+        return padded + " " + status
+    }
+
+    private func bar(bytes: Int64, total: Int64?) -> String {
+        guard let total, total > 0 else { return Self.size(bytes) }
+        let fraction = min(1, Double(bytes) / Double(total))
+        let filled = Int(fraction * Double(width))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] "
+            + "\(Int(fraction * 100))% of \(Self.size(total))"
+    }
+
+    static func size(_ bytes: Int64) -> String {
+        if bytes < 1024 { return "\(bytes) B" }
+        if bytes < 1 << 20 { return String(format: "%.1f KiB", Double(bytes) / 1024) }
+        if bytes < 1 << 30 { return String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+        return String(format: "%.2f GiB", Double(bytes) / 1_073_741_824)
+    }
+}
+
+/// One JSON object per line: `{"event":"progress","name":...,"bytes":...,"total":...}`;
+/// events `start`, `progress`, `retry`, `finish` (with `cacheHit`, `sha256`, `bytes`, `file`),
+/// `fail` (with `error`). Keys in that order; `total` is `null` when unknown.
+public struct JSONLinesDownloadDelegate: DownloadDelegate {
+    private let write: @Sendable (String) -> Void
+
+    public init(write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
+        self.write = write
+    }
+
+    public func willStart(_ request: DownloadRequest) {
+        emit([("event", json("start")), ("name", json(request.name)), ("url", json(request.source))])
+    }
+
+    public func progress(_ request: DownloadRequest, bytes: Int64, total: Int64?) {
+        emit([("event", json("progress")), ("name", json(request.name)), ("bytes", "\(bytes)"), ("total", total.map { "\($0)" } ?? "null")])
+    }
+
+    public func willRetry(_ request: DownloadRequest, attempt: Int, after delay: TimeInterval, because error: DownloadError) {
+        emit([("event", json("retry")), ("name", json(request.name)), ("attempt", "\(attempt + 1)"), ("delay", "\(delay)"), ("error", json(error.description))])
+    }
+
+    public func didFinish(_ request: DownloadRequest, result: DownloadResult) {
+        emit([
+            ("event", json("finish")), ("name", json(request.name)), ("cacheHit", "\(result.cacheHit)"),
+            ("sha256", json(result.sha256)), ("bytes", "\(result.size)"), ("file", json(result.file.path)),
+        ])
+    }
+
+    public func didFail(_ request: DownloadRequest, error: DownloadError) {
+        emit([("event", json("fail")), ("name", json(request.name)), ("error", json(error.description))])
+    }
+
+    private func emit(_ fields: [(String, String)]) {
+        write("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}\n")
+    }
+
+    private func json(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Keeps every event, for tests.
+public final class RecordingDownloadDelegate: DownloadDelegate, @unchecked Sendable {
+    public enum Event: Sendable, Equatable {
+        case willStart(name: String)
+        case progress(name: String, bytes: Int64, total: Int64?)
+        case willRetry(name: String, attempt: Int, error: DownloadError)
+        case didFinish(name: String, cacheHit: Bool)
+        case didFail(name: String, error: DownloadError)
+    }
+
+    private let lock = NSLock()
+    private var recorded: [Event] = []
+
+    public init() {}
+
+    public var events: [Event] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
+
+    /// The events of one download, in order.
+    public func events(for name: String) -> [Event] {
+        events.filter {
+            switch $0 {
+            case .willStart(let n), .progress(let n, _, _), .willRetry(let n, _, _), .didFinish(let n, _), .didFail(let n, _):
+                return n == name
+            }
+        }
+    }
+
+    private func record(_ event: Event) {
+        lock.lock()
+        recorded.append(event)
+        lock.unlock()
+    }
+
+    public func willStart(_ request: DownloadRequest) { record(.willStart(name: request.name)) }
+    public func progress(_ request: DownloadRequest, bytes: Int64, total: Int64?) {
+        record(.progress(name: request.name, bytes: bytes, total: total))
+    }
+    public func willRetry(_ request: DownloadRequest, attempt: Int, after delay: TimeInterval, because error: DownloadError) {
+        record(.willRetry(name: request.name, attempt: attempt, error: error))
+    }
+    public func didFinish(_ request: DownloadRequest, result: DownloadResult) {
+        record(.didFinish(name: request.name, cacheHit: result.cacheHit))
+    }
+    public func didFail(_ request: DownloadRequest, error: DownloadError) { record(.didFail(name: request.name, error: error)) }
+}

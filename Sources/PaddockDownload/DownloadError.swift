@@ -1,0 +1,55 @@
+import Foundation
+
+/// Why a download failed; each message is one line naming the URL (or path) as requested.
+public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
+    case httpStatus(url: String, status: Int)
+    case connectionRefused(url: String)
+    case stalled(url: String, seconds: TimeInterval)
+    case noAnswer(url: String, seconds: TimeInterval)
+    case transport(url: String, reason: String)
+    case hashMismatch(url: String, algorithm: HashAlgorithm, expected: String, actual: String)
+    case sizeMismatch(url: String, expected: Int64, actual: Int64)
+    case unverified(url: String)
+    case invalidHash(url: String, hash: String)
+    case unsupportedSource(url: String)
+    case fileNotFound(path: String)
+    case cache(reason: String)
+
+    public var description: String {
+        switch self {
+        case .httpStatus(let url, let status):
+            return "could not download \(url): the server answered HTTP \(status)"
+        case .connectionRefused(let url):
+            return "could not download \(url): connection refused"
+        case .stalled(let url, let seconds):
+            return "could not download \(url): no data for \(Self.seconds(seconds))"
+        case .noAnswer(let url, let seconds):
+            return "could not download \(url): no answer within \(Self.seconds(seconds))"
+        case .transport(let url, let reason):
+            return "could not download \(url): \(reason)"
+        case .hashMismatch(let url, let algorithm, let expected, let actual):
+            return "hash mismatch for \(url): expected \(algorithm.rawValue) \(expected), got \(actual); nothing was installed"
+        case .sizeMismatch(let url, let expected, let actual):
+            return "size mismatch for \(url): expected \(expected) bytes, got \(actual); nothing was installed"
+        case .unverified(let url):
+            return "refusing to download \(url): the feed gives no hash to check it against (allow unverified downloads to fetch it anyway)"
+        case .invalidHash(let url, let hash):
+            return "the expected hash '\(hash)' for \(url) is not a hex digest of the right length"
+        case .unsupportedSource(let url):
+            return "could not download \(url): only http, https, file URLs and paths are supported"
+        case .fileNotFound(let path):
+            return "could not read \(path): no such file"
+        case .cache(let reason):
+            return "the download cache failed: \(reason)"
+        }
+    }
+
+    /// "1 second", "30 seconds", "0.5 seconds".
+    static func seconds(_ value: TimeInterval) -> String {
+        if value == value.rounded() {
+            let whole = Int(value)
+            return whole == 1 ? "1 second" : "\(whole) seconds"
+        }
+        return "\(value) seconds"
+    }
+}

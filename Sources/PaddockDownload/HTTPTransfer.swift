@@ -1,0 +1,297 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// How one attempt at an HTTP transfer ended, when it did not end well.
+enum TransferFailure: Error {
+    /// Worth another attempt (connection errors, 5xx, stalls, an early close); the partial
+    /// file is kept so the next attempt resumes with `Range`.
+    case retryable(DownloadError)
+    /// Worth another attempt from byte 0 (the partial file was not usable).
+    case restart(DownloadError)
+    /// Final (4xx, too many bytes, cancelled).
+    case final(DownloadError)
+
+    var error: DownloadError {
+        switch self {
+        case .retryable(let error), .restart(let error), .final(let error): return error
+        }
+    }
+}
+
+/// One GET of `url` appended to `partial` (resuming from its current size with
+/// `Range: bytes=N-`), through URLSession's data-task delegate, so bytes are written and
+/// hashed as they arrive. A watchdog cancels the task when no answer comes within
+/// `connectTimeout` or no bytes within `stallTimeout`.
+struct HTTPTransfer {
+    var url: URL
+    var displayURL: String
+    var partial: URL
+    var expectedSize: Int64?
+    var computeSHA1: Bool
+    var configuration: DownloaderConfiguration
+    var progress: @Sendable (Int64, Int64?) -> Void
+
+    func run() async throws -> StreamingDigest {
+        let fileManager = FileManager.default
+        if !fileManager.fileExists(atPath: partial.path) {
+            guard fileManager.createFile(atPath: partial.path, contents: nil) else {
+                throw TransferFailure.final(.cache(reason: "cannot create '\(partial.path)'"))
+            }
+        }
+        var digest = StreamingDigest(sha1: computeSHA1)
+        let handle: FileHandle
+        do {
+            // Hash what an earlier attempt left, then append after it.
+            try digest.update(contentsOf: partial)
+            handle = try FileHandle(forWritingTo: partial)
+            try handle.truncate(atOffset: UInt64(digest.count))
+            try handle.seekToEnd()
+        } catch {
+            throw TransferFailure.final(.cache(reason: "cannot write '\(partial.path)': \(error)"))
+        }
+        defer { try? handle.close() }
+
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 7 * 24 * 3600)
+        request.setValue(configuration.userAgent, forHTTPHeaderField: "User-Agent")
+        // The bytes as stored on the server: no transparent gunzip of a .tar.gz.
+        request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
+        if digest.count > 0 { request.setValue("bytes=\(digest.count)-", forHTTPHeaderField: "Range") }
+
+        let state = TransferState(
+            displayURL: displayURL, handle: handle, digest: digest, expectedSize: expectedSize,
+            progressInterval: configuration.progressInterval, progress: progress)
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = 1
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        sessionConfiguration.timeoutIntervalForRequest = 7 * 24 * 3600
+        sessionConfiguration.timeoutIntervalForResource = 7 * 24 * 3600
+        sessionConfiguration.urlCache = nil
+        sessionConfiguration.httpMaximumConnectionsPerHost = configuration.maxParallel
+        let session = URLSession(configuration: sessionConfiguration, delegate: state, delegateQueue: queue)
+        defer { session.invalidateAndCancel() }
+        let task = session.dataTask(with: request)
+
+        let watchdog = Task { [configuration] in
+            let tick = min(0.1, configuration.stallTimeout / 4, configuration.connectTimeout / 4)
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(tick * 1_000_000_000))
+                if state.checkTimeouts(connect: configuration.connectTimeout, stall: configuration.stallTimeout) {
+                    task.cancel()
+                    return
+                }
+            }
+        }
+        defer { watchdog.cancel() }
+
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<StreamingDigest, any Error>) in
+                state.start(continuation)
+                task.resume()
+            }
+        } onCancel: {
+            state.cancelledByCaller()
+            task.cancel()
+        }
+    }
+}
+
+/// The delegate of one transfer. URLSession calls it on its serial queue; the watchdog and
+/// cancellation read and set the timing fields under the lock.
+final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let lock = NSLock()
+    private let displayURL: String
+    private let handle: FileHandle
+    private var digest: StreamingDigest
+    private let startOffset: Int64
+    private let computeSHA1: Bool
+    private let expectedSize: Int64?
+    private let progressInterval: TimeInterval
+    private let progress: @Sendable (Int64, Int64?) -> Void
+
+    private var continuation: CheckedContinuation<StreamingDigest, any Error>?
+    private var failure: TransferFailure?
+    private var total: Int64?
+    private var started = Date()
+    private var lastActivity = Date()
+    private var answered = false
+    private var lastProgress = Date.distantPast
+
+    init(
+        displayURL: String, handle: FileHandle, digest: StreamingDigest, expectedSize: Int64?,
+        progressInterval: TimeInterval, progress: @escaping @Sendable (Int64, Int64?) -> Void
+    ) {
+        self.displayURL = displayURL
+        self.handle = handle
+        self.digest = digest
+        self.startOffset = digest.count
+        self.computeSHA1 = digest.finalize().sha1 != nil
+        self.expectedSize = expectedSize
+        self.progressInterval = progressInterval
+        self.progress = progress
+    }
+
+    func start(_ continuation: CheckedContinuation<StreamingDigest, any Error>) {
+        lock.lock()
+        self.continuation = continuation
+        started = Date()
+        lastActivity = started
+        lock.unlock()
+    }
+
+    /// True (and the failure recorded) when the connect or stall timeout has passed.
+    func checkTimeouts(connect: TimeInterval, stall: TimeInterval) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard failure == nil, continuation != nil else { return false }
+        let now = Date()
+        if !answered, now.timeIntervalSince(started) > connect {
+            failure = .retryable(.noAnswer(url: displayURL, seconds: connect))
+            return true
+        }
+        if answered, now.timeIntervalSince(lastActivity) > stall {
+            failure = .retryable(.stalled(url: displayURL, seconds: stall))
+            return true
+        }
+        return false
+    }
+
+    func cancelledByCaller() {
+        lock.lock()
+        if failure == nil { failure = .final(.transport(url: displayURL, reason: "cancelled")) }
+        lock.unlock()
+    }
+
+    private func fail(_ failure: TransferFailure) {
+        lock.lock()
+        if self.failure == nil { self.failure = failure }
+        lock.unlock()
+    }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
+    ) {
+        lock.lock()
+        answered = true
+        lastActivity = Date()
+        lock.unlock()
+        guard let http = response as? HTTPURLResponse else {
+            fail(.final(.transport(url: displayURL, reason: "not an HTTP response")))
+            return completionHandler(.cancel)
+        }
+        let length = http.expectedContentLength >= 0 ? http.expectedContentLength : nil
+        switch http.statusCode {
+        case 200:
+            if startOffset > 0 {
+                // The server ignored the Range: start over within this response.
+                do {
+                    try handle.truncate(atOffset: 0)
+                    try handle.seek(toOffset: 0)
+                    digest = StreamingDigest(sha1: computeSHA1)
+                } catch {
+                    fail(.final(.cache(reason: "cannot write the partial file: \(error)")))
+                    return completionHandler(.cancel)
+                }
+            }
+            total = length
+        case 206:
+            let range = http.value(forHTTPHeaderField: "Content-Range") ?? ""
+            guard Self.rangeStart(range) == startOffset else {
+                fail(.restart(.transport(url: displayURL, reason: "the server answered a different range ('\(range)')")))
+                return completionHandler(.cancel)
+            }
+            total = length.map { $0 + startOffset }
+        case 416 where startOffset > 0:
+            fail(.restart(.httpStatus(url: displayURL, status: 416)))
+            return completionHandler(.cancel)
+        case 500...599:
+            fail(.retryable(.httpStatus(url: displayURL, status: http.statusCode)))
+            return completionHandler(.cancel)
+        default:
+            fail(.final(.httpStatus(url: displayURL, status: http.statusCode)))
+            return completionHandler(.cancel)
+        }
+        if let expectedSize, let total, total != expectedSize {
+            fail(.final(.sizeMismatch(url: displayURL, expected: expectedSize, actual: total)))
+            return completionHandler(.cancel)
+        }
+        progress(digest.count, total ?? expectedSize)
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        lock.lock()
+        lastActivity = Date()
+        let stopped = failure != nil
+        lock.unlock()
+        guard !stopped else { return }
+        do {
+            try handle.write(contentsOf: data)
+        } catch {
+            fail(.final(.cache(reason: "cannot write the partial file: \(error)")))
+            return dataTask.cancel()
+        }
+        digest.update(data)
+        if let expectedSize, digest.count > expectedSize {
+            fail(.final(.sizeMismatch(url: displayURL, expected: expectedSize, actual: digest.count)))
+            return dataTask.cancel()
+        }
+        let now = Date()
+        if now.timeIntervalSince(lastProgress) >= progressInterval {
+            lastProgress = now
+            progress(digest.count, total ?? expectedSize)
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        lock.lock()
+        let continuation = self.continuation
+        self.continuation = nil
+        var failure = self.failure
+        lock.unlock()
+        guard let continuation else { return }
+        if failure == nil, let total, digest.count < total {
+            // libcurl words this "transfer closed with N bytes remaining to read".
+            failure = .retryable(.transport(url: displayURL, reason: "the connection closed after \(digest.count) of \(total) bytes"))
+        }
+        if failure == nil, let error {
+            failure = Self.classify(error, url: displayURL)
+        }
+        if let failure {
+            continuation.resume(throwing: failure)
+        } else {
+            progress(digest.count, total ?? expectedSize)
+            continuation.resume(returning: digest)
+        }
+    }
+
+    /// URLSession's errors as paddock words them; all of them are worth another attempt.
+    static func classify(_ error: any Error, url: String) -> TransferFailure {
+        let code = (error as? URLError)?.code ?? URLError.Code(rawValue: (error as NSError).code)
+        switch code {
+        case .cannotConnectToHost:
+            return .retryable(.connectionRefused(url: url))
+        case .cannotFindHost, .dnsLookupFailed:
+            return .retryable(.transport(url: url, reason: "host '\(URL(string: url)?.host ?? url)' not found"))
+        case .networkConnectionLost:
+            return .retryable(.transport(url: url, reason: "the connection was lost"))
+        case .timedOut:
+            return .retryable(.transport(url: url, reason: "timed out"))
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
+            return .final(.transport(url: url, reason: "TLS failed: \(error.localizedDescription)"))
+        default:
+            let text = (error as NSError).userInfo[NSLocalizedDescriptionKey] as? String ?? "\(error)"
+            return .retryable(.transport(url: url, reason: text))
+        }
+    }
+
+    /// The first byte of `bytes S-E/T`.
+    static func rangeStart(_ header: String) -> Int64? {
+        guard header.hasPrefix("bytes ") else { return nil }
+        return header.dropFirst(6).split(separator: "-").first.flatMap { Int64($0) }
+    }
+}

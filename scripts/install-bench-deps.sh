@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# What Benchmarks/InstallBenchmark compares paddock with: curl, sha256sum (coreutils) and
+# bsdtar. Safe to run again: it only calls apt-get when something is missing.
+set -euo pipefail
+packages=(curl coreutils libarchive-tools)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "paddock: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
