@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "PaddockArchive", dependencies: ["CLibArchive"], swiftSettings: swiftSettings),
         .target(
             name: "PaddockDownload",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["FeedModel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         .target(
             name: "PaddockCommands",
@@ -76,7 +76,7 @@ let package = Package(
             name: "PaddockArchiveTests", dependencies: ["PaddockArchive", "CLibArchive", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PaddockDownloadTests", dependencies: ["PaddockDownload", "TestSupport"],
+            name: "PaddockDownloadTests", dependencies: ["PaddockDownload", "FeedModel", "TestSupport"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "ResolverBenchmark", dependencies: ["Resolver", "FeedModel"], path: "Benchmarks/ResolverBenchmark",

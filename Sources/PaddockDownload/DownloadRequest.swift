@@ -1,3 +1,4 @@
+import FeedModel
 import Foundation
 
 /// The digest a download must have.

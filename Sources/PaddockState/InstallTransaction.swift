@@ -27,6 +27,7 @@ public final class InstallTransaction {
     private let store: StateStore
     private var sequence = 0
     private var staged: [(InstalledProduct, [Receipt], [String])] = []
+    private var stagedApps: [AppRecord] = []
     private var finished = false
 
     init(id: Int64, store: StateStore) {
@@ -64,6 +65,9 @@ public final class InstallTransaction {
         staged.append((product, receipts, needs))
     }
 
+    /// An app made by this transaction; written only at commit, with its products.
+    public func record(app: AppRecord) { stagedApps.append(app) }
+
     /// Records everything and closes the journal in one database transaction, then drops
     /// the backups of replaced paths.
     public func commit() throws {
@@ -96,6 +100,7 @@ public final class InstallTransaction {
                         [key, app, .text(need.lowercased())])
                 }
             }
+            for app in stagedApps { try store.saveApp(app) }
             try store.database.query("UPDATE transactions SET state = 'committed' WHERE id = ?", [.integer(id)])
             try store.database.query("DELETE FROM journal WHERE txn = ?", [.integer(id)])
         }

@@ -24,7 +24,7 @@ public struct DiscoveryProbe: Sendable {
     public func evaluate(_ hint: DiscoveryHint) -> Discovery {
         switch hint {
         case .file(let path, _):
-            let expanded = WindowsVariables.expand(path, environment: environment)
+            let expanded = PathVariables.expand(path, environment: environment).replacingOccurrences(of: "\\", with: "/")
             guard expanded.hasPrefix("/") else { return Discovery(found: false, version: nil, evidence: "'\(path)' is not a Linux path") }
             let exists = FileManager.default.fileExists(atPath: expanded)
             return Discovery(found: exists, version: nil, evidence: exists ? "\(expanded) exists" : "no \(expanded)")
@@ -88,48 +88,5 @@ public struct DiscoveryProbe: Sendable {
         if let plus = text.firstIndex(of: "+") { text = text[..<plus] }
         if let tilde = text.firstIndex(of: "~") { text = text[..<tilde] }
         return String(text)
-    }
-}
-
-/// WebPI's `%VAR%` forms, mapped to Linux: `%ProgramFiles%` → paddock's prefix, `%TEMP%`/`%TMP%` →
-/// the temporary directory, `%HOMEPATH%`/`%USERPROFILE%` → $HOME, `%SystemDrive%` → "" (so
-/// `%SystemDrive%\x` is `/x`); any other `%NAME%` is looked up in the environment, and left as
-/// written when unknown. Backslashes become slashes once anything was expanded.
-public enum WindowsVariables {
-    public static func expand(_ text: String, environment: [String: String], prefix: String? = nil) -> String {
-        guard text.contains("%") else { return text }
-        var result = ""
-        var rest = Substring(text)
-        var expandedAny = false
-        while let start = rest.firstIndex(of: "%") {
-            result += rest[..<start]
-            let afterStart = rest.index(after: start)
-            guard let end = rest[afterStart...].firstIndex(of: "%") else {
-                result += rest[start...]
-                rest = ""
-                break
-            }
-            let name = String(rest[afterStart..<end])
-            if let value = value(of: name, environment: environment, prefix: prefix) {
-                result += value
-                expandedAny = true
-            } else {
-                result += rest[start...end]
-            }
-            rest = rest[rest.index(after: end)...]
-        }
-        result += rest
-        return expandedAny ? result.replacingOccurrences(of: "\\", with: "/") : result
-    }
-
-    private static func value(of name: String, environment: [String: String], prefix: String?) -> String? {
-        switch name.lowercased() {
-        case "programfiles", "programfiles(x86)", "programw6432": return prefix ?? environment["PADDOCK_PREFIX"] ?? "/usr/local"
-        case "temp", "tmp": return environment["TMPDIR"] ?? "/tmp"
-        case "homepath", "userprofile", "home": return environment["HOME"]
-        case "systemdrive": return ""
-        case "windir", "systemroot": return nil
-        default: return environment[name] ?? environment[name.uppercased()]
-        }
     }
 }
