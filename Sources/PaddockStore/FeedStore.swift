@@ -256,15 +256,20 @@ public final class FeedStore {
         try catalog.database.transaction {
             let keep = Set(loaded.map(\.name))
             for old in family where !keep.contains(old.name) { try catalog.removeFeed(named: old.name) }
-            for (offset, item) in loaded.enumerated() {
+            // New feeds take fresh positions: on an add, just above every other feed (children just
+            // above their parent, so a later-added feed still wins); on an update, a newly linked
+            // child goes above every position in use, so it can never share one with another feed.
+            var nextPosition = max(basePosition, try catalog.nextPosition())
+            for item in loaded {
                 let old = family.first { $0.name == item.name }
                 let feed = try item.feed ?? parse(path: cacheFile(for: item.name).path, label: item.source.description)
                 // Children sit just above their parent, so a parent's later siblings still win.
                 let record = FeedRecord(
                     name: item.name, source: item.source.description, kind: item.source.isFile ? .file : .url,
-                    parent: item.parent, position: old?.position ?? (basePosition + offset), addedAt: old?.addedAt ?? now,
+                    parent: item.parent, position: old?.position ?? nextPosition, addedAt: old?.addedAt ?? now,
                     refreshedAt: now, etag: item.etag, lastModified: item.lastModified, contentSHA256: nil,
                     title: feed.title, productCount: feed.products.count, warningCount: feed.warnings.count)
+                if old == nil { nextPosition += 1 }
                 try catalog.store(feed, as: record, stamp: nil)
                 changes.append(
                     FeedChange(

@@ -139,6 +139,30 @@ struct FeedStoreTests {
         #expect(error?.description == "could not fetch '\(server.baseURL)/missing.xml': the server answered HTTP 404")
     }
 
+    @Test("productIds differing only in case load (the second is a warning), not a SQLite error")
+    func caseInsensitiveDuplicate() async throws {
+        let sandbox = try Sandbox()
+        let changes = try await sandbox.store.add(
+            try sandbox.write("f.xml", Self.feedXML(["Foo", "foo"])), name: nil, insecure: false)
+        #expect(changes.first?.productCount == 1)
+        #expect(changes.first?.warnings.count == 1)
+        #expect(try sandbox.store.catalog.resolve("foo").map(\.product.productId) == ["Foo"])
+    }
+
+    @Test("a child feed that appears on update gets a position no other feed has")
+    func newChildPositionIsUnique() async throws {
+        let sandbox = try Sandbox()
+        let child = try sandbox.write("child.xml", Self.feedXML(["c"]))
+        let parent = try sandbox.write("parent.xml", Self.feedXML(["p"]))
+        _ = try await sandbox.store.add(parent, name: nil, insecure: false)
+        _ = try await sandbox.store.add(try sandbox.write("later.xml", Self.feedXML(["c"])), name: nil, insecure: false)
+        _ = try sandbox.write("parent.xml", Self.feedXML(["p"], enclosure: child))
+        _ = try await sandbox.store.update("parent")
+        let feeds = try sandbox.store.catalog.feeds()
+        #expect(feeds.map(\.name).sorted() == ["later", "parent", "parent/child"])
+        #expect(Set(feeds.map(\.position)).count == feeds.count, "\(feeds.map { ($0.name, $0.position) })")
+    }
+
     @Test("an index written in an older format is rebuilt from the cached copies")
     func reindex() async throws {
         let sandbox = try Sandbox()
