@@ -135,12 +135,12 @@ public final class Catalog {
         for product in feed.products {
             let key = SQLiteValue.text(product.productId.lowercased())
             let keywords = SQLiteValue.text(product.keywords.joined(separator: " "))
-            let body = try encoder.encode(product)
+            let body = ProductCodec.encode(product)
             try insertProduct.run([
                 feedName, key, .text(product.productId), SQLiteValue(product.title), SQLiteValue(product.version),
                 SQLiteValue(product.summary), keywords, .integer(product.isApplication ? 1 : 0),
                 .integer(product.searchExclude ? 1 : 0), .integer(product.hasLinuxInstaller ? 1 : 0),
-                .blob(Array(body)),
+                .blob(body),
             ])
             if !product.searchExclude {
                 // The id is also indexed split at '-', '_' and '.', so 'django' finds 'blank-django'.
@@ -185,7 +185,7 @@ public final class Catalog {
         return try rows.map { row in
             CatalogProduct(
                 feed: row[0].textValue ?? "", position: Int(row[1].integerValue ?? 0),
-                product: try decoder.decode(Product.self, from: Data(row[2].blobValue ?? [])))
+                product: try ProductCodec.decode(row[2].blobValue ?? []))
         }
     }
 

@@ -63,5 +63,5 @@ enum CatalogSchema {
 
     /// The format of the product bodies stored in the index. When the code's model changes
     /// shape, this number goes up and the index is rebuilt from the cached feed copies.
-    static let indexFormat = 2
+    static let indexFormat = 3  // 3: products in ProductCodec's binary form, not JSON.
 }
