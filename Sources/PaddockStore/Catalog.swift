@@ -58,6 +58,8 @@ public final class Catalog {
     public init(database: SQLiteDatabase) throws {
         self.database = database
         try database.migrate(CatalogSchema.migrations)
+        // A large page cache for loading big feeds (pages are allocated as used).
+        try database.execute("PRAGMA cache_size = -65536")
     }
 
     /// True when the rows were written by a paddock whose product model had another shape.
@@ -130,7 +132,7 @@ public final class Catalog {
             VALUES(?,?,?,?,?,?,?,?,?,?,?)
             """)
         let insertSearch = try database.prepare(
-            "INSERT INTO product_search(feed, product_key, product_id, title, summary, keywords) VALUES(?,?,?,?,?,?)")
+            "INSERT INTO product_search(rowid, feed, product_key, product_id, title, summary, keywords) VALUES(?,?,?,?,?,?,?)")
         let feedName = SQLiteValue.text(record.name)
         for product in feed.products {
             let key = SQLiteValue.text(product.productId.lowercased())
@@ -145,11 +147,13 @@ public final class Catalog {
             if !product.searchExclude {
                 // The id is also indexed split at '-', '_' and '.', so 'django' finds 'blank-django'.
                 let idWords = product.productId.replacingOccurrences(of: "_", with: " ")
+                // The search row shares the product row's rowid, so a hit finds its product directly.
                 try insertSearch.run([
-                    feedName, key, .text(idWords), SQLiteValue(product.title), SQLiteValue(product.summary), keywords,
+                    .integer(database.lastInsertRowID), feedName, key, .text(idWords), SQLiteValue(product.title), SQLiteValue(product.summary), keywords,
                 ])
             }
         }
+        try refreshWinners(keysOfFeed: record.name)
         let insertKeyword = try database.prepare("INSERT OR REPLACE INTO keywords(feed, id, title) VALUES(?,?,?)")
         for keyword in feed.keywords {
             try insertKeyword.run([feedName, .text(keyword.id), .text(keyword.title)])
@@ -160,8 +164,27 @@ public final class Catalog {
         }
     }
 
+    /// Sets `winner` on the definition of each product id that comes from the highest-position
+    /// feed, for the ids `feed` defines and for ids whose winner was removed.
+    func refreshWinners(keysOfFeed feed: String?) throws {
+        var keys = "SELECT product_key FROM products GROUP BY product_key HAVING MAX(winner) = 0"
+        var arguments: [SQLiteValue] = []
+        if let feed {
+            keys += " UNION SELECT product_key FROM products WHERE feed = ?"
+            arguments.append(.text(feed))
+        }
+        try database.query(
+            """
+            UPDATE products SET winner = (rowid = (
+                SELECT p2.rowid FROM products p2 JOIN feeds f2 ON f2.name = p2.feed
+                WHERE p2.product_key = products.product_key ORDER BY f2.position DESC, p2.feed LIMIT 1))
+            WHERE product_key IN (\(keys))
+            """, arguments)
+    }
+
     func removeContents(ofFeed name: String) throws {
-        try database.query("DELETE FROM product_search WHERE feed = ?", [.text(name)])
+        try database.query(
+            "DELETE FROM product_search WHERE rowid IN (SELECT rowid FROM products WHERE feed = ?)", [.text(name)])
         try database.query("DELETE FROM products WHERE feed = ?", [.text(name)])
         try database.query("DELETE FROM keywords WHERE feed = ?", [.text(name)])
         try database.query("DELETE FROM named_sets WHERE feed = ?", [.text(name)])
@@ -171,6 +194,7 @@ public final class Catalog {
         for child in try feeds().filter({ $0.parent == name }) { try removeFeed(named: child.name) }
         try removeContents(ofFeed: name)
         try database.query("DELETE FROM feeds WHERE name = ?", [.text(name)])
+        try refreshWinners(keysOfFeed: nil)
     }
 
     // MARK: - Products
@@ -237,9 +261,7 @@ public final class Catalog {
     /// The winning definition of every product, optionally with a keyword, by id.
     public func list(keyword: String? = nil, includeExcluded: Bool = false) throws -> [ProductSummary] {
         var sql = """
-            SELECT \(Self.summaryColumns) FROM products p JOIN feeds f ON f.name = p.feed
-            WHERE f.position = (SELECT MAX(f2.position) FROM products p2 JOIN feeds f2 ON f2.name = p2.feed
-                                WHERE p2.product_key = p.product_key)
+            SELECT \(Self.summaryColumns) FROM products p WHERE p.winner = 1
             """
         var arguments: [SQLiteValue] = []
         if !includeExcluded { sql += " AND p.search_exclude = 0" }
@@ -259,15 +281,9 @@ public final class Catalog {
         let match = terms.map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"*" }.joined(separator: " ")
         let rows = try database.query(
             """
-            SELECT \(Self.summaryColumns) FROM (
-                SELECT feed, product_key, MIN(rank) AS best FROM product_search WHERE product_search MATCH ?
-                GROUP BY feed, product_key
-            ) hits
-            JOIN products p ON p.feed = hits.feed AND p.product_key = hits.product_key
-            JOIN feeds f ON f.name = p.feed
-            WHERE f.position = (SELECT MAX(f2.position) FROM products p2 JOIN feeds f2 ON f2.name = p2.feed
-                                WHERE p2.product_key = p.product_key)
-            ORDER BY hits.best LIMIT ?
+            SELECT \(Self.summaryColumns) FROM product_search s JOIN products p ON p.rowid = s.rowid
+            WHERE product_search MATCH ? AND p.winner = 1
+            ORDER BY s.rank LIMIT ?
             """, [.text(match), .integer(Int64(limit))])
         return rows.map(summary)
     }

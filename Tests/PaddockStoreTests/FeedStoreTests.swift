@@ -163,6 +163,23 @@ struct FeedStoreTests {
         #expect(Set(feeds.map(\.position)).count == feeds.count, "\(feeds.map { ($0.name, $0.position) })")
     }
 
+    @Test("list and search show the winning definition, also after the winner is removed or re-read")
+    func winnersFollowChanges() async throws {
+        let sandbox = try Sandbox(builtin: Self.feedXML(["python3", "only-builtin"]))
+        let a = try sandbox.write("a.xml", Self.feedXML(["python3"], title: "A"))
+        _ = try await sandbox.store.add(a, name: nil, insecure: false)
+        let catalog = sandbox.store.catalog
+        #expect(try catalog.search("python3").map(\.feed) == ["a"])
+        #expect(try catalog.list().map { "\($0.feed):\($0.productId)" } == ["builtin:only-builtin", "a:python3"])
+        _ = try sandbox.write("a.xml", Self.feedXML(["python3", "more"], title: "A"))
+        _ = try await sandbox.store.update("a")
+        #expect(try catalog.search("python3").map(\.feed) == ["a"])
+        #expect(try catalog.list().map(\.productId) == ["more", "only-builtin", "python3"])
+        _ = try sandbox.store.remove("a")
+        #expect(try catalog.search("python3").map(\.feed) == ["builtin"])
+        #expect(try catalog.list().map { "\($0.feed):\($0.productId)" } == ["builtin:only-builtin", "builtin:python3"])
+    }
+
     @Test("an index written in an older format is rebuilt from the cached copies")
     func reindex() async throws {
         let sandbox = try Sandbox()
