@@ -6,7 +6,10 @@ import Foundation
 /// and offsets `+02:00`. A date without a zone is taken as UTC.
 public enum FeedDateParser {
     public static func parse(_ raw: String) -> Date? {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        // The reader hands over trimmed text; trim here only when needed (Foundation's trim is slow).
+        let text =
+            raw.first?.isWhitespace == true || raw.last?.isWhitespace == true
+            ? raw.trimmingCharacters(in: .whitespacesAndNewlines) : raw
         guard !text.isEmpty else { return nil }
         let datePart: Substring
         var timePart: Substring = ""

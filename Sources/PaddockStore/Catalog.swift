@@ -128,8 +128,8 @@ public final class Catalog {
         let insertProduct = try database.prepare(
             """
             INSERT INTO products(feed, product_key, product_id, title, version, summary, keywords,
-                                 is_application, search_exclude, has_linux, body)
-            VALUES(?,?,?,?,?,?,?,?,?,?,?)
+                                 is_application, search_exclude, has_linux, body, winner)
+            VALUES(?,?,?,?,?,?,?,?,?,?,?,1)
             """)
         let insertSearch = try database.prepare(
             "INSERT INTO product_search(rowid, feed, product_key, product_id, title, summary, keywords) VALUES(?,?,?,?,?,?,?)")
@@ -153,7 +153,7 @@ public final class Catalog {
                 ])
             }
         }
-        try refreshWinners(keysOfFeed: record.name)
+        try refreshWinners()
         let insertKeyword = try database.prepare("INSERT OR REPLACE INTO keywords(feed, id, title) VALUES(?,?,?)")
         for keyword in feed.keywords {
             try insertKeyword.run([feedName, .text(keyword.id), .text(keyword.title)])
@@ -164,22 +164,22 @@ public final class Catalog {
         }
     }
 
-    /// Sets `winner` on the definition of each product id that comes from the highest-position
-    /// feed, for the ids `feed` defines and for ids whose winner was removed.
-    func refreshWinners(keysOfFeed feed: String?) throws {
-        var keys = "SELECT product_key FROM products GROUP BY product_key HAVING MAX(winner) = 0"
-        var arguments: [SQLiteValue] = []
-        if let feed {
-            keys += " UNION SELECT product_key FROM products WHERE feed = ?"
-            arguments.append(.text(feed))
-        }
+    /// Keeps `winner` true on exactly one definition of each product id: the one from the
+    /// highest-position feed. Rows are inserted as winners; this settles the ids defined by more
+    /// than one feed, and the ids whose winner was removed. Both sets are found through the
+    /// indexes, without touching the rows of ids that only one feed defines.
+    func refreshWinners() throws {
         try database.query(
             """
             UPDATE products SET winner = (rowid = (
                 SELECT p2.rowid FROM products p2 JOIN feeds f2 ON f2.name = p2.feed
                 WHERE p2.product_key = products.product_key ORDER BY f2.position DESC, p2.feed LIMIT 1))
-            WHERE product_key IN (\(keys))
-            """, arguments)
+            WHERE product_key IN (
+                SELECT product_key FROM products GROUP BY product_key HAVING COUNT(*) > 1
+                UNION
+                SELECT product_key FROM products WHERE winner = 0
+                    AND product_key NOT IN (SELECT product_key FROM products WHERE winner = 1))
+            """)
     }
 
     func removeContents(ofFeed name: String) throws {
@@ -194,7 +194,7 @@ public final class Catalog {
         for child in try feeds().filter({ $0.parent == name }) { try removeFeed(named: child.name) }
         try removeContents(ofFeed: name)
         try database.query("DELETE FROM feeds WHERE name = ?", [.text(name)])
-        try refreshWinners(keysOfFeed: nil)
+        try refreshWinners()
     }
 
     // MARK: - Products
