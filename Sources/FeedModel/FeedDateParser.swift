@@ -6,7 +6,10 @@ import Foundation
 /// and offsets `+02:00`. A date without a zone is taken as UTC.
 public enum FeedDateParser {
     public static func parse(_ raw: String) -> Date? {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        // The reader hands over trimmed text; trim here only when needed (Foundation's trim is slow).
+        let text =
+            raw.first?.isWhitespace == true || raw.last?.isWhitespace == true
+            ? raw.trimmingCharacters(in: .whitespacesAndNewlines) : raw
         guard !text.isEmpty else { return nil }
         let datePart: Substring
         var timePart: Substring = ""
@@ -47,17 +50,20 @@ public enum FeedDateParser {
             }
             guard (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else { return nil }
         }
-        var components = DateComponents()
-        components.year = year
-        components.month = month
-        components.day = day
-        components.hour = hour
-        components.minute = minute
-        components.second = second
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
-        guard let date = calendar.date(from: components) else { return nil }
-        return date.addingTimeInterval(fraction - Double(offsetSeconds))
+        // Days since 1970-01-01 by Howard Hinnant's days-from-civil: no Calendar, no allocation.
+        // Out-of-range days (Feb 31) roll over into the next month, as Calendar's did.
+        let seconds = Self.daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+        return Date(timeIntervalSince1970: Double(seconds - offsetSeconds) + fraction)
+    }
+
+    /// Days from 1970-01-01 to the given proleptic Gregorian date.
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 
     /// `yyyy-M-d` (ISO order), or `M-d-yyyy` / `M/d/yyyy` (US order, as in `addToFeedDate`).

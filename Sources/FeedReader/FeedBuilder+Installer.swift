@@ -3,7 +3,8 @@ import FeedModel
 extension FeedBuilder {
     /// One `<installer>`. Windows-only parts are kept (and shown as "no installer for linux");
     /// a `pd:install` makes it a Linux installer.
-    mutating func installer(_ element: XMLElement, productId: String) -> Installer? {
+    /// `installerIndex` is where the installer will sit in its product (for lists resolved later).
+    mutating func installer(_ element: XMLElement, productId: String, installerIndex: Int) -> Installer? {
         var installer = Installer(id: element.childText("id"))
         for child in element.children {
             if child.namespaceURI == FeedNamespace.paddock {
@@ -19,14 +20,16 @@ extension FeedBuilder {
                 if let idref = child.attribute("idref") {
                     installer.osListReference = idref
                 } else {
-                    installer.operatingSystems = child.children("os").compactMap { os in
-                        if let idref = os.attribute("idref") {
-                            // Named oses may be defined later in the file; keep the name for finish().
-                            if let named = feed.namedOperatingSystems[idref] { return named }
-                            installer.osListReference = installer.osListReference ?? idref
-                            return nil
+                    // Named oses may be defined later in the file: a list naming one is resolved
+                    // in finish(), keeping every item (inline or named) in order.
+                    let items = child.children("os")
+                    if items.contains(where: { $0.attribute("idref").map { feed.namedOperatingSystems[$0] == nil } ?? false }) {
+                        pendingInlineOSLists.append(
+                            PendingOSList(product: feed.products.count, installer: installerIndex, items: items))
+                    } else {
+                        installer.operatingSystems = items.map { os in
+                            os.attribute("idref").flatMap { feed.namedOperatingSystems[$0] } ?? operatingSystem(os)
                         }
-                        return operatingSystem(os)
                     }
                 }
             case "architectures":
@@ -64,6 +67,7 @@ extension FeedBuilder {
                 }
                 continue
             }
+            guard FeedNamespace.isWebPI(child.namespaceURI) else { continue }  // Foreign extensions: ignored.
             switch child.key {
             case "filesize":
                 if let size = Int(text), size >= 0 {
@@ -97,6 +101,7 @@ extension FeedBuilder {
 
     private mutating func installCommands(_ element: XMLElement, productId: String) -> [InstallCommand] {
         element.children.compactMap { command in
+            guard FeedNamespace.isWebPI(command.namespaceURI) else { return nil }  // Foreign extensions: ignored.
             switch command.key {
             case "msiinstall":
                 return .msiInstall(msi: command.childText("msi"), properties: command.childText("properties"))
@@ -146,10 +151,13 @@ extension FeedBuilder {
                     warn(package, "<pd:package> needs a name attribute; skipped")
                     return nil
                 }
-                let hashes = (package.attribute("sha256") ?? "").split(separator: " ").map { $0.lowercased() }
+                let hashes = (package.attribute("sha256") ?? "").split(whereSeparator: \.isWhitespace).map { $0.lowercased() }
+                for hash in hashes where hash.count != 64 || !hash.allSatisfy(\.isHexDigit) {
+                    warn(package, "pd:package sha256 '\(hash)' of '\(name)' is not 64 hex digits; installing it will fail verification")
+                }
                 return LinuxInstall.Package(name: name, version: package.attribute("version"), sha256: hashes)
             }
-            install.arguments = element.children("arg").map { $0.text }
+            install.arguments = element.children("arg").map(\.trimmedText)
             install.ignoreExitCode = element.attribute("ignoreExitCode")?.lowercased() == "true"
             if let strip = element.attribute("strip") {
                 if let count = Int(strip), count >= 0 {
@@ -167,10 +175,10 @@ extension FeedBuilder {
             }
             installer.linux = install
             if let distributions = element.attribute("distributions") {
-                installer.distributions = distributions.split(separator: " ").map { String($0).lowercased() }
+                installer.distributions = distributions.split(whereSeparator: \.isWhitespace).map { String($0).lowercased() }
             }
             if let architectures = element.attribute("architectures") {
-                installer.architectures += architectures.split(separator: " ").map { String($0).lowercased() }
+                installer.architectures += architectures.split(whereSeparator: \.isWhitespace).map { String($0).lowercased() }
             }
         default:
             warn(element, "unknown paddock element <\(element.name)> in an installer of '\(productId)' skipped")

@@ -11,7 +11,7 @@ struct ElementError: Error {
 struct FeedBuilder {
     let file: String
     private(set) var feed = Feed()
-    private var productLines: [String: Int] = [:]
+    private var productLines: [String: (id: String, line: Int)] = [:]
 
     init(file: String) { self.file = file }
 
@@ -35,7 +35,7 @@ struct FeedBuilder {
         case "id": feed.atomId = element.childTextOrOwn
         case "version": feed.version = element.childTextOrOwn
         case "webpifile": feed.webpiFileVersion = element.attribute("version")
-        case "updated": feed.updated = date(element)
+        case "updated": feed.updated = checkedDate(element)
         case "author": feed.author = author(element)
         case "link": takeFeedLink(element)
         case "resourceslist":
@@ -91,9 +91,24 @@ struct FeedBuilder {
     /// so they are resolved at the end.
     private var pendingOSLists: [String: [XMLElement]] = [:]
 
+    /// An inline `<osList>` naming an os defined later: filled in by finish().
+    struct PendingOSList {
+        var product: Int
+        var installer: Int
+        var items: [XMLElement]
+    }
+    var pendingInlineOSLists: [PendingOSList] = []
+
     mutating func finish() -> Feed {
         for (id, oses) in pendingOSLists {
             feed.namedOSLists[id] = oses.compactMap { resolveOS($0) }
+        }
+        for pending in pendingInlineOSLists
+        where feed.products.indices.contains(pending.product)
+            && feed.products[pending.product].installers.indices.contains(pending.installer)
+        {
+            let resolved = pending.items.compactMap { resolveOS($0) }
+            feed.products[pending.product].installers[pending.installer].operatingSystems = resolved
         }
         var unknownReferences: Set<String> = []
         for index in feed.products.indices {
@@ -233,11 +248,14 @@ struct FeedBuilder {
                 line: element.line, elementName: element.name,
                 message: "<entry> has no <productId>; every entry needs one: add <productId>YourProduct</productId>")
         }
-        if let firstLine = productLines[productId] {
-            warn(element, "productId '\(productId)' is defined again (first at line \(firstLine)); this entry is skipped")
+        // The index keys products by lower-cased id, so ids differing only in case are the same product.
+        let key = productId.lowercased()
+        if let first = productLines[key] {
+            let spelled = first.id == productId ? "" : " as '\(first.id)'"
+            warn(element, "productId '\(productId)' is defined again (first at line \(first.line)\(spelled)); this entry is skipped")
             return
         }
-        productLines[productId] = element.line
+        productLines[key] = (productId, element.line)
         var product = Product(productId: productId, line: element.line)
         product.isApplication = element.attribute("type")?.lowercased() == "application"
         for field in fields {
@@ -287,13 +305,14 @@ struct FeedBuilder {
         case "incompatibilities":
             for child in field.children {
                 let ids = child.key == "productid" ? [child] : child.children("productid")
-                product.incompatibilities += ids.compactMap(requirement)
+                for id in ids { if let requirement = requirement(id) { product.incompatibilities.append(requirement) } }
             }
         case "searchexclude": product.searchExclude = true
         case "discoveryhint": product.discovery = discovery(field)
         case "installers":
             for installerElement in field.children("installer") {
-                if let installer = installer(installerElement, productId: product.productId) {
+                let index = product.installers.count
+                if let installer = installer(installerElement, productId: product.productId, installerIndex: index) {
                     product.installers.append(installer)
                 }
             }
@@ -305,10 +324,18 @@ struct FeedBuilder {
         }
     }
 
-    private func requirement(_ element: XMLElement) -> ProductRequirement? {
+    private mutating func requirement(_ element: XMLElement) -> ProductRequirement? {
         let id = element.trimmedText
         guard !id.isEmpty else { return nil }
-        return ProductRequirement(id, constraint: element.attribute("version", namespace: FeedNamespace.paddock))
+        let constraint = element.attribute("version", namespace: FeedNamespace.paddock)
+        if let constraint {
+            do {
+                _ = try VersionConstraint(parsing: constraint)
+            } catch {
+                warn(element, "pd:version of '\(id)': \(error); any version will be accepted until it is fixed")
+            }
+        }
+        return ProductRequirement(id, constraint: constraint)
     }
 
     /// A `<dependency>` element: `idref`, one or more `productId`, or one `and`/`or`.

@@ -45,7 +45,7 @@ extension XMLStream {
     /// stream on its end. Comments and processing instructions are dropped.
     func readElement() throws -> XMLElement {
         var root = XMLElement(
-            namespaceURI: namespaceURI, name: localName, key: localName.lowercased(),
+            namespaceURI: namespaceURI, name: localName, key: localKey,
             attributes: attributes(), children: [], text: "", line: nodeLine, column: 0)
         if isEmptyElement { return root }
         // A stack of open elements; each finished child is appended to its parent.
@@ -54,7 +54,7 @@ extension XMLStream {
             switch kind {
             case .element:
                 let element = XMLElement(
-                    namespaceURI: namespaceURI, name: localName, key: localName.lowercased(),
+                    namespaceURI: namespaceURI, name: localName, key: localKey,
                     attributes: attributes(), children: [], text: "", line: nodeLine, column: 0)
                 if isEmptyElement {
                     stack[stack.count - 1].children.append(element)
@@ -81,10 +81,22 @@ extension XMLStream {
 }
 
 extension String {
+    /// Trims white space; ASCII white space is recognised without looking up Unicode
+    /// properties (the common case in feeds), anything else falls back to `isWhitespace`.
     func trimmingWhitespace() -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-        return String(scalars)
+        let scalars = unicodeScalars
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.value {
+            case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C: return true
+            case 0..<0x80: return false
+            default: return Character(scalar).isWhitespace
+            }
+        }
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, isSpace(scalars[start]) { start = scalars.index(after: start) }
+        while end > start, isSpace(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
+        if start == scalars.startIndex && end == scalars.endIndex { return self }
+        return String(scalars[start..<end])
     }
 }

@@ -54,6 +54,7 @@ final class XMLStream {
     /// libxml2 interns names in a dictionary, so a name's pointer identifies it; caching the
     /// Swift string per pointer avoids converting the same few dozen names millions of times.
     private var nameCache: [UnsafeRawPointer: String] = [:]
+    private var keyCache: [UnsafeRawPointer: String] = [:]
 
     init(path: String, label: String) throws {
         guard let reader = xmlReaderForFile(path, nil, safeParseOptions) else {
@@ -141,6 +142,15 @@ final class XMLStream {
 
     var localName: String { interned(xmlTextReaderConstLocalName(reader)) }
     var namespaceURI: String { interned(xmlTextReaderConstNamespaceUri(reader)) }
+    /// The local name folded to lower case, cached per interned name like the name itself.
+    var localKey: String {
+        guard let pointer = xmlTextReaderConstLocalName(reader) else { return "" }
+        let key = UnsafeRawPointer(pointer)
+        if let cached = keyCache[key] { return cached }
+        let folded = interned(pointer).lowercased()
+        keyCache[key] = folded
+        return folded
+    }
 
     var value: String {
         guard let value = xmlTextReaderConstValue(reader) else { return "" }

@@ -94,6 +94,9 @@ public final class SQLiteDatabase {
         return rows
     }
 
+    /// The rowid of the last row inserted on this connection.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
     public var userVersion: Int {
         get throws { Int(try query("PRAGMA user_version").first?.first?.integerValue ?? 0) }
     }

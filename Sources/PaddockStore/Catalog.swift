@@ -58,6 +58,8 @@ public final class Catalog {
     public init(database: SQLiteDatabase) throws {
         self.database = database
         try database.migrate(CatalogSchema.migrations)
+        // A large page cache for loading big feeds (pages are allocated as used).
+        try database.execute("PRAGMA cache_size = -65536")
     }
 
     /// True when the rows were written by a paddock whose product model had another shape.
@@ -126,30 +128,32 @@ public final class Catalog {
         let insertProduct = try database.prepare(
             """
             INSERT INTO products(feed, product_key, product_id, title, version, summary, keywords,
-                                 is_application, search_exclude, has_linux, body)
-            VALUES(?,?,?,?,?,?,?,?,?,?,?)
+                                 is_application, search_exclude, has_linux, body, winner)
+            VALUES(?,?,?,?,?,?,?,?,?,?,?,1)
             """)
         let insertSearch = try database.prepare(
-            "INSERT INTO product_search(feed, product_key, product_id, title, summary, keywords) VALUES(?,?,?,?,?,?)")
+            "INSERT INTO product_search(rowid, feed, product_key, product_id, title, summary, keywords) VALUES(?,?,?,?,?,?,?)")
         let feedName = SQLiteValue.text(record.name)
         for product in feed.products {
             let key = SQLiteValue.text(product.productId.lowercased())
             let keywords = SQLiteValue.text(product.keywords.joined(separator: " "))
-            let body = try encoder.encode(product)
+            let body = ProductCodec.encode(product)
             try insertProduct.run([
                 feedName, key, .text(product.productId), SQLiteValue(product.title), SQLiteValue(product.version),
                 SQLiteValue(product.summary), keywords, .integer(product.isApplication ? 1 : 0),
                 .integer(product.searchExclude ? 1 : 0), .integer(product.hasLinuxInstaller ? 1 : 0),
-                .blob(Array(body)),
+                .blob(body),
             ])
             if !product.searchExclude {
                 // The id is also indexed split at '-', '_' and '.', so 'django' finds 'blank-django'.
                 let idWords = product.productId.replacingOccurrences(of: "_", with: " ")
+                // The search row shares the product row's rowid, so a hit finds its product directly.
                 try insertSearch.run([
-                    feedName, key, .text(idWords), SQLiteValue(product.title), SQLiteValue(product.summary), keywords,
+                    .integer(database.lastInsertRowID), feedName, key, .text(idWords), SQLiteValue(product.title), SQLiteValue(product.summary), keywords,
                 ])
             }
         }
+        try refreshWinners()
         let insertKeyword = try database.prepare("INSERT OR REPLACE INTO keywords(feed, id, title) VALUES(?,?,?)")
         for keyword in feed.keywords {
             try insertKeyword.run([feedName, .text(keyword.id), .text(keyword.title)])
@@ -160,8 +164,27 @@ public final class Catalog {
         }
     }
 
+    /// Keeps `winner` true on exactly one definition of each product id: the one from the
+    /// highest-position feed. Rows are inserted as winners; this settles the ids defined by more
+    /// than one feed, and the ids whose winner was removed. Both sets are found through the
+    /// indexes, without touching the rows of ids that only one feed defines.
+    func refreshWinners() throws {
+        try database.query(
+            """
+            UPDATE products SET winner = (rowid = (
+                SELECT p2.rowid FROM products p2 JOIN feeds f2 ON f2.name = p2.feed
+                WHERE p2.product_key = products.product_key ORDER BY f2.position DESC, p2.feed LIMIT 1))
+            WHERE product_key IN (
+                SELECT product_key FROM products GROUP BY product_key HAVING COUNT(*) > 1
+                UNION
+                SELECT product_key FROM products WHERE winner = 0
+                    AND product_key NOT IN (SELECT product_key FROM products WHERE winner = 1))
+            """)
+    }
+
     func removeContents(ofFeed name: String) throws {
-        try database.query("DELETE FROM product_search WHERE feed = ?", [.text(name)])
+        try database.query(
+            "DELETE FROM product_search WHERE rowid IN (SELECT rowid FROM products WHERE feed = ?)", [.text(name)])
         try database.query("DELETE FROM products WHERE feed = ?", [.text(name)])
         try database.query("DELETE FROM keywords WHERE feed = ?", [.text(name)])
         try database.query("DELETE FROM named_sets WHERE feed = ?", [.text(name)])
@@ -171,6 +194,7 @@ public final class Catalog {
         for child in try feeds().filter({ $0.parent == name }) { try removeFeed(named: child.name) }
         try removeContents(ofFeed: name)
         try database.query("DELETE FROM feeds WHERE name = ?", [.text(name)])
+        try refreshWinners()
     }
 
     // MARK: - Products
@@ -185,7 +209,7 @@ public final class Catalog {
         return try rows.map { row in
             CatalogProduct(
                 feed: row[0].textValue ?? "", position: Int(row[1].integerValue ?? 0),
-                product: try decoder.decode(Product.self, from: Data(row[2].blobValue ?? [])))
+                product: try ProductCodec.decode(row[2].blobValue ?? []))
         }
     }
 
@@ -237,9 +261,7 @@ public final class Catalog {
     /// The winning definition of every product, optionally with a keyword, by id.
     public func list(keyword: String? = nil, includeExcluded: Bool = false) throws -> [ProductSummary] {
         var sql = """
-            SELECT \(Self.summaryColumns) FROM products p JOIN feeds f ON f.name = p.feed
-            WHERE f.position = (SELECT MAX(f2.position) FROM products p2 JOIN feeds f2 ON f2.name = p2.feed
-                                WHERE p2.product_key = p.product_key)
+            SELECT \(Self.summaryColumns) FROM products p WHERE p.winner = 1
             """
         var arguments: [SQLiteValue] = []
         if !includeExcluded { sql += " AND p.search_exclude = 0" }
@@ -259,15 +281,9 @@ public final class Catalog {
         let match = terms.map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"*" }.joined(separator: " ")
         let rows = try database.query(
             """
-            SELECT \(Self.summaryColumns) FROM (
-                SELECT feed, product_key, MIN(rank) AS best FROM product_search WHERE product_search MATCH ?
-                GROUP BY feed, product_key
-            ) hits
-            JOIN products p ON p.feed = hits.feed AND p.product_key = hits.product_key
-            JOIN feeds f ON f.name = p.feed
-            WHERE f.position = (SELECT MAX(f2.position) FROM products p2 JOIN feeds f2 ON f2.name = p2.feed
-                                WHERE p2.product_key = p.product_key)
-            ORDER BY hits.best LIMIT ?
+            SELECT \(Self.summaryColumns) FROM product_search s JOIN products p ON p.rowid = s.rowid
+            WHERE product_search MATCH ? AND p.winner = 1
+            ORDER BY s.rank LIMIT ?
             """, [.text(match), .integer(Int64(limit))])
         return rows.map(summary)
     }

@@ -59,9 +59,15 @@ enum CatalogSchema {
         """
         CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """,
+        // 3: the winning definition of each product id, kept at store and remove time, so that
+        // list and search need not work out the winner for every row they look at.
+        """
+        ALTER TABLE products ADD COLUMN winner INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX products_winners ON products(winner, product_key);
+        """,
     ]
 
     /// The format of the product bodies stored in the index. When the code's model changes
     /// shape, this number goes up and the index is rebuilt from the cached feed copies.
-    static let indexFormat = 2
+    static let indexFormat = 4  // 3: ProductCodec bodies; 4: winner flags, product_search rowid = products rowid.
 }

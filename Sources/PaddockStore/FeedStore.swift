@@ -150,7 +150,12 @@ public final class FeedStore {
         var parent: String?
         var source: FeedSource
         var feed: Feed?
-        var bytes: [UInt8]?
+        /// What goes into the cache: the source file (copied, never read into memory) or a body.
+        var contents: Contents?
+        enum Contents {
+            case file(String)
+            case data(Data)
+        }
         var etag: String?
         var lastModified: String?
         var unchanged: Bool { feed == nil }
@@ -181,14 +186,12 @@ public final class FeedStore {
     private func load(_ source: FeedSource, name: String, previous: FeedRecord?) async throws -> LoadedFeed {
         switch source {
         case .file(let path):
-            guard let data = FileManager.default.contents(atPath: path) else { throw StoreError.sourceMissing(path) }
-            let bytes = [UInt8](data)
-            if let previous, let cached = FileManager.default.contents(atPath: cacheFile(for: previous.name).path),
-                cached == data
-            {
+            guard FileManager.default.isReadableFile(atPath: path) else { throw StoreError.sourceMissing(path) }
+            if let previous, Self.sameContents(path, cacheFile(for: previous.name).path) {
                 return LoadedFeed(name: name, source: source, feed: nil)
             }
-            return LoadedFeed(name: name, source: source, feed: try parse(bytes: bytes, label: path), bytes: bytes)
+            // Parsed straight from the file: the reader streams it, nothing holds the whole text.
+            return LoadedFeed(name: name, source: source, feed: try parse(path: path, label: path), contents: .file(path))
         case .url(let url):
             var headers: [String: String] = [:]
             if let previous {
@@ -207,10 +210,29 @@ public final class FeedStore {
             guard (200..<300).contains(response.status) else {
                 throw StoreError.fetchFailed(url: url.absoluteString, reason: "the server answered HTTP \(response.status)")
             }
-            let bytes = [UInt8](response.body)
             return LoadedFeed(
-                name: name, source: source, feed: try parse(bytes: bytes, label: url.absoluteString), bytes: bytes,
+                name: name, source: source, feed: try parse(bytes: [UInt8](response.body), label: url.absoluteString),
+                contents: .data(response.body),
                 etag: response.header("ETag"), lastModified: response.header("Last-Modified"))
+        }
+    }
+
+    /// Whether two files hold the same bytes: sizes first, then 1 MB at a time.
+    static func sameContents(_ a: String, _ b: String) -> Bool {
+        let manager = FileManager.default
+        guard let sizeA = (try? manager.attributesOfItem(atPath: a))?[.size] as? NSNumber,
+            let sizeB = (try? manager.attributesOfItem(atPath: b))?[.size] as? NSNumber, sizeA == sizeB,
+            let handleA = FileHandle(forReadingAtPath: a), let handleB = FileHandle(forReadingAtPath: b)
+        else { return false }
+        defer {
+            try? handleA.close()
+            try? handleB.close()
+        }
+        while true {
+            let chunkA = (try? handleA.read(upToCount: 1 << 20)) ?? Data()
+            let chunkB = (try? handleB.read(upToCount: 1 << 20)) ?? Data()
+            if chunkA != chunkB { return false }
+            if chunkA.isEmpty { return true }
         }
     }
 
@@ -245,10 +267,14 @@ public final class FeedStore {
         var staged: [(temporary: URL, final: URL)] = []
         defer { for file in staged { try? FileManager.default.removeItem(at: file.temporary) } }
         for feed in loaded {
-            guard let bytes = feed.bytes else { continue }
+            guard let contents = feed.contents else { continue }
             let final = cacheFile(for: feed.name)
             let temporary = final.appendingPathExtension("tmp-\(getpid())")
-            try Data(bytes).write(to: temporary)
+            try? FileManager.default.removeItem(at: temporary)
+            switch contents {
+            case .file(let path): try FileManager.default.copyItem(atPath: path, toPath: temporary.path)
+            case .data(let data): try data.write(to: temporary)
+            }
             staged.append((temporary, final))
         }
         let now = Self.timestamp()
@@ -256,15 +282,20 @@ public final class FeedStore {
         try catalog.database.transaction {
             let keep = Set(loaded.map(\.name))
             for old in family where !keep.contains(old.name) { try catalog.removeFeed(named: old.name) }
-            for (offset, item) in loaded.enumerated() {
+            // New feeds take fresh positions: on an add, just above every other feed (children just
+            // above their parent, so a later-added feed still wins); on an update, a newly linked
+            // child goes above every position in use, so it can never share one with another feed.
+            var nextPosition = max(basePosition, try catalog.nextPosition())
+            for item in loaded {
                 let old = family.first { $0.name == item.name }
                 let feed = try item.feed ?? parse(path: cacheFile(for: item.name).path, label: item.source.description)
                 // Children sit just above their parent, so a parent's later siblings still win.
                 let record = FeedRecord(
                     name: item.name, source: item.source.description, kind: item.source.isFile ? .file : .url,
-                    parent: item.parent, position: old?.position ?? (basePosition + offset), addedAt: old?.addedAt ?? now,
+                    parent: item.parent, position: old?.position ?? nextPosition, addedAt: old?.addedAt ?? now,
                     refreshedAt: now, etag: item.etag, lastModified: item.lastModified, contentSHA256: nil,
                     title: feed.title, productCount: feed.products.count, warningCount: feed.warnings.count)
+                if old == nil { nextPosition += 1 }
                 try catalog.store(feed, as: record, stamp: nil)
                 changes.append(
                     FeedChange(

@@ -28,4 +28,28 @@ struct FeedDateParserTests {
             #expect(parsed == expected, "\(text)")
         }
     }
+
+    /// The parser counts days itself; Calendar (which it used before) is the reference,
+    /// including leap years (1900, 2000, 2024) and days past a month's end, which roll over.
+    @Test("the same instants as Calendar, every day from 1900 to 2100 and past months' ends")
+    func matchesCalendar() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        var checked = 0
+        for year in stride(from: 1900, through: 2100, by: 1) {
+            for month in 1...12 {
+                for day in [1, 15, 28, 29, 30, 31] {
+                    let text = "\(year)-\(month)-\(day)T23:59:60+05:30"
+                    let components = DateComponents(year: year, month: month, day: day, hour: 23, minute: 59, second: 60)
+                    let reference = calendar.date(from: components)!.timeIntervalSince1970 - 19_800
+                    guard FeedDateParser.parse(text)?.timeIntervalSince1970 == reference else {
+                        Issue.record("\(text): \(String(describing: FeedDateParser.parse(text))) != \(reference)")
+                        return
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 201 * 12 * 6)
+    }
 }

@@ -26,7 +26,7 @@ struct ExtensionTests {
               <installer>
                 <id>1</id>
                 <pd:install kind="pip" architectures="x86_64 aarch64">
-                  <pd:package name="Django" version="5.2.8" sha256="AAAA bbbb"/>
+                  <pd:package name="Django" version="5.2.8" sha256="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"/>
                 </pd:install>
               </installer>
               <installer>
@@ -63,7 +63,7 @@ struct ExtensionTests {
         #expect(django.hasLinuxInstaller)
         let pip = try #require(django.installers[0].linux)
         #expect(pip.kind == .pip && pip.scope == .app)
-        #expect(pip.packages == [.init(name: "Django", version: "5.2.8", sha256: ["aaaa", "bbbb"])])
+        #expect(pip.packages == [.init(name: "Django", version: "5.2.8", sha256: ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"])])
         #expect(django.installers[0].architectures == ["x86_64", "aarch64"])
         let archive = try #require(django.installers[1].linux)
         #expect(archive.kind == .archive && archive.scope == .user && archive.stripComponents == 1 && archive.destination == "django")

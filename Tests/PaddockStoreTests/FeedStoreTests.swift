@@ -139,6 +139,47 @@ struct FeedStoreTests {
         #expect(error?.description == "could not fetch '\(server.baseURL)/missing.xml': the server answered HTTP 404")
     }
 
+    @Test("productIds differing only in case load (the second is a warning), not a SQLite error")
+    func caseInsensitiveDuplicate() async throws {
+        let sandbox = try Sandbox()
+        let changes = try await sandbox.store.add(
+            try sandbox.write("f.xml", Self.feedXML(["Foo", "foo"])), name: nil, insecure: false)
+        #expect(changes.first?.productCount == 1)
+        #expect(changes.first?.warnings.count == 1)
+        #expect(try sandbox.store.catalog.resolve("foo").map(\.product.productId) == ["Foo"])
+    }
+
+    @Test("a child feed that appears on update gets a position no other feed has")
+    func newChildPositionIsUnique() async throws {
+        let sandbox = try Sandbox()
+        let child = try sandbox.write("child.xml", Self.feedXML(["c"]))
+        let parent = try sandbox.write("parent.xml", Self.feedXML(["p"]))
+        _ = try await sandbox.store.add(parent, name: nil, insecure: false)
+        _ = try await sandbox.store.add(try sandbox.write("later.xml", Self.feedXML(["c"])), name: nil, insecure: false)
+        _ = try sandbox.write("parent.xml", Self.feedXML(["p"], enclosure: child))
+        _ = try await sandbox.store.update("parent")
+        let feeds = try sandbox.store.catalog.feeds()
+        #expect(feeds.map(\.name).sorted() == ["later", "parent", "parent/child"])
+        #expect(Set(feeds.map(\.position)).count == feeds.count, "\(feeds.map { ($0.name, $0.position) })")
+    }
+
+    @Test("list and search show the winning definition, also after the winner is removed or re-read")
+    func winnersFollowChanges() async throws {
+        let sandbox = try Sandbox(builtin: Self.feedXML(["python3", "only-builtin"]))
+        let a = try sandbox.write("a.xml", Self.feedXML(["python3"], title: "A"))
+        _ = try await sandbox.store.add(a, name: nil, insecure: false)
+        let catalog = sandbox.store.catalog
+        #expect(try catalog.search("python3").map(\.feed) == ["a"])
+        #expect(try catalog.list().map { "\($0.feed):\($0.productId)" } == ["builtin:only-builtin", "a:python3"])
+        _ = try sandbox.write("a.xml", Self.feedXML(["python3", "more"], title: "A"))
+        _ = try await sandbox.store.update("a")
+        #expect(try catalog.search("python3").map(\.feed) == ["a"])
+        #expect(try catalog.list().map(\.productId) == ["more", "only-builtin", "python3"])
+        _ = try sandbox.store.remove("a")
+        #expect(try catalog.search("python3").map(\.feed) == ["builtin"])
+        #expect(try catalog.list().map { "\($0.feed):\($0.productId)" } == ["builtin:only-builtin", "builtin:python3"])
+    }
+
     @Test("an index written in an older format is rebuilt from the cached copies")
     func reindex() async throws {
         let sandbox = try Sandbox()
