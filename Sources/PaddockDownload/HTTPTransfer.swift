@@ -160,7 +160,8 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
 
     func cancelledByCaller() {
         lock.lock()
-        if failure == nil { failure = .final(.transport(url: displayURL, reason: "cancelled")) }
+        // Retryable, so the partial file stays for a later resume; the caller sees it cancelled.
+        if failure == nil { failure = .retryable(.transport(url: displayURL, reason: "cancelled")) }
         lock.unlock()
     }
 

@@ -130,6 +130,29 @@ struct DownloaderTests {
         #expect(fixture.listing("partial") == [])
     }
 
+    @Test("the first failure cancels the other downloads and keeps their partial files")
+    func firstFailureCancels() async throws {
+        let fixture = try DownloadFixture()
+        defer { fixture.remove() }
+        let server = try LoopbackHTTPServer { request in
+            request.path == "/bad" ? .init(status: 404, delay: 0.3) : .init(body: payload(100_000, seed: 11), stallAfter: 1000)
+        }
+        defer { server.stop() }
+        let slowHash = String(repeating: "b", count: 64)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let text = await message {
+            _ = try await fixture.downloader().download([
+                DownloadRequest("\(server.baseURL)/slow", hash: .sha256(slowHash)),
+                DownloadRequest("\(server.baseURL)/bad", hash: .sha256(String(repeating: "a", count: 64))),
+            ])
+        }
+        #expect(text == "could not download \(server.baseURL)/bad: the server answered HTTP 404")
+        #expect(clock.now - start < .seconds(2))
+        let partial = fixture.cache.appendingPathComponent("partial/sha256-\(slowHash).part")
+        #expect((try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)??.intValue == 1000)
+    }
+
     @Test("a hash mismatch is refused and nothing is left in the cache")
     func hashMismatch() async throws {
         let fixture = try DownloadFixture()
