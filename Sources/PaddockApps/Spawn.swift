@@ -16,8 +16,12 @@ public enum Spawn {
         public var description: String { message }
     }
 
+    /// `newProcessGroup`: the child leads a group of its own, so that it and everything it starts
+    /// (gunicorn's workers) can be signalled together, and a terminal's Ctrl-C reaches only the
+    /// supervisor, which stops the engine in order.
     public static func start(
-        _ arguments: [String], environment: [String: String], directory: String?, log: String, newSession: Bool
+        _ arguments: [String], environment: [String: String], directory: String?, log: String, newSession: Bool,
+        newProcessGroup: Bool = false
     ) throws -> pid_t {
         guard let program = arguments.first else { throw Failure(message: "empty command") }
         var actions = posix_spawn_file_actions_t()
@@ -38,6 +42,10 @@ public enum Spawn {
         posix_spawnattr_setsigmask(&attributes, &empty)
         var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
         if newSession { flags |= setSessionFlag }
+        if newProcessGroup && !newSession {
+            flags |= Int32(POSIX_SPAWN_SETPGROUP)
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
         posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let argv = arguments.map { strdup($0) } + [nil]

@@ -54,7 +54,8 @@ public final class Supervisor: @unchecked Sendable {
             let started = Date()
             do {
                 let pid = try Spawn.start(
-                    arguments, environment: environment, directory: layout.source.path, log: layout.appLog.path, newSession: false)
+                    arguments, environment: environment, directory: layout.source.path, log: layout.appLog.path, newSession: false,
+                    newProcessGroup: true)
                 setEngine(pid)
                 log("started \(arguments.first ?? "engine") (pid \(pid))")
                 writeStatus(.running)
@@ -69,7 +70,10 @@ public final class Supervisor: @unchecked Sendable {
                 backoff = min(backoff * 2, 30)
                 continue
             }
+            let group: pid_t = lock.withLock { self.enginePid }
             let status = waitForEngine()
+            // Whatever the master left (workers orphaned by a SIGKILL) would hold the port.
+            kill(-group, SIGKILL)
             setEngine(0)
             if isStopping { break }
             // A master that ran for a while gets a fresh backoff; one that keeps dying waits longer.

@@ -10,13 +10,19 @@ struct ListCommand: AsyncParsableCommand {
               paddock list
               paddock list --keyword Python
               paddock list --json
+              paddock list --installed
             """)
     @Option(help: "Only products with this keyword id.") var keyword: String?
+    @Flag(help: "List what is installed instead (by paddock, or found on this machine).") var installed = false
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
+            if installed {
+                try context.output.printInstalled(try InstalledListCommand.rows(context))
+                return
+            }
             let products = try context.openStore().catalog.list(keyword: keyword)
             try printSummaries(products, context: context, empty: "No products. Add a feed with 'paddock feed add PATH-OR-URL'.")
         }

@@ -16,7 +16,7 @@ public struct Paddock: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            FeedCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self, PlanCommand.self, WhyCommand.self,
+            FeedCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self, PlanCommand.self, WhyCommand.self, InstallCommand.self,
             LaunchCommand.self, AppsCommand.self, StatusCommand.self, LogsCommand.self, StopCommand.self, RestartCommand.self,
             SuperviseCommand.self,
         ])

@@ -13,6 +13,10 @@ struct MachineOptions: ParsableArguments {
 
     /// The machine's facts, overridden by the options (as an offline bundle for another machine needs).
     func facts(environment: [String: String]) throws -> MachineFacts {
+        try Self.facts(os: os, arch: arch, language: language, environment: environment)
+    }
+
+    static func facts(os: String?, arch: String?, language: String?, environment: [String: String]) throws -> MachineFacts {
         let probe = MachineProbe(environment: environment)
         var facts = MachineFacts(
             operatingSystem: .linux, distribution: probe.distribution, distributionVersion: probe.distributionVersion,

@@ -1,0 +1,264 @@
+import ArgumentParser
+import FeedModel
+import FeedReader
+import Foundation
+import PaddockApps
+import PaddockArchive
+import PaddockDownload
+import PaddockState
+import PaddockStore
+import PaddockSystem
+import Resolver
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the user asked `paddock install` for, beyond the products.
+struct InstallOptions {
+    var app: String?
+    var path: String?
+    var parameters: [String: String] = [:]
+    var answersFile: String?
+    var yes = false
+    var dryRun = false
+    var allowUnverified = false
+    var noWait = false
+    var commandLine = "install"
+}
+
+/// Carries out a plan for real: fetch and verify every file first (in parallel), ask for
+/// template parameters, then one journaled transaction through apt, pip, archive and command
+/// steps and the app's deploy hook. Any failure, or a kill at any moment, leaves things as
+/// they were before (the next paddock rolls back what a killed one left).
+struct Installation {
+    let context: CommandContext
+    let store: FeedStore
+    let state: StateStore
+    let options: InstallOptions
+    let machine: MachineFacts
+    let probe = MachineProbe()
+
+    var packages: PackageSteps { PackageSteps(environment: context.environment) }
+
+    func run(_ requests: [String]) async throws {
+        if let app = options.app { try checkAppName(app) }
+        let plan = try PlanMaker(context: context, store: store, machine: machine, probeMachine: true, app: options.app).resolve(requests)
+        if !context.output.json { context.output.line(PlanRenderer.render(plan)) }
+        let steps = plan.stepsToInstall
+        if steps.isEmpty {
+            if context.output.json { try context.output.printJSON(InstallReport(installed: [], app: nil, plan: plan)) }
+            else { context.output.line("Nothing to do: \(plan.requested.joined(separator: ", ")) \(plan.requested.count == 1 ? "is" : "are") already installed.") }
+            return
+        }
+        let templates = steps.filter { $0.installer?.linux?.kind == .archive && $0.scope == .app }
+        let appScoped = steps.filter { $0.scope == .app }
+        if !appScoped.isEmpty && options.app == nil {
+            let names = appScoped.map(\.productId).joined(separator: ", ")
+            throw CommandError(message: "\(names) go\(appScoped.count == 1 ? "es" : "") into an app's own environment; name the app with --app NAME", exitCode: 64)
+        }
+        if templates.count > 1 {
+            throw CommandError(message: "one app is made from one template; install \(templates.map(\.productId).joined(separator: " and ")) separately", exitCode: 64)
+        }
+        if options.app != nil && templates.isEmpty, let app = options.app, try state.app(named: app) == nil {
+            throw CommandError(message: "there is no app '\(app)' yet: make it from a template first (paddock install blank-django --app \(app))", exitCode: 64)
+        }
+        try checkVerification(steps)
+        let aptMissing = steps.compactMap { step -> (PlanStep, [String])? in
+            guard let linux = step.installer?.linux, linux.kind == .apt else { return nil }
+            return (step, packages.missingAptPackages(linux))
+        }
+        let allAptMissing = aptMissing.flatMap(\.1)
+        if !allAptMissing.isEmpty && !probe.isRoot {
+            throw CommandError(
+                message: "\(aptMissing.map(\.0.productId).joined(separator: ", ")) need\(aptMissing.count == 1 ? "s" : "") root to install Debian packages; run: sudo apt-get install -y \(allAptMissing.joined(separator: " ")) and then this command again",
+                exitCode: 77)
+        }
+        if options.dryRun { return }
+        try confirm(plan)
+
+        // 1. Every file, fetched and verified before anything runs.
+        let scratch = context.paths.cache.appendingPathComponent("tmp/\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let files = try await fetch(steps)
+
+        // 2. The template, staged and asked for its parameters, before the transaction.
+        var template: StagedTemplate?
+        if let step = templates.first, let app = options.app, let file = files[step.productId] {
+            template = try stage(step, file: file, app: app, scratch: scratch)
+        }
+
+        // 3. The transaction.
+        let lock = try StateLock(path: state.lockPath, wait: !options.noWait) { holder in
+            context.output.progress("waiting for another paddock (\(holder)) to finish")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        try recoverUnfinished(state: state, context: context)
+        let transaction = try state.begin(command: options.commandLine)
+        let logFile = context.paths.state.appendingPathComponent("logs/install-\(transaction.id).log")
+        try FileManager.default.createDirectory(at: logFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do {
+            if let template { try prepareApp(template, transaction: transaction) }
+            var installed: [String] = []
+            for stage in plan.stages {
+                for step in stage.steps where !step.alreadyInstalled {
+                    let receipts = try execute(step, file: files[step.productId], template: template, transaction: transaction, log: logFile.path, scratch: scratch)
+                    transaction.record(
+                        InstalledProduct(
+                            productId: step.productId, app: step.scope == .app ? (options.app ?? "") : "", version: step.version,
+                            feed: step.feed, installerId: step.installer?.id, kind: step.installer?.linux?.kind.rawValue ?? "none",
+                            scope: step.scope?.rawValue ?? "user", requested: plan.requested.contains(step.productId)),
+                        receipts: receipts, needs: step.dependsOn)
+                    installed.append(step.productId)
+                }
+            }
+            var app: AppRecord?
+            if let template {
+                app = try finishApp(template, transaction: transaction)
+            }
+            try transaction.commit()
+            if context.output.json {
+                try context.output.printJSON(InstallReport(installed: installed, app: app, plan: plan))
+            } else {
+                context.output.line("installed \(installed.joined(separator: ", "))")
+                if let app {
+                    context.output.line("created app '\(app.name)' in \(app.path)")
+                    context.output.line("next: paddock launch \(app.name)")
+                }
+            }
+        } catch {
+            context.output.progress("rolling back")
+            try? transaction.rollback { packages.undo($0) }
+            throw error
+        }
+    }
+
+    // MARK: - Checks
+
+    private func checkAppName(_ name: String) throws {
+        let valid = !name.isEmpty && name.count <= 64 && name.first!.isLetter
+            && name.allSatisfy { ($0.isLetter && $0.isASCII) || $0.isNumber || $0 == "-" || $0 == "_" }
+        guard valid else {
+            throw CommandError(message: "'\(name)' is not a valid app name: start with a letter; use letters, digits, '-' and '_'", exitCode: 64)
+        }
+        if let existing = try state.app(named: name) {
+            throw CommandError(message: "an app named '\(name)' already exists in \(existing.path); choose another name", exitCode: 64)
+        }
+    }
+
+    /// Refuses, before anything happens, a product the feed gives no hash for, unless allowed.
+    private func checkVerification(_ steps: [PlanStep]) throws {
+        guard !options.allowUnverified else { return }
+        for step in steps {
+            guard let installer = step.installer else { continue }
+            if let file = installer.file, file.url != nil || file.relativeURL != nil, file.sha256 == nil, file.sha1 == nil {
+                throw CommandError(message: "the feed gives no hash for \(step.productId)'s download, so it cannot be verified; pass --allow-unverified to install it anyway", exitCode: 65)
+            }
+            if let linux = installer.linux, linux.kind == .pip, linux.packages.contains(where: { $0.sha256.isEmpty }) {
+                throw CommandError(message: "the feed gives no hash for some of \(step.productId)'s Python packages, so pip cannot verify them; pass --allow-unverified to install anyway", exitCode: 65)
+            }
+        }
+    }
+
+    private func confirm(_ plan: InstallPlan) throws {
+        guard !options.yes else { return }
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw CommandError(message: "not asking without a terminal: pass --yes to install, or --dry-run to only see the plan", exitCode: 64)
+        }
+        FileHandle.standardError.write(Data("Proceed? [Y/n] ".utf8))
+        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? "n"
+        guard answer.isEmpty || answer == "y" || answer == "yes" else { throw ExitCode.init(1) }
+    }
+
+    // MARK: - Fetching
+
+    /// Downloads (or copies) every installer file of the steps, verified; keyed by product.
+    private func fetch(_ steps: [PlanStep]) async throws -> [String: URL] {
+        var requests: [(String, DownloadRequest)] = []
+        for step in steps {
+            guard let installer = step.installer, let file = installer.file, let location = file.url ?? file.relativeURL else { continue }
+            let source = try resolveLocation(location, feed: step.feed)
+            let hash: ExpectedHash = file.sha256.map { .sha256($0) } ?? file.sha1.map { .sha1($0) } ?? .none
+            requests.append((step.productId, DownloadRequest(source, hash: hash, name: step.productId, allowUnverified: options.allowUnverified)))
+        }
+        guard !requests.isEmpty else { return [:] }
+        let delegate: any DownloadDelegate = context.output.json ? JSONLinesDownloadDelegate() : TerminalProgressDelegate()
+        let downloader = Downloader(cache: context.paths.downloadCache, environment: context.environment)
+        do {
+            let results = try await downloader.download(requests.map(\.1), delegate: delegate)
+            return Dictionary(zip(requests.map(\.0), results.map(\.file)), uniquingKeysWith: { first, _ in first })
+        } catch let error as DownloadError {
+            throw CommandError(message: error.description, exitCode: 69)
+        }
+    }
+
+    /// A relative installer URL is relative to the feed's own location (as WebPI's offline
+    /// feeds write them), never to paddock's cached copy.
+    private func resolveLocation(_ location: String, feed: String?) throws -> String {
+        let lowered = location.lowercased()
+        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || lowered.hasPrefix("file:") || location.hasPrefix("/") || location.hasPrefix("%") {
+            return location
+        }
+        guard let feed, let record = try store.catalog.feed(named: feed) else { return location }
+        if let base = URL(string: record.source), base.scheme == "http" || base.scheme == "https" {
+            return URL(string: location, relativeTo: base)?.absoluteString ?? location
+        }
+        let directory = (record.source as NSString).deletingLastPathComponent
+        return ((directory as NSString).appendingPathComponent(location) as NSString).standardizingPath
+    }
+
+    // MARK: - Steps
+
+    private func execute(
+        _ step: PlanStep, file: URL?, template: StagedTemplate?, transaction: InstallTransaction, log: String, scratch: URL
+    ) throws -> [Receipt] {
+        guard let installer = step.installer, let linux = installer.linux else { return [] }
+        context.output.progress("installing \(step.productId)\(step.version.map { " \($0)" } ?? "")")
+        switch linux.kind {
+        case .apt:
+            let missing = packages.missingAptPackages(linux)
+            try packages.installApt(missing, transaction: transaction, log: log)
+            return missing.map { Receipt(kind: .apt, path: $0) }
+        case .pip:
+            guard let template else {
+                throw CommandError(message: "\(step.productId) goes into an app's environment, and no app is being made", exitCode: 64)
+            }
+            try packages.ensureVenv(template.layout.venv, transaction: transaction, log: log)
+            try packages.installPip(linux, venv: template.layout.venv, transaction: transaction, log: log, scratch: scratch)
+            return linux.packages.map { Receipt(kind: .pip, path: PackageSteps.distributionName($0.name)) }
+        case .archive where linux.scope == .app:
+            guard let template else { return [] }
+            try renderApp(template, transaction: transaction)
+            return [Receipt(kind: .directory, path: template.layout.source.path)]
+        case .archive:
+            guard let file else { throw CommandError(message: "\(step.productId) has an archive installer but no file to download", exitCode: 65) }
+            let destination = context.paths.data.appendingPathComponent("programs/\(linux.destination ?? step.productId)")
+            try transaction.moveAside(destination.path)
+            try transaction.willCreate(destination.path)
+            do {
+                _ = try ArchiveExtractor.extract(file, into: destination, stripComponents: linux.stripComponents)
+            } catch let error as ArchiveError {
+                throw CommandError(message: error.description, exitCode: 65)
+            }
+            return [Receipt(kind: .directory, path: destination.path)]
+        case .command:
+            var variables = context.environment
+            variables["InstallerFile"] = file?.path ?? ""
+            let arguments = linux.arguments.map { PathVariables.expand($0, environment: variables) }
+            guard !arguments.isEmpty else { return [] }
+            let result = try ProcessRunner().run(arguments, environment: context.environment, log: log, check: false)
+            if result.status != 0 && !linux.ignoreExitCode {
+                throw CommandError(message: "installing \(step.productId): '\(arguments.joined(separator: " "))' exited with status \(result.status); see \(log)", exitCode: 70)
+            }
+            return []
+        }
+    }
+}
+
+/// What `paddock install --json` prints.
+struct InstallReport: Encodable {
+    var installed: [String]
+    var app: AppRecord?
+    var plan: InstallPlan
+}

@@ -1,0 +1,84 @@
+import FeedModel
+import Foundation
+import PaddockState
+import PaddockSystem
+
+/// Debian and Python package installs, each journaled before it runs.
+struct PackageSteps {
+    let runner = ProcessRunner()
+    let environment: [String: String]
+
+    /// Debian packages of `install` that are not installed yet.
+    func missingAptPackages(_ install: LinuxInstall) -> [String] {
+        install.packages.map(\.name).filter { name in
+            guard let result = try? runner.run(["dpkg-query", "-W", "-f", "${Status}", name], check: false) else { return true }
+            return !(result.status == 0 && result.output.hasPrefix("install ok installed"))
+        }
+    }
+
+    func installApt(_ packages: [String], transaction: InstallTransaction, log: String) throws {
+        guard !packages.isEmpty else { return }
+        for package in packages { try transaction.willInstallAptPackage(package) }
+        var aptEnvironment = environment
+        aptEnvironment["DEBIAN_FRONTEND"] = "noninteractive"
+        try runner.run(["apt-get", "install", "-y", "-q", "--no-install-recommends"] + packages, environment: aptEnvironment, log: log)
+    }
+
+    /// Creates the app's virtual environment with Debian's python3 (never the system's
+    /// site-packages), journaled so a rollback removes it.
+    func ensureVenv(_ venv: URL, transaction: InstallTransaction, log: String) throws {
+        guard !FileManager.default.fileExists(atPath: venv.appendingPathComponent("bin/python").path) else { return }
+        try transaction.willCreate(venv.path)
+        let python = ProcessRunner.which("python3", path: "/usr/bin:/bin") ?? "python3"
+        try runner.run([python, "-m", "venv", venv.path], environment: environment, log: log)
+    }
+
+    /// pip with hash checking and no further resolution: the feed names every package with its
+    /// hashes. Without hashes, only with --allow-unverified (said so in the plan).
+    func installPip(_ install: LinuxInstall, venv: URL, transaction: InstallTransaction, log: String, scratch: URL) throws {
+        let pip = venv.appendingPathComponent("bin/pip").path
+        let verified = install.packages.allSatisfy { !$0.sha256.isEmpty }
+        var arguments = [pip, "install", "--no-deps", "--no-input", "--disable-pip-version-check", "--quiet"]
+        if verified {
+            let requirements = scratch.appendingPathComponent("requirements-\(UUID().uuidString).txt")
+            let lines = install.packages.map { package in
+                ([Self.pin(package)] + package.sha256.map { "--hash=sha256:\($0)" }).joined(separator: " ")
+            }
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: requirements)
+            arguments += ["--require-hashes", "-r", requirements.path]
+        } else {
+            arguments += install.packages.map(Self.pin)
+        }
+        for package in install.packages { try transaction.willInstallPipPackage(Self.distributionName(package.name), venv: venv.path) }
+        var pipEnvironment = environment
+        pipEnvironment["PIP_NO_INPUT"] = "1"
+        try runner.run(arguments, environment: pipEnvironment, log: log)
+    }
+
+    /// `Django==5.2.19`; a bare name when no version is pinned.
+    static func pin(_ package: LinuxInstall.Package) -> String {
+        guard let version = package.version, !version.isEmpty else { return package.name }
+        if version.first.map({ "<>=!~".contains($0) }) == true { return package.name + version }
+        return "\(package.name)==\(version)"
+    }
+
+    /// `psycopg[binary]` is distributed as `psycopg`.
+    static func distributionName(_ name: String) -> String {
+        String(name.prefix { $0 != "[" })
+    }
+
+    /// Undoes one journaled package step (rollback after a failure or a crash).
+    func undo(_ entry: JournalEntry) {
+        switch entry.action {
+        case .apt:
+            var aptEnvironment = environment
+            aptEnvironment["DEBIAN_FRONTEND"] = "noninteractive"
+            _ = try? runner.run(["apt-get", "remove", "-y", "-q", entry.path], environment: aptEnvironment, check: false)
+        case .pip:
+            guard let venv = entry.detail, FileManager.default.fileExists(atPath: venv + "/bin/pip") else { return }
+            _ = try? runner.run([venv + "/bin/pip", "uninstall", "-y", "--quiet", entry.path], environment: environment, check: false)
+        case .create, .replace:
+            break
+        }
+    }
+}
