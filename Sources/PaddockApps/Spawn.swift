@@ -24,6 +24,7 @@ public enum Spawn {
         newProcessGroup: Bool = false
     ) throws -> pid_t {
         guard let program = arguments.first else { throw Failure(message: "empty command") }
+        closeOnExec()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -65,6 +66,18 @@ public enum Spawn {
             throw Failure(message: "cannot start '\(program)': \(String(cString: strerror(status)))")
         }
         return pid
+    }
+
+    /// Marks every descriptor above stderr close-on-exec, so a long-lived child (a detached
+    /// supervisor, gunicorn) cannot keep a pipe of ours open: whoever reads our output must see
+    /// its end when we exit. (posix_spawn_file_actions_addclosefrom_np is not visible to Swift.)
+    private static func closeOnExec() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for entry in entries {
+            guard let descriptor = Int32(entry), descriptor > 2 else { continue }
+            let flags = fcntl(descriptor, F_GETFD)
+            if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 
     public static func isAlive(_ pid: pid_t) -> Bool {

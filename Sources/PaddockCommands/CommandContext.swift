@@ -3,6 +3,7 @@ import ArgumentParser
 import FeedModel
 import FeedReader
 import Foundation
+import PaddockApps
 import PaddockStore
 
 #if canImport(Glibc)
@@ -61,6 +62,10 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
     } catch let error as CommandError {
         context.output.error(error.message)
         throw ExitCode(error.exitCode)
+    } catch let error as DeployFailure {
+        // The app's own step failed: its log says why; status 1, as the hook's failure.
+        context.output.error(error.description)
+        throw ExitCode(1)
     } catch let error as ExitCode {
         throw error
     } catch let error as SQLiteError {

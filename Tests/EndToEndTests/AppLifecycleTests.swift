@@ -1,0 +1,243 @@
+import Foundation
+import PaddockApps
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The main job, for real: the built paddock installs a blank project from the built-in feed
+/// into a fresh PADDOCK_HOME, launches it detached under its supervisor, and it is requested
+/// over HTTP on loopback.
+@Suite("Apps end to end", .serialized, .enabled(if: PyPI.reachable, PyPI.skipReason))
+struct AppLifecycleTests {
+    final class Sandbox {
+        let root: URL
+        var environment: [String: String]
+        init() throws {
+            root = try TestPaths.temporaryDirectory("paddock-app")
+            environment = [
+                "PADDOCK_HOME": root.appendingPathComponent("home").path,
+                "PADDOCK_BUILTIN_FEED": TestPaths.builtinFeed.path,
+                "NO_COLOR": "1",
+            ]
+        }
+        @discardableResult
+        func paddock(_ arguments: [String]) throws -> ProcessResult {
+            try runProcess(TestPaths.binary, arguments, environment: environment, directory: root)
+        }
+        func stopAll(_ app: String) { _ = try? paddock(["stop", app]) }
+        deinit { try? FileManager.default.removeItem(at: root) }
+    }
+
+    static func get(_ port: Int, _ path: String, host: String = "127.0.0.1") -> HTTPProbe.Answer? {
+        HTTPProbe.get(port: port, path: path, host: host, timeout: 10)
+    }
+
+    /// Waits until GET / answers 200 (after a restart or a crash).
+    static func waitFor200(_ port: Int, seconds: Double = 30) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if get(port, "/")?.status == 200 { return true }
+            usleep(250_000)
+        }
+        return false
+    }
+
+    static func status(_ sandbox: Sandbox, _ app: String) throws -> [String: Any] {
+        let result = try sandbox.paddock(["status", app, "--json"])
+        return (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    static func sqliteTables(_ database: URL) throws -> [String] {
+        let result = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/python3"),
+            ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print('\\n'.join(r[0] for r in c.execute(\"select name from sqlite_master where type='table' order by name\")))", database.path])
+        return result.stdout.split(separator: "\n").map(String.init)
+    }
+
+    @Test("Blank Django Project with SQLite: install, launch, admin CSS, migrations, restart without refusals, crash recovery, stop")
+    func django() throws {
+        let sandbox = try Sandbox()
+        let port = 18431
+        defer { sandbox.stopAll("mysite") }
+        let install = try sandbox.paddock(["install", "blank-django", "--app", "mysite", "--yes"])
+        #expect(install.status == 0, "\(install.stdout)\n\(install.stderr)")
+        #expect(install.stdout.contains("created app 'mysite'"))
+        let appFolder = sandbox.root.appendingPathComponent("mysite")
+        #expect(FileManager.default.fileExists(atPath: appFolder.appendingPathComponent(".venv/bin/gunicorn").path))
+        // The secret key lives outside the source tree, in a private file.
+        let stateFolder = sandbox.root.appendingPathComponent("home/state/apps/mysite")
+        let envFile = stateFolder.appendingPathComponent("env")
+        #expect(try String(contentsOf: envFile, encoding: .utf8).contains("PADDOCK_SECRET_KEY="))
+        #expect((try FileManager.default.attributesOfItem(atPath: envFile.path)[.posixPermissions] as? Int) == 0o600)
+        let grep = try runProcess(URL(fileURLWithPath: "/bin/grep"), ["-rl", "PADDOCK_SECRET_KEY=", appFolder.path, "--exclude-dir=.venv"])
+        #expect(grep.stdout.isEmpty, "the key must not be in the source tree")
+        // Migrations were applied by the deploy hook at install.
+        let database = stateFolder.appendingPathComponent("data/db.sqlite3")
+        #expect(try Self.sqliteTables(database).contains("django_migrations"))
+        #expect(try Self.sqliteTables(database).contains("auth_user"))
+
+        let launch = try sandbox.paddock(["launch", "mysite", "--detach", "--port", String(port), "--workers", "2"])
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stdout.contains("http://127.0.0.1:\(port)/"))
+        let home = Self.get(port, "/")
+        #expect(home?.status == 200)
+        #expect(home?.body.contains("Your paddock Django app is running") == true)
+        // The admin login page renders, with its CSS served (whitenoise), DEBUG off.
+        let login = try #require(Self.get(port, "/admin/login/"))
+        #expect(login.status == 200)
+        let cssPath = try #require(login.body.range(of: #"/static/admin/css/base\.[0-9a-f]+\.css"#, options: .regularExpression).map { String(login.body[$0]) })
+        #expect(Self.get(port, cssPath)?.status == 200)
+        #expect(Self.get(port, "/", host: "evil.example")?.status == 400, "ALLOWED_HOSTS is enforced")
+
+        // A new model and its migration; restart runs the deploy hook, and requests made all
+        // through the restart see no refused connection and no 5xx.
+        let notes = appFolder.appendingPathComponent("notes")
+        try FileManager.default.createDirectory(at: notes.appendingPathComponent("migrations"), withIntermediateDirectories: true)
+        try Data().write(to: notes.appendingPathComponent("__init__.py"))
+        try Data().write(to: notes.appendingPathComponent("migrations/__init__.py"))
+        try Data("from django.db import models\n\nclass Note(models.Model):\n    text = models.CharField(max_length=100)\n".utf8)
+            .write(to: notes.appendingPathComponent("models.py"))
+        try Data(
+            """
+            from django.db import migrations, models
+
+            class Migration(migrations.Migration):
+                initial = True
+                dependencies = []
+                operations = [
+                    migrations.CreateModel(
+                        name="Note",
+                        fields=[
+                            ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                            ("text", models.CharField(max_length=100)),
+                        ],
+                    ),
+                ]
+
+            """.utf8
+        ).write(to: notes.appendingPathComponent("migrations/0001_initial.py"))
+        let settings = appFolder.appendingPathComponent("mysite/settings.py")
+        let handle = try FileHandle(forWritingTo: settings)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("\nINSTALLED_APPS += [\"notes\"]\n".utf8))
+        try handle.close()
+
+        let failures = RequestLoop(port: port)
+        failures.start()
+        let restart = try sandbox.paddock(["restart", "mysite"])
+        usleep(1_500_000)
+        let counts = failures.stop()
+        #expect(restart.status == 0, "\(restart.stdout)\n\(restart.stderr)")
+        #expect(try Self.sqliteTables(database).contains("notes_note"))
+        #expect(counts.ok > 10, "the loop made requests: \(counts)")
+        #expect(counts.refused == 0 && counts.serverErrors == 0, "during the restart: \(counts)")
+
+        // A worker killed: the site still answers. The master killed: the supervisor restarts it.
+        let before = try Self.status(sandbox, "mysite")
+        let engine = try #require(before["enginePid"] as? Int)
+        let workers = try runProcess(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-P", String(engine)]).stdout.split(separator: "\n").compactMap { Int32($0) }
+        #expect(!workers.isEmpty)
+        kill(workers[0], SIGKILL)
+        #expect(Self.waitFor200(port, seconds: 10))
+        kill(Int32(engine), SIGKILL)
+        #expect(Self.waitFor200(port, seconds: 30))
+        let after = try Self.status(sandbox, "mysite")
+        #expect(after["enginePid"] as? Int != engine)
+        #expect((after["restarts"] as? Int ?? 0) >= 1)
+
+        let stop = try sandbox.paddock(["stop", "mysite"])
+        #expect(stop.status == 0)
+        #expect(!HTTPProbe.isListening(port: port), "the port is free after stop")
+        #expect(try sandbox.paddock(["status", "mysite"]).status == 3)
+    }
+
+    @Test("Blank Flask Project: install, launch, page, stop")
+    func flask() throws {
+        let sandbox = try Sandbox()
+        let port = 18432
+        defer { sandbox.stopAll("api") }
+        let install = try sandbox.paddock(["install", "blank-flask", "--app", "api", "--yes"])
+        #expect(install.status == 0, "\(install.stdout)\n\(install.stderr)")
+        let launch = try sandbox.paddock(["launch", "api", "--detach", "--port", String(port), "--workers", "2"])
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        let page = Self.get(port, "/")
+        #expect(page?.status == 200)
+        #expect(page?.body.contains("Your paddock Flask app is running") == true)
+        let apps = try sandbox.paddock(["apps", "--json"])
+        #expect(apps.stdout.contains("\"running\" : true"))
+        #expect(try sandbox.paddock(["stop", "api"]).status == 0)
+        #expect(!HTTPProbe.isListening(port: port))
+    }
+
+    @Test("a deploy hook that fails stops the launch, shows the log, and the running instance keeps serving")
+    func failingDeploy() throws {
+        let sandbox = try Sandbox()
+        let port = 18434
+        defer { sandbox.stopAll("broken") }
+        #expect(try sandbox.paddock(["install", "blank-flask", "--app", "broken", "--yes"]).status == 0)
+        #expect(try sandbox.paddock(["launch", "broken", "--detach", "--port", String(port)]).status == 0)
+        // Break the deploy hook, then ask for a restart.
+        let hook = sandbox.root.appendingPathComponent("broken/deploy.py")
+        try Data("import sys\nprint('migration exploded', file=sys.stderr)\nsys.exit(3)\n".utf8).write(to: hook)
+        let restart = try sandbox.paddock(["restart", "broken"])
+        #expect(restart.status == 1)
+        #expect(restart.stderr.contains("the deploy hook of 'broken' failed (exit status 3)"))
+        #expect(restart.stderr.contains("migration exploded"))
+        #expect(restart.stderr.contains("logs/deploy.log"))
+        #expect(Self.get(port, "/")?.status == 200, "the old version keeps serving")
+    }
+
+    @Test("parameters: a bad value is refused with the rule, and nothing is left behind")
+    func badParameter() throws {
+        let sandbox = try Sandbox()
+        let result = try sandbox.paddock(["install", "blank-django", "--app", "shop", "--param", "database=oracle", "--yes"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--param database=oracle: expected one of: sqlite, postgresql, mysql"))
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root.appendingPathComponent("shop").path))
+        #expect(try sandbox.paddock(["apps", "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
+    }
+}
+
+/// Requests GET / in a loop on a thread, counting answers, refusals and server errors.
+final class RequestLoop: @unchecked Sendable {
+    struct Counts: CustomStringConvertible {
+        var ok = 0
+        var refused = 0
+        var serverErrors = 0
+        var description: String { "\(ok) ok, \(refused) refused, \(serverErrors) 5xx" }
+    }
+    private let port: Int
+    private let lock = NSLock()
+    private var counts = Counts()
+    private var running = true
+    private var thread: Thread?
+
+    init(port: Int) { self.port = port }
+
+    func start() {
+        let thread = Thread { [self] in
+            while lock.withLock({ running }) {
+                let answer = HTTPProbe.get(port: port, path: "/", host: "127.0.0.1", timeout: 10)
+                lock.withLock {
+                    switch answer?.status {
+                    case nil: counts.refused += 1
+                    case let status? where status >= 500: counts.serverErrors += 1
+                    default: counts.ok += 1
+                    }
+                }
+                usleep(20_000)
+            }
+        }
+        self.thread = thread
+        thread.start()
+    }
+
+    func stop() -> Counts {
+        lock.withLock { running = false }
+        while thread?.isFinished == false { usleep(10_000) }
+        return lock.withLock { counts }
+    }
+}
