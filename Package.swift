@@ -78,6 +78,9 @@ let package = Package(
         .testTarget(
             name: "PaddockDownloadTests", dependencies: ["PaddockDownload", "FeedModel", "TestSupport"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PaddockAppsTests", dependencies: ["PaddockApps", "FeedModel", "TestSupport"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "ResolverBenchmark", dependencies: ["Resolver", "FeedModel"], path: "Benchmarks/ResolverBenchmark",
             swiftSettings: swiftSettings),
