@@ -88,10 +88,23 @@ public struct ParameterResolver {
         return nil
     }
 
+    /// Replaces `{name}` by the value of `name`, in one pass over `text`: a value that itself
+    /// holds `{other}` stays as it is (replacing name by name made that depend on dictionary order).
     static func expandReferences(_ text: String, _ values: [String: String]) -> String {
-        var result = text
-        for (name, value) in values { result = result.replacingOccurrences(of: "{\(name)}", with: value) }
-        return result
+        var result = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{") {
+            result += rest[..<open]
+            let afterOpen = rest.index(after: open)
+            if let close = rest[afterOpen...].firstIndex(of: "}"), let value = values[String(rest[afterOpen..<close])] {
+                result += value
+                rest = rest[rest.index(after: close)...]
+            } else {
+                result.append("{")
+                rest = rest[afterOpen...]
+            }
+        }
+        return result + rest
     }
 }
 
