@@ -58,7 +58,11 @@ public struct ParameterResolver {
             }
         }
         // Hidden parameters are computed from the others, Web Deploy style: `{name}` references.
+        // One given on the command line (Web Deploy's setParam) is checked like any other.
         for parameter in parameters where parameter.isHidden {
+            if let value = given[parameter.name], let problem = Self.problem(with: value, for: parameter) {
+                throw Failure(message: "--param \(parameter.name)=\(value): \(problem)")
+            }
             values[parameter.name] = given[parameter.name] ?? Self.expandReferences(parameter.defaultValue ?? "", values)
         }
         return values
