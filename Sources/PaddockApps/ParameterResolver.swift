@@ -70,6 +70,9 @@ public struct ParameterResolver {
 
     /// Why `value` is not acceptable for `parameter`, or nil when it is.
     public static func problem(with value: String, for parameter: DeploymentParameter) -> String? {
+        // Whatever the template's validation: values land in files and in the app's KEY=VALUE
+        // environment file, where a line break would start a setting of the value's choosing.
+        if value.contains(where: \.isNewline) { return "a value cannot contain a line break" }
         guard let validation = parameter.validation else {
             return value.isEmpty ? "a value is required" : nil
         }
