@@ -119,10 +119,12 @@ public struct ParameterResolver {
 public enum AnswersFile {
     public static func parse(_ text: String, file: String) throws -> [String: String] {
         var answers: [String: String] = [:]
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on any line end: "\r\n" is one Character in Swift, so splitting on "\n" kept a
+        // CRLF file as a single line.
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            guard let equals = trimmed.firstIndex(of: "=") else {
+            guard let equals = trimmed.firstIndex(of: "="), equals != trimmed.startIndex else {
                 throw ParameterResolver.Failure(message: "\(file):\(index + 1): expected 'name = value'")
             }
             let name = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
