@@ -20,6 +20,32 @@ public struct SupervisorStatus: Codable, Sendable, Hashable {
     }
 }
 
+/// How long the supervisor waits before starting the engine again. Kept apart from the
+/// supervisor's processes and signals so that the schedule can be tested on its own.
+public struct RestartBackoff: Sendable, Hashable {
+    public static let first: TimeInterval = 1
+    public static let longest: TimeInterval = 30
+    /// An engine that ran longer than this was healthy: its next restart starts the schedule over.
+    public static let healthyRun: TimeInterval = 30
+
+    public private(set) var current: TimeInterval = RestartBackoff.first
+
+    public init() {}
+
+    /// The engine could not be started at all: wait the current delay, then double it (up to 30 s).
+    public mutating func delayAfterStartFailure() -> TimeInterval {
+        defer { current = min(current * 2, Self.longest) }
+        return current
+    }
+
+    /// The engine exited after running `ranFor` seconds. A master that ran for a while gets a
+    /// fresh backoff (1 s); one that keeps dying waits longer: 2, 4, 8, 16, then 30 s.
+    public mutating func delayAfterExit(ranFor: TimeInterval) -> TimeInterval {
+        current = ranFor > Self.healthyRun ? Self.first : min(current * 2, Self.longest)
+        return current
+    }
+}
+
 /// Keeps an app's engine (gunicorn's master) running: restarts it with backoff when it dies,
 /// passes SIGHUP on (gunicorn then starts new workers before stopping the old ones), and on
 /// SIGTERM or SIGINT stops it and exits. gunicorn's master restarts its own workers.
@@ -48,7 +74,7 @@ public final class Supervisor: @unchecked Sendable {
         try? layout.createStateFolders()
         try? Data("\(getpid())\n".utf8).write(to: layout.supervisorPid)
         installSignalHandlers()
-        var backoff: TimeInterval = 1
+        var backoff = RestartBackoff()
         var firstStart = true
         while !isStopping {
             let started = Date()
@@ -66,8 +92,7 @@ public final class Supervisor: @unchecked Sendable {
             } catch {
                 log("\(error)")
                 writeStatus(.backoff)
-                if !sleepUnlessStopped(backoff) { break }
-                backoff = min(backoff * 2, 30)
+                if !sleepUnlessStopped(backoff.delayAfterStartFailure()) { break }
                 continue
             }
             let group: pid_t = lock.withLock { self.enginePid }
@@ -76,12 +101,11 @@ public final class Supervisor: @unchecked Sendable {
             kill(-group, SIGKILL)
             setEngine(0)
             if isStopping { break }
-            // A master that ran for a while gets a fresh backoff; one that keeps dying waits longer.
-            backoff = Date().timeIntervalSince(started) > 30 ? 1 : min(backoff * 2, 30)
+            let delay = backoff.delayAfterExit(ranFor: Date().timeIntervalSince(started))
             lock.withLock { restarts += 1 }
-            log("engine exited (\(status)); restarting in \(Int(backoff)) s")
+            log("engine exited (\(status)); restarting in \(Int(delay)) s")
             writeStatus(.backoff)
-            if !sleepUnlessStopped(backoff) { break }
+            if !sleepUnlessStopped(delay) { break }
         }
         writeStatus(.stopped)
         try? FileManager.default.removeItem(at: layout.supervisorPid)
