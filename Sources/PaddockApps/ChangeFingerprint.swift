@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A fingerprint of an app's files, to know whether they changed since the last successful
 /// deploy (Helicon Zoo re-ran deploy.py after every restart; paddock runs it only when needed).
 /// FNV-1a over paths and contents: a change detector, not a security check.
@@ -10,7 +14,9 @@ public enum ChangeFingerprint {
     public static func compute(_ root: URL, ignoring extra: [String] = []) -> String {
         let ignoredPaths = Set(extra.map { root.appendingPathComponent($0).standardizedFileURL.path })
         var files: [String] = []
-        collect(root.standardizedFileURL, into: &files, ignoredPaths: ignoredPaths)
+        var visited: Set<FileIdentity> = []
+        if let identity = FileIdentity(root.path) { visited.insert(identity) }
+        collect(root.standardizedFileURL, into: &files, ignoredPaths: ignoredPaths, visited: &visited)
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ bytes: some Sequence<UInt8>) {
             for byte in bytes {
@@ -28,15 +34,31 @@ public enum ChangeFingerprint {
         return String(hash, radix: 16)
     }
 
-    private static func collect(_ directory: URL, into files: inout [String], ignoredPaths: Set<String>) {
+    /// A directory as the kernel knows it (device and inode), whatever path reaches it.
+    private struct FileIdentity: Hashable {
+        var device: UInt64
+        var inode: UInt64
+        init?(_ path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
+    }
+
+    /// Symbolic links are followed, but each directory is read once: links that lead back up
+    /// the tree (`a -> ..`) otherwise made the walk grow exponentially until ELOOP. Entries in
+    /// name order, so which path reaches a directory first does not depend on readdir.
+    private static func collect(_ directory: URL, into files: inout [String], ignoredPaths: Set<String>, visited: inout Set<FileIdentity>) {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
-        for name in entries where !ignoredNames.contains(name) && !name.hasSuffix(".pyc") {
+        for name in entries.sorted() where !ignoredNames.contains(name) && !name.hasSuffix(".pyc") {
             let url = directory.appendingPathComponent(name)
             if ignoredPaths.contains(url.path) { continue }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { continue }
             if isDirectory.boolValue {
-                collect(url, into: &files, ignoredPaths: ignoredPaths)
+                guard let identity = FileIdentity(url.path), visited.insert(identity).inserted else { continue }
+                collect(url, into: &files, ignoredPaths: ignoredPaths, visited: &visited)
             } else {
                 files.append(url.path)
             }
