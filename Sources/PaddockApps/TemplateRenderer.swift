@@ -9,7 +9,9 @@ public enum TemplateRenderer {
         public var description: String { message }
     }
 
-    /// Renders `template` into `destination` (which must not exist), returning the files written.
+    /// Renders `template` into `destination` (created if missing), returning the files written.
+    /// A file that is already there is never overwritten: a path written twice (a top-level file
+    /// and a `project/` file of the same name, or two names that render alike) is an error.
     @discardableResult
     public static func render(_ template: URL, into destination: URL, values: [String: String]) throws -> [String] {
         let manager = FileManager.default
@@ -35,11 +37,14 @@ public enum TemplateRenderer {
                 try manager.createDirectory(at: target, withIntermediateDirectories: true)
                 continue
             }
+            if manager.fileExists(atPath: target.path) {
+                throw RenderError(message: "the template writes '\(renderedRelative)' twice (from '\(relative)'); each path may be written once")
+            }
             let data = try Data(contentsOf: url)
             if !data.contains(0), let text = String(data: data, encoding: .utf8) {
-                try Data(Placeholders.render(text, values).utf8).write(to: target)
+                try Data(Placeholders.render(text, values).utf8).write(to: target, options: .withoutOverwriting)
             } else {
-                try data.write(to: target)
+                try data.write(to: target, options: .withoutOverwriting)
             }
             // Keep the executable bit (scripts such as manage.py).
             if let permissions = try? manager.attributesOfItem(atPath: url.path)[.posixPermissions] {
