@@ -105,22 +105,24 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         let wasStopped = stopped
         stopped = true
         lock.unlock()
-        if !wasStopped {
-            shutdown(listener, Int32(SHUT_RDWR))
-            close(listener)
-        }
+        // Only shut down here: the accept loop closes the socket when it ends. Closing it here
+        // let a loop that had not reached accept() yet accept on the same descriptor number,
+        // reused by the next server's socket, and answer that server's requests.
+        if !wasStopped { shutdown(listener, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let client = accept(listener, nil, nil)
-            if client < 0 {
-                lock.lock()
-                let done = stopped
-                lock.unlock()
-                if done { return }
-                continue
+            lock.lock()
+            let done = stopped
+            lock.unlock()
+            if done {
+                if client >= 0 { close(client) }
+                return
             }
+            if client < 0 { continue }
             let thread = Thread { [self] in serve(client) }
             thread.start()
         }
