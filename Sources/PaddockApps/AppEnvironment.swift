@@ -1,12 +1,20 @@
 import FeedModel
 import Foundation
 
-/// The environment file in the app's state folder: `KEY=VALUE` lines, mode 0600.
+/// The environment file in the app's state folder: `KEY=VALUE` lines, mode 0600. A value is
+/// everything after the first `=`, as written (spaces, quotes and `=` included, no escapes), so
+/// it cannot hold a line break.
 public enum EnvironmentFile {
+    public struct Failure: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
     public static func read(_ url: URL) -> [String: String] {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [:] }
         var values: [String: String] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+        // Any line end: "\r\n" is one Character, which splitting on "\n" does not see.
+        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
             guard let equals = line.firstIndex(of: "=") else { continue }
             values[String(line[..<equals])] = String(line[line.index(after: equals)...])
         }
@@ -14,6 +22,15 @@ public enum EnvironmentFile {
     }
 
     public static func write(_ values: [String: String], to url: URL) throws {
+        // A line break would end the value and start another setting when the file is read.
+        for (key, value) in values {
+            if key.isEmpty || key.contains("=") || key.hasPrefix("#") || key.contains(where: \.isNewline) {
+                throw Failure(message: "'\(key)' cannot be a name in the environment file '\(url.path)'")
+            }
+            if value.contains(where: \.isNewline) {
+                throw Failure(message: "the value of '\(key)' has a line break, which the environment file '\(url.path)' cannot hold")
+            }
+        }
         let text = "# Written by paddock: settings and secrets for this app. Keep it private.\n"
             + values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n") + "\n"
         let temporary = url.appendingPathExtension("tmp")
