@@ -9,17 +9,21 @@ struct Output {
     let json: Bool
     let verbose: Bool
     let useColor: Bool
+    /// The same rule for stderr, where errors go (it may be a terminal when stdout is not).
+    let errorColor: Bool
 
     init(json: Bool, verbose: Bool, environment: [String: String]) {
         self.json = json
         self.verbose = verbose
-        self.useColor = isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+        let colorAllowed = environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+        self.useColor = isatty(STDOUT_FILENO) == 1 && colorAllowed
+        self.errorColor = isatty(STDERR_FILENO) == 1 && colorAllowed
     }
 
     func line(_ text: String = "") { print(text) }
 
     func error(_ message: String) {
-        let prefix = isatty(STDERR_FILENO) == 1 ? "\u{1B}[1;31merror:\u{1B}[0m " : "error: "
+        let prefix = errorColor ? "\u{1B}[1;31merror:\u{1B}[0m " : "error: "
         FileHandle.standardError.write(Data("paddock: \(prefix)\(message)\n".utf8))
     }
 
