@@ -84,7 +84,10 @@ let package = Package(
         .executableTarget(
             name: "ResolverBenchmark", dependencies: ["Resolver", "FeedModel"], path: "Benchmarks/ResolverBenchmark",
             swiftSettings: swiftSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "PaddockApps"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["TestSupport", "PaddockApps"],
+            // The pseudo-terminal driver the tests run with python3.
+            exclude: ["pty_driver.py"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )
