@@ -63,7 +63,9 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "FeedModelTests", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
-        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "FeedModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ResolverTests", dependencies: ["Resolver", "FeedModel", "FeedReader", "TestSupport"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "FeedReaderTests", dependencies: ["FeedReader", "FeedModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
