@@ -171,7 +171,7 @@ import TestSupport
     @Test("three Linux explanations, word for word")
     func linuxExplanationsByHand() {
         let resolver = Resolver(catalog: Self.appsOnly, machine: Self.linux)
-        let installers = "(its installers are for windows >= 5.1.2.0|<= 5.0.0.0|>= 6.0.1.0)"
+        let installers = "(its installers are for windows >= 5.1.2.0 or <= 5.0.0.0 or >= 6.0.1.0)"
         #expect(resolver.resolve(["WordPress"]).failure?.message == """
             "WordPress" has no installer for linux/x86_64 \(installers).
             In all, the dependencies of the request refer to 26 products that no loaded feed defines:
