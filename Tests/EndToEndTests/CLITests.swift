@@ -149,5 +149,13 @@ struct CLITests {
             7 to install in 5 stage(s), 35622 KB to download (+1 of unknown size)
 
             """)
+        // On Windows 7 (6.1) the feed's IIS 7 features replace IIS 6.0 and its FastCGI.
+        let seven = try home.run(["plan", "WordPress", "--os", "windows", "--arch", "x64", "--os-version", "6.1", "--json"])
+        #expect(seven.status == 0, "\(seven.stderr)")
+        #expect(seven.stdout.contains("\"StaticContent\"") && seven.stdout.contains("\"CGI\""))
+        #expect(!seven.stdout.contains("\"IIS60\"") && !seven.stdout.contains("\"FastCGIIIS6\""))
+        let bad = try home.run(["plan", "WordPress", "--os", "windows", "--os-version", "seven"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr == "paddock: error: --os-version seven: expected a version such as 6.1\n")
     }
 }
