@@ -65,7 +65,24 @@ func defaultWorkerCount() -> Int { 2 * ProcessInfo.processInfo.activeProcessorCo
 extension CommandContext {
     var stateDirectory: URL { paths.state }
 
-    func openState() throws -> StateStore { try StateStore(directory: paths.state) }
+    /// Opens the state database, first rolling back what a paddock that died mid-transaction
+    /// left (one warning line). Every command that reads or writes installed state goes
+    /// through here.
+    func openState() throws -> StateStore {
+        let state = try StateStore(directory: paths.state)
+        try recoverIfAbandoned(state)
+        return state
+    }
+
+    /// Rolls back transactions left open by a dead paddock. The lock is tried without waiting
+    /// and held only for the rollback: when a live paddock holds it, its transaction is its
+    /// own and nothing is touched.
+    func recoverIfAbandoned(_ state: StateStore) throws {
+        guard try !state.unfinishedTransactions().isEmpty else { return }
+        guard let lock = try? StateLock(path: state.lockPath, wait: false) else { return }
+        defer { withExtendedLifetime(lock) {} }
+        try recoverUnfinished(state: state, context: self)
+    }
 
     func loadApp(_ name: String, state: StateStore) throws -> LoadedApp {
         guard let record = try state.app(named: name) else {
@@ -80,6 +97,27 @@ extension CommandContext {
         }
         let manifest = try AppManifestReader.read(path: layout.manifest.path)
         return LoadedApp(record: record, layout: layout, manifest: manifest)
+    }
+
+    /// Stops an app's supervisor (requests in flight are finished first; SIGKILL after 40 s)
+    /// and waits until its port is free. False when it was not running. `paddock stop` and
+    /// `paddock uninstall` of an app's template both use it.
+    @discardableResult
+    func stopApp(_ loaded: LoadedApp) -> Bool {
+        guard let pid = loaded.supervisorPid else { return false }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(40)
+        while Spawn.isAlive(pid) && Date() < deadline { usleep(100_000) }
+        if Spawn.isAlive(pid) {
+            kill(pid, SIGKILL)
+            if let engine = loaded.status?.enginePid { kill(engine, SIGKILL) }
+        }
+        // The port is free once the engine is gone.
+        if let port = loaded.status?.port {
+            let portDeadline = Date().addingTimeInterval(10)
+            while HTTPProbe.isListening(port: port) && Date() < portDeadline { usleep(100_000) }
+        }
+        return true
     }
 
     /// Runs the deploy hook when the app's files changed since its last successful deploy.
