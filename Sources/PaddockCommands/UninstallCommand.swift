@@ -45,7 +45,7 @@ struct UninstallCommand: AsyncParsableCommand {
             let uninstaller = Uninstaller(context: context, state: state)
             let removal = try uninstaller.plan(product, app: app, cascade: cascade)
             try uninstaller.confirm(removal, yes: yes)
-            try uninstaller.carryOut(removal, command: "uninstall \(product)" + (app.map { " --app \($0)" } ?? ""))
+            try uninstaller.carryOut(removal, command: "uninstall \(product)" + (app.map { " --app \($0)" } ?? "") + (cascade ? " --cascade" : ""))
         }
     }
 }
