@@ -37,7 +37,7 @@ struct LaunchCommand: AsyncParsableCommand {
             }
             let chosenPort = try choosePort(loaded)
             loaded.record.port = chosenPort
-            try state.saveApp(loaded.record)
+            try context.saveAppUnderLock(loaded.record, state: state)
             _ = try context.deployIfNeeded(&loaded, state: state)
             let workerCount = workers ?? defaultWorkerCount()
             if detach {

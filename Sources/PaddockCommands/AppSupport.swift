@@ -129,8 +129,26 @@ extension CommandContext {
         try DeployHook.run(layout: app.layout, manifest: app.manifest, environment: app.environment(values: values, base: environment), values: values)
         app.record.deployedHash = app.fingerprint
         app.record.deployedAt = StateStore.timestamp()
-        try state.saveApp(app.record)
+        try saveAppUnderLock(app.record, state: state)
         return true
+    }
+
+    /// Writes what launching changes in an app's record (its port, its last deploy) under the
+    /// state lock, after rolling back a dead paddock's transaction; refuses when the app was
+    /// removed meanwhile (an uninstall of its template), rather than bring its record back.
+    func saveAppUnderLock(_ record: AppRecord, state: StateStore) throws {
+        let lock = try StateLock(path: state.lockPath, wait: true) { holder in
+            output.progress("waiting for another paddock (\(holder)) to finish")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        try recoverUnfinished(state: state, context: self)
+        guard var current = try state.app(named: record.name), current.path == record.path else {
+            throw CommandError(message: "the app '\(record.name)' was removed meanwhile; see 'paddock apps'", exitCode: 64)
+        }
+        current.port = record.port
+        current.deployedHash = record.deployedHash
+        current.deployedAt = record.deployedAt
+        try state.saveApp(current)
     }
 
     /// Waits until the app answers its health check (any status below 500) with the Host it
