@@ -36,6 +36,9 @@ public struct DeploymentParameter: Hashable, Sendable, Codable {
     /// Localized captions, by culture.
     public var localizedDescriptions: [String: String]
     public var localizedFriendlyNames: [String: String]
+    /// paddock's extension (`<pd:requires value="postgresql" product="psycopg"/>`): products a
+    /// value brings in, such as the database driver a database choice needs. Keyed by value.
+    public var requiredProducts: [String: [String]]
 
     public init(name: String) {
         self.name = name
@@ -47,6 +50,12 @@ public struct DeploymentParameter: Hashable, Sendable, Codable {
         self.validation = nil
         self.localizedDescriptions = [:]
         self.localizedFriendlyNames = [:]
+        self.requiredProducts = [:]
+    }
+
+    /// The products the chosen value brings in (values compared as the validation compares them).
+    public func products(for value: String) -> [String] {
+        requiredProducts.first { $0.key.lowercased() == value.lowercased() }?.value ?? []
     }
 
     public func hasTag(_ tag: String) -> Bool { tags.contains { $0.lowercased() == tag.lowercased() } }

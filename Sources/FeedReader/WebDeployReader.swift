@@ -6,13 +6,13 @@ public enum WebDeployReader {
     public static func parameters(path: String, label: String? = nil) throws -> [DeploymentParameter] {
         let stream = try XMLStream(path: path, label: label ?? path)
         let root = try readRoot(stream, expected: "parameters")
-        return try parameters(from: root, file: stream.fileLabel)
+        return try parameters(from: root, file: stream.fileLabel, text: .file(path))
     }
 
     public static func parameters(bytes: [UInt8], label: String) throws -> [DeploymentParameter] {
         let stream = try XMLStream(bytes: bytes, label: label)
         let root = try readRoot(stream, expected: "parameters")
-        return try parameters(from: root, file: label)
+        return try parameters(from: root, file: label, text: .bytes(bytes))
     }
 
     public static func manifest(path: String, label: String? = nil) throws -> DeploymentManifest {
@@ -50,18 +50,17 @@ public enum WebDeployReader {
         throw stream.syntaxError(fallback: "the document is empty: expected a <\(expected)> root element")
     }
 
-    private static func parameters(from root: XMLElement, file: String) throws -> [DeploymentParameter] {
+    private static func parameters(from root: XMLElement, file: String, text: FeedText) throws -> [DeploymentParameter] {
+        func fail(_ element: XMLElement, _ message: String) -> XMLSyntaxError {
+            XMLSyntaxError(file: file, line: element.line, column: text.columns(for: [(element.line, element.name)])[0], message: message)
+        }
         var seen: Set<String> = []
         return try root.children("parameter").map { element in
             guard let name = element.attribute("name"), !name.isEmpty else {
-                throw XMLSyntaxError(
-                    file: file, line: element.line, column: element.column,
-                    message: "<parameter> has no name attribute; every parameter needs a unique name")
+                throw fail(element, "<parameter> has no name attribute; every parameter needs a unique name")
             }
             guard seen.insert(name).inserted else {
-                throw XMLSyntaxError(
-                    file: file, line: element.line, column: element.column,
-                    message: "parameter '\(name)' is defined twice; names must be unique")
+                throw fail(element, "parameter '\(name)' is defined twice; names must be unique")
             }
             var parameter = DeploymentParameter(name: name)
             parameter.friendlyName = element.attribute("friendlyName")
@@ -83,6 +82,11 @@ public enum WebDeployReader {
                     if let culture = child.attribute("culture") { parameter.localizedDescriptions[culture] = child.trimmedText }
                 case "friendlyname":
                     if let culture = child.attribute("culture") { parameter.localizedFriendlyNames[culture] = child.trimmedText }
+                case "requires" where child.namespaceURI == FeedNamespace.paddock:
+                    guard let value = child.attribute("value"), let product = child.attribute("product"), !product.isEmpty else {
+                        throw fail(child, "<pd:requires> in parameter '\(name)' needs value= and product= attributes")
+                    }
+                    parameter.requiredProducts[value, default: []].append(product)
                 default:
                     continue
                 }

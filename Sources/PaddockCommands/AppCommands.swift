@@ -291,7 +291,7 @@ struct LogsCommand: AsyncParsableCommand {
     @Argument(help: "The app's name.") var app: String
     @Flag(name: .shortAndLong, help: "Keep printing new lines as they come.") var follow = false
     @Flag(help: "Show the deploy hook's log instead.") var deploy = false
-    @Option(name: .short, help: "How many lines from the end.") var lines = 40
+    @Option(name: [.customShort("n"), .long], help: "How many lines from the end, like tail -n.") var lines = 40
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {

@@ -92,7 +92,40 @@ struct WebDeployReaderTests {
         let error = #expect(throws: XMLSyntaxError.self) {
             try WebDeployReader.parameters(bytes: Array("<parameters>\n  <parameter defaultValue=\"x\"/>\n</parameters>".utf8), label: "Parameters.xml")
         }
-        #expect(error?.description.hasPrefix("Parameters.xml:2:") == true)
+        #expect(error?.description.hasPrefix("Parameters.xml:2:3:") == true)
         #expect(error?.description.hasSuffix("<parameter> has no name attribute; every parameter needs a unique name") == true)
+    }
+
+    @Test("pd:requires maps a value to the products it brings in; other namespaces are ignored")
+    func requiresExtension() throws {
+        let xml = """
+            <parameters xmlns:pd="urn:paddock:feed:1" xmlns:x="urn:other">
+              <parameter name="database" defaultValue="sqlite">
+                <parameterValidation kind="Enumeration" validationString="sqlite,postgresql"/>
+                <pd:requires value="postgresql" product="psycopg"/>
+                <pd:requires value="postgresql" product="libpq"/>
+                <x:requires value="sqlite" product="nothing"/>
+              </parameter>
+            </parameters>
+            """
+        let parameters = try WebDeployReader.parameters(bytes: Array(xml.utf8), label: "Parameters.xml")
+        #expect(parameters[0].products(for: "postgresql") == ["psycopg", "libpq"])
+        #expect(parameters[0].products(for: "PostgreSQL") == ["psycopg", "libpq"])
+        #expect(parameters[0].products(for: "sqlite") == [])
+        let broken = #expect(throws: XMLSyntaxError.self) {
+            try WebDeployReader.parameters(
+                bytes: Array("<parameters xmlns:pd=\"urn:paddock:feed:1\">\n<parameter name=\"d\">\n  <pd:requires value=\"x\"/>\n</parameter>\n</parameters>".utf8),
+                label: "Parameters.xml")
+        }
+        #expect(broken?.description == "Parameters.xml:3:3: <pd:requires> in parameter 'd' needs value= and product= attributes")
+    }
+
+    @Test("the Blank Django Project's database choice brings its driver")
+    func blankDjangoDrivers() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Recipes/blank-django/Parameters.xml").standardizedFileURL
+        let database = try #require(try WebDeployReader.parameters(path: file.path).first { $0.name == "database" })
+        #expect(database.products(for: "postgresql") == ["psycopg"])
+        #expect(database.products(for: "mysql") == ["pymysql"])
+        #expect(database.products(for: "sqlite") == [])
     }
 }

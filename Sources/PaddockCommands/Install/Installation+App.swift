@@ -18,6 +18,8 @@ struct StagedTemplate {
     var values: [String: String]
     /// Values kept out of every file and of the state database (passwords): environment only.
     var secretValues: [String: String]
+    /// Products the chosen values bring in (`pd:requires` in Parameters.xml), in order.
+    var requiredProducts: [String] = []
 }
 
 extension Installation {
@@ -64,9 +66,14 @@ extension Installation {
             throw CommandError(message: "'\(source.path)' already exists and is not empty; choose another --path or app name", exitCode: 73)
         }
         let layout = AppLayout(name: app, source: source, state: context.paths.state.appendingPathComponent("apps/\(app)"))
+        var required: [String] = []
+        for parameter in parameters {
+            for product in parameter.products(for: values[parameter.name] ?? "") where !required.contains(product) { required.append(product) }
+        }
         return StagedTemplate(
             productId: step.productId, folder: folder, layout: layout,
-            values: values.filter { !secretNames.contains($0.key) }, secretValues: values.filter { secretNames.contains($0.key) })
+            values: values.filter { !secretNames.contains($0.key) }, secretValues: values.filter { secretNames.contains($0.key) },
+            requiredProducts: required)
     }
 
     /// Asks on the terminal: the caption and description, the default in brackets; a password

@@ -47,9 +47,9 @@ struct Installation {
 
     func run(_ requests: [String]) async throws {
         if let app = options.app { try checkAppName(app) }
-        let plan = try PlanMaker(
-            context: context, store: store, machine: machine, probeMachine: true, app: options.app, excluding: Set(options.upgrading.keys)
-        ).resolve(requests)
+        let planMaker = PlanMaker(
+            context: context, store: store, machine: machine, probeMachine: true, app: options.app, excluding: Set(options.upgrading.keys))
+        var plan = try planMaker.resolve(requests)
         if !context.output.json { context.output.line(PlanRenderer.render(plan)) }
         let steps = plan.stepsToInstall
         if steps.isEmpty {
@@ -58,28 +58,7 @@ struct Installation {
             return
         }
         let templates = steps.filter { $0.installer?.linux?.kind == .archive && $0.scope == .app }
-        let appScoped = steps.filter { $0.scope == .app }
-        if !appScoped.isEmpty && options.app == nil {
-            let names = appScoped.map(\.productId).joined(separator: ", ")
-            throw CommandError(message: "\(names) go\(appScoped.count == 1 ? "es" : "") into an app's own environment; name the app with --app NAME", exitCode: 64)
-        }
-        if templates.count > 1 {
-            throw CommandError(message: "one app is made from one template; install \(templates.map(\.productId).joined(separator: " and ")) separately", exitCode: 64)
-        }
-        if options.app != nil && templates.isEmpty, let app = options.app, try state.app(named: app) == nil {
-            throw CommandError(message: "there is no app '\(app)' yet: make it from a template first (paddock install blank-django --app \(app))", exitCode: 64)
-        }
-        try checkVerification(steps)
-        let aptMissing = steps.compactMap { step -> (PlanStep, [String])? in
-            guard let linux = step.installer?.linux, linux.kind == .apt else { return nil }
-            return (step, packages.missingAptPackages(linux))
-        }
-        let allAptMissing = aptMissing.flatMap(\.1)
-        if !allAptMissing.isEmpty && !probe.isRoot {
-            throw CommandError(
-                message: "\(aptMissing.map(\.0.productId).joined(separator: ", ")) need\(aptMissing.count == 1 ? "s" : "") root to install Debian packages; run: sudo apt-get install -y \(allAptMissing.joined(separator: " ")) and then this command again",
-                exitCode: 77)
-        }
+        try check(plan)
         if options.dryRun {
             if context.output.json || !options.upgrading.isEmpty { try printReport(installed: [], app: nil, plan: plan) }
             return
@@ -91,12 +70,24 @@ struct Installation {
         let scratch = context.paths.cache.appendingPathComponent("tmp/\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let files = try await fetch(steps)
+        var files = try await fetch(steps)
 
-        // 2. The template, staged and asked for its parameters, before the transaction.
+        // 2. The template, staged and asked for its parameters, before the transaction. A value
+        //    may bring in products (database=postgresql needs psycopg): the plan grows by them.
         var template: StagedTemplate?
         if let step = templates.first, let app = options.app, let file = files[step.productId] {
             template = try stage(step, file: file, app: app, scratch: scratch)
+            let planned = Set(plan.stages.flatMap(\.steps).map(\.productId))
+            let extra = template!.requiredProducts.filter { !planned.contains($0) }
+            if !extra.isEmpty {
+                plan = try planMaker.resolve(requests + extra)
+                context.output.progress("the parameters chosen need \(extra.joined(separator: ", ")); the plan is now:")
+                if !context.output.json { context.output.line(PlanRenderer.render(plan)) }
+                try check(plan)
+                try confirm(plan)
+                let missing = plan.stepsToInstall.filter { files[$0.productId] == nil }
+                files.merge(try await fetch(missing)) { first, _ in first }
+            }
         }
 
         // 3. The transaction.
@@ -193,6 +184,35 @@ struct Installation {
     }
 
     // MARK: - Checks
+
+    /// Everything that can be refused before a byte is downloaded: app-scoped products with no
+    /// app, two templates, a missing app, unverifiable files, Debian packages without root.
+    private func check(_ plan: InstallPlan) throws {
+        let steps = plan.stepsToInstall
+        let templates = steps.filter { $0.installer?.linux?.kind == .archive && $0.scope == .app }
+        let appScoped = steps.filter { $0.scope == .app }
+        if !appScoped.isEmpty && options.app == nil {
+            let names = appScoped.map(\.productId).joined(separator: ", ")
+            throw CommandError(message: "\(names) go\(appScoped.count == 1 ? "es" : "") into an app's own environment; name the app with --app NAME", exitCode: 64)
+        }
+        if templates.count > 1 {
+            throw CommandError(message: "one app is made from one template; install \(templates.map(\.productId).joined(separator: " and ")) separately", exitCode: 64)
+        }
+        if options.app != nil && templates.isEmpty, let app = options.app, try state.app(named: app) == nil {
+            throw CommandError(message: "there is no app '\(app)' yet: make it from a template first (paddock install blank-django --app \(app))", exitCode: 64)
+        }
+        try checkVerification(steps)
+        let aptMissing = steps.compactMap { step -> (PlanStep, [String])? in
+            guard let linux = step.installer?.linux, linux.kind == .apt else { return nil }
+            return (step, packages.missingAptPackages(linux))
+        }
+        let allAptMissing = aptMissing.flatMap(\.1)
+        if !allAptMissing.isEmpty && !probe.isRoot {
+            throw CommandError(
+                message: "\(aptMissing.map(\.0.productId).joined(separator: ", ")) need\(aptMissing.count == 1 ? "s" : "") root to install Debian packages; run: sudo apt-get install -y \(allAptMissing.joined(separator: " ")) and then this command again",
+                exitCode: 77)
+        }
+    }
 
     private func checkAppName(_ name: String) throws {
         let valid = !name.isEmpty && name.count <= 64 && name.first!.isLetter
