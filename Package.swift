@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "ResolverBenchmark", dependencies: ["Resolver", "FeedModel"], path: "Benchmarks/ResolverBenchmark",
             swiftSettings: swiftSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "PaddockApps"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "PaddockApps", "PaddockState"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

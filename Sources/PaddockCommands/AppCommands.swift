@@ -37,7 +37,7 @@ struct LaunchCommand: AsyncParsableCommand {
             }
             let chosenPort = try choosePort(loaded)
             loaded.record.port = chosenPort
-            try state.saveApp(loaded.record)
+            try context.saveAppUnderLock(loaded.record, state: state)
             _ = try context.deployIfNeeded(&loaded, state: state)
             let workerCount = workers ?? defaultWorkerCount()
             if detach {
@@ -154,21 +154,9 @@ struct StopCommand: AsyncParsableCommand {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
             let loaded = try context.loadApp(app, state: try context.openState())
-            guard let pid = loaded.supervisorPid else {
+            guard context.stopApp(loaded) else {
                 context.output.line("'\(app)' is not running")
                 return
-            }
-            kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(40)
-            while Spawn.isAlive(pid) && Date() < deadline { usleep(100_000) }
-            if Spawn.isAlive(pid) {
-                kill(pid, SIGKILL)
-                if let engine = loaded.status?.enginePid { kill(engine, SIGKILL) }
-            }
-            // The port is free once the engine is gone.
-            if let port = loaded.status?.port {
-                let portDeadline = Date().addingTimeInterval(10)
-                while HTTPProbe.isListening(port: port) && Date() < portDeadline { usleep(100_000) }
             }
             context.output.line("stopped '\(app)'")
         }

@@ -58,11 +58,13 @@ struct PlanMaker {
     let machine: MachineFacts
     let probeMachine: Bool
     var app: String?
+    /// Installed products to leave out (the ones `paddock upgrade` replaces).
+    var excluding: Set<String> = []
 
     func resolve(_ requests: [String]) throws -> InstallPlan {
         let requirements = try requests.map(Self.requirement)
         let catalog = StoreCatalog(store.catalog)
-        let installed = try InstalledOracle(context: context, catalog: catalog, app: app, probe: probeMachine).installed(for: requirements)
+        let installed = try InstalledOracle(context: context, catalog: catalog, app: app, probe: probeMachine, excluding: excluding).installed(for: requirements)
         let resolver = Resolver(catalog: catalog, machine: machine, installed: installed)
         switch resolver.resolve(requirements: requirements) {
         case .success(let plan): return plan
