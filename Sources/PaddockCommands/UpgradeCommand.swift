@@ -73,7 +73,7 @@ struct UpgradeCommand: AsyncParsableCommand {
             for note in notes { context.output.warning(note) }
             if requests.isEmpty {
                 if context.output.json {
-                    try context.output.printJSON(UpgradeReport(upgraded: [], installed: [], dryRun: dryRun, plan: nil))
+                    try context.output.printJSON(UpgradeReport(upgraded: [], installed: [], dryRun: dryRun, plan: nil), oneLine: true)
                 } else {
                     context.output.line(product.map { "'\($0)' is up to date." } ?? "Everything is up to date.")
                 }

@@ -31,8 +31,13 @@ struct InstallerOpsTests {
             Self.archive("base", files: Self.baseFiles), Self.archive("lib", needs: ["base"]), Self.archive("app1", needs: ["lib"]),
             Self.archive("tool2", needs: ["base"]),
         ])
-        let install = try sandbox.paddock(["install", "app1", "tool2", "--yes"])
+        let install = try sandbox.paddock(["install", "app1", "tool2", "--yes", "--json"])
         #expect(install.status == 0, "\(install.stderr)")
+        // --json is JSON lines: download events, then the report on the last line.
+        let lines = install.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0 != nil }, "\(install.stdout)")
+        #expect(lines.dropLast().contains { $0?["event"] as? String == "finish" })
+        #expect(Set(lines.last??["installed"] as? [String] ?? []) == ["base", "lib", "app1", "tool2"])
         let all: [String: [String: String]] = [
             "base": Self.baseFiles, "lib": ["bin/lib": "lib 1.0\n"], "app1": ["bin/app1": "app1 1.0\n"], "tool2": ["bin/tool2": "tool2 1.0\n"],
         ]

@@ -53,7 +53,7 @@ struct Installation {
         if !context.output.json { context.output.line(PlanRenderer.render(plan)) }
         let steps = plan.stepsToInstall
         if steps.isEmpty {
-            if context.output.json { try context.output.printJSON(InstallReport(installed: [], app: nil, plan: plan)) }
+            if context.output.json { try context.output.printJSON(InstallReport(installed: [], app: nil, plan: plan), oneLine: true) }
             else { context.output.line("Nothing to do: \(plan.requested.joined(separator: ", ")) \(plan.requested.count == 1 ? "is" : "are") already installed.") }
             return
         }
@@ -141,7 +141,7 @@ struct Installation {
             }
             let added = plan.stepsToInstall.filter { options.upgrading[$0.productId.lowercased()] == nil }.map(\.productId)
             if context.output.json {
-                try context.output.printJSON(UpgradeReport(upgraded: upgrades, installed: added, dryRun: options.dryRun, plan: plan))
+                try context.output.printJSON(UpgradeReport(upgraded: upgrades, installed: added, dryRun: options.dryRun, plan: plan), oneLine: true)
                 return
             }
             for upgrade in upgrades {
@@ -153,7 +153,7 @@ struct Installation {
             return
         }
         if context.output.json {
-            try context.output.printJSON(InstallReport(installed: installed, app: app, plan: plan))
+            try context.output.printJSON(InstallReport(installed: installed, app: app, plan: plan), oneLine: true)
             return
         }
         context.output.line("installed \(installed.joined(separator: ", "))")
