@@ -176,7 +176,8 @@ struct OfflineBundle {
         //    URLs of installers not bundled made absolute, so they still lead somewhere.
         let bundled = Dictionary(planned.map { ("\($0.productId.lowercased())\n\($0.location)", $0.relativePath) }, uniquingKeysWith: { a, _ in a })
         var selections: [FeedExcerpt.Selection] = []
-        let feeds = try store.catalog.feeds()
+        // Highest precedence first, so that a keyword or os defined twice comes from the winner.
+        let feeds = try store.catalog.feeds().sorted { $0.position > $1.position }
         for record in feeds {
             let ids = Set(closure.members.filter { $0.feed == record.name }.map(\.product.productId))
             let sets = Set(closure.namedSets.filter { $0.value == record.name }.map(\.key))
@@ -189,10 +190,6 @@ struct OfflineBundle {
                     guard InstallerLocation.isRelative(location) else { return nil }
                     return try? InstallerLocation.resolve(location, feed: record.name, catalog: catalog)
                 })
-        }
-        // Highest precedence first, so that a set or keyword defined twice comes from the winner.
-        selections.sort { a, b in
-            (feeds.firstIndex { $0.source == a.label } ?? 0) > (feeds.firstIndex { $0.source == b.label } ?? 0)
         }
         let feedFile = directory.appendingPathComponent("feed.xml")
         let requested = closure.members.prefix(requests.count).map(\.product.productId)
