@@ -69,7 +69,11 @@ public struct TrustedKey: Sendable, Hashable {
     }
 
     init(stored: FeedSignature) throws {
-        self.init(key: try MinisignPublicKey(base64: stored.publicKey), label: stored.keyName)
+        do {
+            self.init(key: try MinisignPublicKey(base64: stored.publicKey), label: stored.keyName)
+        } catch let error as SignatureError {
+            throw StoreError.badKey(stored.keyName, reason: "the key kept with the feed cannot be read (\(error)); remove the feed and add it again")
+        }
     }
 }
 
