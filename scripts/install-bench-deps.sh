@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# What Benchmarks/InstallBenchmark compares paddock with: curl, sha256sum (coreutils) and
-# bsdtar. Safe to run again: it only calls apt-get when something is missing.
+# What the benchmarks compare paddock with: curl, sha256sum (coreutils) and bsdtar
+# (Benchmarks/InstallBenchmark), and wrk (Benchmarks/app-benchmark). Safe to run again: it
+# only calls apt-get when something is missing.
 set -euo pipefail
-packages=(curl coreutils libarchive-tools)
+packages=(curl coreutils libarchive-tools wrk)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

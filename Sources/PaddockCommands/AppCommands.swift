@@ -37,7 +37,7 @@ struct LaunchCommand: AsyncParsableCommand {
             }
             let chosenPort = try choosePort(loaded)
             loaded.record.port = chosenPort
-            try state.saveApp(loaded.record)
+            try context.saveAppUnderLock(loaded.record, state: state)
             _ = try context.deployIfNeeded(&loaded, state: state)
             let workerCount = workers ?? defaultWorkerCount()
             if detach {
@@ -154,21 +154,9 @@ struct StopCommand: AsyncParsableCommand {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
             let loaded = try context.loadApp(app, state: try context.openState())
-            guard let pid = loaded.supervisorPid else {
+            guard context.stopApp(loaded) else {
                 context.output.line("'\(app)' is not running")
                 return
-            }
-            kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(40)
-            while Spawn.isAlive(pid) && Date() < deadline { usleep(100_000) }
-            if Spawn.isAlive(pid) {
-                kill(pid, SIGKILL)
-                if let engine = loaded.status?.enginePid { kill(engine, SIGKILL) }
-            }
-            // The port is free once the engine is gone.
-            if let port = loaded.status?.port {
-                let portDeadline = Date().addingTimeInterval(10)
-                while HTTPProbe.isListening(port: port) && Date() < portDeadline { usleep(100_000) }
             }
             context.output.line("stopped '\(app)'")
         }
@@ -303,7 +291,7 @@ struct LogsCommand: AsyncParsableCommand {
     @Argument(help: "The app's name.") var app: String
     @Flag(name: .shortAndLong, help: "Keep printing new lines as they come.") var follow = false
     @Flag(help: "Show the deploy hook's log instead.") var deploy = false
-    @Option(name: .short, help: "How many lines from the end.") var lines = 40
+    @Option(name: [.customShort("n"), .long], help: "How many lines from the end, like tail -n.") var lines = 40
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
