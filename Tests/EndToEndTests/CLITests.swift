@@ -27,6 +27,7 @@ struct CLITests {
     @Test("every command answers --help with examples", arguments: [
         [], ["feed"], ["feed", "add"], ["feed", "list"], ["feed", "update"], ["feed", "remove"], ["list"], ["search"], ["show"],
         ["uninstall"], ["upgrade"], ["doctor"],
+        ["feed", "keygen"], ["feed", "sign"], ["feed", "verify"], ["download"],
     ])
     func help(command: [String]) throws {
         let result = try Home().run(command + ["--help"])
