@@ -256,7 +256,7 @@ struct Installation {
         var requests: [(String, DownloadRequest)] = []
         for step in steps {
             guard let installer = step.installer, let file = installer.file, let location = file.url ?? file.relativeURL else { continue }
-            let source = try resolveLocation(location, feed: step.feed)
+            let source = try step.feed.map { try InstallerLocation.resolve(location, feed: $0, catalog: store.catalog) } ?? location
             let hash: ExpectedHash = file.sha256.map { .sha256($0) } ?? file.sha1.map { .sha1($0) } ?? .none
             requests.append((step.productId, DownloadRequest(source, hash: hash, name: step.productId, allowUnverified: options.allowUnverified)))
         }
@@ -269,21 +269,6 @@ struct Installation {
         } catch let error as DownloadError {
             throw CommandError(message: error.description, exitCode: 69)
         }
-    }
-
-    /// A relative installer URL is relative to the feed's own location (as WebPI's offline
-    /// feeds write them), never to paddock's cached copy.
-    private func resolveLocation(_ location: String, feed: String?) throws -> String {
-        let lowered = location.lowercased()
-        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || lowered.hasPrefix("file:") || location.hasPrefix("/") || location.hasPrefix("%") {
-            return location
-        }
-        guard let feed, let record = try store.catalog.feed(named: feed) else { return location }
-        if let base = URL(string: record.source), base.scheme == "http" || base.scheme == "https" {
-            return URL(string: location, relativeTo: base)?.absoluteString ?? location
-        }
-        let directory = (record.source as NSString).deletingLastPathComponent
-        return ((directory as NSString).appendingPathComponent(location) as NSString).standardizingPath
     }
 
     // MARK: - Steps
