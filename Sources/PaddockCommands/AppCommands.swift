@@ -12,8 +12,8 @@ struct LaunchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "launch", abstract: "Start an app under paddock's supervision and print its URL.",
         discussion: """
-            Runs the deploy hook first when the app's files changed since the last deploy, starts the
-            engine (gunicorn on 127.0.0.1) under a supervisor that restarts it with backoff, checks
+            Runs the deploy hook first when the app's files changed since the last deploy, starts the \
+            engine (gunicorn on 127.0.0.1) under a supervisor that restarts it with backoff, checks \
             that the app answers, then prints its URL. Without --detach it runs until Ctrl-C.
 
             Examples:
@@ -167,8 +167,8 @@ struct RestartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restart", abstract: "Redeploy if the app changed, then reload it without dropping requests.",
         discussion: """
-            When the app's files changed since the last deploy, the deploy hook runs first; if it fails,
-            the running instance keeps serving the old version. Then gunicorn starts new workers and
+            When the app's files changed since the last deploy, the deploy hook runs first; if it fails, \
+            the running instance keeps serving the old version. Then gunicorn starts new workers and \
             only afterwards stops the old ones, so no request is refused.
 
             Example:

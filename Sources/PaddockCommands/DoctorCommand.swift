@@ -14,13 +14,13 @@ struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor", abstract: "Check paddock's own state and repair what can be repaired.",
         discussion: """
-            Takes the lock (like every command that writes), then checks and, where it is safe,
-            repairs: an unfinished transaction (rolled back), the state database's integrity and
-            schema version, the index database's integrity, records whose files are missing,
-            backups a killed paddock left, apps' stale pid and status files, and the download
-            cache (files whose hash does not match their name are removed, as are a dead
-            paddock's temporary folders). Each check prints ok, repaired or problem, with what to
-            do. Exit status 0 when everything is healthy or was repaired, 1 when a problem
+            Takes the lock (like every command that writes), then checks and, where it is safe, \
+            repairs: an unfinished transaction (rolled back), the state database's integrity and \
+            schema version, the index database's integrity, records whose files are missing, \
+            backups a killed paddock left, apps' stale pid and status files, and the download \
+            cache (files whose hash does not match their name are removed, as are a dead \
+            paddock's temporary folders). Each check prints ok, repaired or problem, with what to \
+            do. Exit status 0 when everything is healthy or was repaired, 1 when a problem \
             remains (75 with --no-wait when another paddock holds the lock).
 
             Examples:

@@ -8,20 +8,20 @@ struct DownloadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download", abstract: "Write an offline bundle: every installer the products could need, and a feed.",
         discussion: """
-            Works out everything the products could need (every product their dependencies name, all
-            branches of every 'or', whatever is installed here), downloads the installer each one uses on
-            the machine described (this one, or --os/--arch/--language), verifies it by its hash, and
-            writes DIR/installers/PRODUCT/FILE and DIR/feed.xml: the products' entries, with their
+            Works out everything the products could need (every product their dependencies name, all \
+            branches of every 'or', whatever is installed here), downloads the installer each one uses on \
+            the machine described (this one, or --os/--arch/--language), verifies it by its hash, and \
+            writes DIR/installers/PRODUCT/FILE and DIR/feed.xml: the products' entries, with their \
             installer URLs pointing into DIR. On a machine with no network:
               paddock feed add DIR/feed.xml && paddock install PRODUCT --yes
-            Products with nothing to download (Debian or Python packages, products found on the
-            machine) are carried in the feed and listed: they need the network or the machine's own
+            Products with nothing to download (Debian or Python packages, products found on the \
+            machine) are carried in the feed and listed: they need the network or the machine's own \
             packages. Sign the bundle with 'paddock feed sign DIR/feed.xml --secret-key KEY'.
 
             Examples:
               paddock download blank-django --to /media/usb/paddock
               paddock download nodejs git --to bundle --arch aarch64
-              paddock download WordPress --to wp-offline --os windows --arch x64 --language fr
+              paddock download WordPress --to wp --os windows --arch x64 --language fr
               paddock download blank-flask --to bundle --json
             """)
     @Argument(help: "Products to bundle, optionally NAME@CONSTRAINT or FEED:NAME.") var products: [String]

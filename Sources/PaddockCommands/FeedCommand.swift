@@ -5,7 +5,7 @@ struct FeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "feed", abstract: "Add, list, update and remove product feeds.",
         discussion: """
-            Feeds are kept under paddock's data directory ($XDG_DATA_HOME/paddock, or $PADDOCK_HOME/data),
+            Feeds are kept under paddock's data directory ($XDG_DATA_HOME/paddock, or $PADDOCK_HOME/data), \
             each with a cached copy so that list, search and show work offline.
 
             Examples:
@@ -26,13 +26,13 @@ struct FeedAdd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a feed from a file or an https URL.",
         discussion: """
-            Child feeds linked with <link rel="enclosure" href="..."/> are added with it. When two feeds
+            Child feeds linked with <link rel="enclosure" href="..."/> are added with it. When two feeds \
             define the same product, the feed added later wins; 'paddock show FEED:PRODUCT' picks one.
 
-            With --key, the feed must be signed: a minisign signature FEED.sig (or FEED.minisig) beside
-            it, fetched from URL.sig for a remote feed, made by that key. The key is kept with the feed,
-            so 'paddock feed update' checks every new copy too, and refuses a copy older than the one
-            kept (a rollback). --key takes a minisign public key (RW...), a .pub file, or a name
+            With --key, the feed must be signed: a minisign signature FEED.sig (or FEED.minisig) beside \
+            it, fetched from URL.sig for a remote feed, made by that key. The key is kept with the feed, \
+            so 'paddock feed update' checks every new copy too, and refuses a copy older than the one \
+            kept (a rollback). --key takes a minisign public key (RW...), a .pub file, or a name \
             from the [keys] table of config.toml.
 
             Examples:
@@ -40,8 +40,8 @@ struct FeedAdd: AsyncParsableCommand {
               paddock feed add https://example.org/feed.xml --name extras
               paddock feed add http://intranet/feed.xml --insecure
               paddock feed add https://example.org/feed.xml --key ./zoo.pub
-              paddock feed add https://example.org/feed.xml --key RWRJsUFg8SxAiTm5RuX5kYcYGP1K7o1KzVg9x8FqvER9Oe/QKrF8JaSM
-              paddock feed add /media/usb/bundle/feed.xml      (an offline bundle made by 'paddock download')
+              paddock feed add https://example.org/feed.xml --key zoo
+              paddock feed add /media/usb/bundle/feed.xml
             """)
 
     @Argument(help: "A path, file:// URL or https:// URL.") var source: String
@@ -113,9 +113,9 @@ struct FeedUpdate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "update", abstract: "Re-read feeds from their sources (remote ones only when changed).",
         discussion: """
-            Remote feeds are asked with If-None-Match and If-Modified-Since, so an unchanged feed costs
-            one small request. A feed that no longer parses leaves the cached copy in place. A feed added
-            with --key must come with a good signature by that key; a copy whose <updated> date (or
+            Remote feeds are asked with If-None-Match and If-Modified-Since, so an unchanged feed costs \
+            one small request. A feed that no longer parses leaves the cached copy in place. A feed added \
+            with --key must come with a good signature by that key; a copy whose <updated> date (or \
             signed timestamp) is older than the kept copy's is refused as a rollback.
 
             Examples:

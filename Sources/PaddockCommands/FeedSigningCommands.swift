@@ -12,8 +12,8 @@ struct FeedKeygen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen", abstract: "Make a key pair for signing feeds (minisign's format).",
         discussion: """
-            Writes NAME.key (the secret key, readable by you only, not password-protected) and
-            NAME.pub (the public key, to publish). The files are minisign's: 'minisign -S -s NAME.key'
+            Writes NAME.key (the secret key, readable by you only, not password-protected) and \
+            NAME.pub (the public key, to publish). The files are minisign's: 'minisign -S -s NAME.key' \
             and 'minisign -V -p NAME.pub' work with them, and keys made by 'minisign -G -W' work here.
 
             Examples:
@@ -71,9 +71,9 @@ struct FeedSign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign", abstract: "Sign feeds: a detached minisign signature FEED.sig beside each.",
         discussion: """
-            The signature is minisign's legacy format ('minisign -S -l'): Ed25519 over the feed's bytes,
-            with a trusted comment 'timestamp:SECONDS<TAB>file:NAME' that is signed too. paddock
-            refuses, on update, a copy signed earlier than the one it has (a rollback). Sign again
+            The signature is minisign's legacy format ('minisign -S -l'): Ed25519 over the feed's bytes, \
+            with a trusted comment 'timestamp:SECONDS<TAB>file:NAME' that is signed too. paddock \
+            refuses, on update, a copy signed earlier than the one it has (a rollback). Sign again \
             after every change to the feed, and publish FEED and FEED.sig together.
 
             Examples:
@@ -137,7 +137,7 @@ struct FeedVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Check a feed's signature (FEED.sig) with a public key.",
         discussion: """
-            Checks what 'paddock feed add FEED --key KEY' checks, without adding anything; prints the
+            Checks what 'paddock feed add FEED --key KEY' checks, without adding anything; prints the \
             signature's trusted comment. Exit 65 when the signature does not verify.
 
             Examples:

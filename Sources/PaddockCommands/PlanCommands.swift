@@ -92,8 +92,8 @@ struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan", abstract: "Show what installing products would do; nothing changes.",
         discussion: """
-            Resolves the products and everything they need on this machine (or the one described by
-            --os/--arch/--language), and prints the plan as a tree marking what is already there, or
+            Resolves the products and everything they need on this machine (or the one described by \
+            --os/--arch/--language), and prints the plan as a tree marking what is already there, or \
             explains in plain sentences why it cannot be done.
 
             Examples:

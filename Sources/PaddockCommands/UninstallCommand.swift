@@ -12,11 +12,11 @@ struct UninstallCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uninstall", abstract: "Remove an installed product: its files, packages and records.",
         discussion: """
-            Removes what paddock recorded for the product (folders it unpacked, Debian packages it
-            installed, Python packages in an app's environment) in one transaction: a failure, or a
-            kill at any moment, leaves everything as it was. A product another installed product
-            needs is refused (exit 69), naming those; --cascade removes them first. Uninstalling the
-            template an app was made from removes the app (stopped first if it runs): its folder and
+            Removes what paddock recorded for the product (folders it unpacked, Debian packages it \
+            installed, Python packages in an app's environment) in one transaction: a failure, or a \
+            kill at any moment, leaves everything as it was. A product another installed product \
+            needs is refused (exit 69), naming those; --cascade removes them first. Uninstalling the \
+            template an app was made from removes the app (stopped first if it runs): its folder and \
             its state. Products found on this machine but not installed by paddock are never removed.
 
             Examples:

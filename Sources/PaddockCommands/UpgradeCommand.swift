@@ -9,11 +9,11 @@ struct UpgradeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upgrade", abstract: "Install newer versions of what paddock installed.",
         discussion: """
-            For each product paddock installed (or the one named) whose feeds offer a newer
-            version, downloads and verifies the new version first, then, in one transaction, puts
-            it in place and drops the old one only at commit: a bad download, a failing step or a
-            kill leaves the old version as it was. Run 'paddock feed update' first to see what
-            your feeds offer now. Debian packages are upgraded by apt (apt-get upgrade), Python
+            For each product paddock installed (or the one named) whose feeds offer a newer \
+            version, downloads and verifies the new version first, then, in one transaction, puts \
+            it in place and drops the old one only at commit: a bad download, a failing step or a \
+            kill leaves the old version as it was. Run 'paddock feed update' first to see what \
+            your feeds offer now. Debian packages are upgraded by apt (apt-get upgrade), Python \
             packages inside apps by re-making the app; they are left alone here.
 
             Examples:
