@@ -37,7 +37,10 @@ let package = Package(
         .target(name: "FeedReader", dependencies: ["FeedModel", "CLibXML2"], swiftSettings: swiftSettings),
         .target(name: "PaddockSQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         .target(
-            name: "PaddockStore", dependencies: ["FeedModel", "FeedReader", "PaddockSQLite"],
+            name: "PaddockSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "PaddockStore", dependencies: ["FeedModel", "FeedReader", "PaddockSQLite", "PaddockSigning"],
             swiftSettings: swiftSettings),
         .target(name: "PaddockSystem", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
         .target(name: "PaddockApps", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
@@ -50,7 +53,7 @@ let package = Package(
         .target(
             name: "PaddockCommands",
             dependencies: [
-                "FeedModel", "FeedReader", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "PaddockArchive", "PaddockDownload", "Resolver",
+                "FeedModel", "FeedReader", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "PaddockArchive", "PaddockDownload", "PaddockSigning", "Resolver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -63,12 +66,15 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "FeedModelTests", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
-        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "FeedModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ResolverTests", dependencies: ["Resolver", "FeedModel", "FeedReader", "TestSupport"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "FeedReaderTests", dependencies: ["FeedReader", "FeedModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "PaddockStoreTests", dependencies: ["PaddockStore", "PaddockSQLite", "FeedReader", "FeedModel", "TestSupport"],
+            name: "PaddockStoreTests", dependencies: ["PaddockStore", "PaddockSigning", "PaddockSQLite", "FeedReader", "FeedModel", "TestSupport"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "PaddockSigningTests", dependencies: ["PaddockSigning"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PaddockStateTests", dependencies: ["PaddockState", "PaddockSystem", "PaddockSQLite", "TestSupport"],
             swiftSettings: swiftSettings),
@@ -85,7 +91,7 @@ let package = Package(
             name: "ResolverBenchmark", dependencies: ["Resolver", "FeedModel"], path: "Benchmarks/ResolverBenchmark",
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["TestSupport", "PaddockApps"],
+            name: "EndToEndTests", dependencies: ["TestSupport", "PaddockApps", "PaddockState"],
             // The pseudo-terminal driver the tests run with python3.
             exclude: ["pty_driver.py"], swiftSettings: swiftSettings),
     ],

@@ -14,6 +14,7 @@
 #      worker count and arguments as paddock's manifest gives it.
 # It prints requests/s and p99 latency for each, and the ratios. Target: paddock >= 0.95x
 # hand-started gunicorn. Needs PyPI (pip installs Django) and wrk (scripts/install-bench-deps.sh).
+# Every server runs in a session of its own (see run_with_app_env), so they are scheduled alike.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$repo"
@@ -75,6 +76,14 @@ for line in open(env_file, encoding="utf-8").read().splitlines():
 os.environ.update(DJANGO_SETTINGS_MODULE="benchsite.settings", PYTHONPATH=app, PYTHONUNBUFFERED="1",
                   VIRTUAL_ENV=app + "/.venv", PATH=app + "/.venv/bin:" + os.environ["PATH"])
 os.chdir(app)
+# A session of its own, as paddock's supervisor (and systemd) gives the engine. With the
+# kernel's autogroup scheduling (sched_autogroup_enabled=1, Debian's default) each session is
+# one scheduling group: a server left in the benchmark's session would share wrk's group and
+# be scheduled differently from paddock's, which measured as a 2x gap under load.
+try:
+    os.setsid()
+except PermissionError:
+    pass
 os.execvp(argv[0], argv)
 PY
 }

@@ -12,8 +12,8 @@ struct LaunchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "launch", abstract: "Start an app under paddock's supervision and print its URL.",
         discussion: """
-            Runs the deploy hook first when the app's files changed since the last deploy, starts the
-            engine (gunicorn on 127.0.0.1) under a supervisor that restarts it with backoff, checks
+            Runs the deploy hook first when the app's files changed since the last deploy, starts the \
+            engine (gunicorn on 127.0.0.1) under a supervisor that restarts it with backoff, checks \
             that the app answers, then prints its URL. Without --detach it runs until Ctrl-C.
 
             Examples:
@@ -37,7 +37,7 @@ struct LaunchCommand: AsyncParsableCommand {
             }
             let chosenPort = try choosePort(loaded)
             loaded.record.port = chosenPort
-            try state.saveApp(loaded.record)
+            try context.saveAppUnderLock(loaded.record, state: state)
             _ = try context.deployIfNeeded(&loaded, state: state)
             let workerCount = workers ?? defaultWorkerCount()
             if detach {
@@ -154,21 +154,9 @@ struct StopCommand: AsyncParsableCommand {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
             let loaded = try context.loadApp(app, state: try context.openState())
-            guard let pid = loaded.supervisorPid else {
+            guard context.stopApp(loaded) else {
                 context.output.line("'\(app)' is not running")
                 return
-            }
-            kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(40)
-            while Spawn.isAlive(pid) && Date() < deadline { usleep(100_000) }
-            if Spawn.isAlive(pid) {
-                kill(pid, SIGKILL)
-                if let engine = loaded.status?.enginePid { kill(engine, SIGKILL) }
-            }
-            // The port is free once the engine is gone.
-            if let port = loaded.status?.port {
-                let portDeadline = Date().addingTimeInterval(10)
-                while HTTPProbe.isListening(port: port) && Date() < portDeadline { usleep(100_000) }
             }
             context.output.line("stopped '\(app)'")
         }
@@ -179,8 +167,8 @@ struct RestartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restart", abstract: "Redeploy if the app changed, then reload it without dropping requests.",
         discussion: """
-            When the app's files changed since the last deploy, the deploy hook runs first; if it fails,
-            the running instance keeps serving the old version. Then gunicorn starts new workers and
+            When the app's files changed since the last deploy, the deploy hook runs first; if it fails, \
+            the running instance keeps serving the old version. Then gunicorn starts new workers and \
             only afterwards stops the old ones, so no request is refused.
 
             Example:
@@ -303,7 +291,7 @@ struct LogsCommand: AsyncParsableCommand {
     @Argument(help: "The app's name.") var app: String
     @Flag(name: .shortAndLong, help: "Keep printing new lines as they come.") var follow = false
     @Flag(help: "Show the deploy hook's log instead.") var deploy = false
-    @Option(name: .short, help: "How many lines from the end.") var lines = 40
+    @Option(name: [.customShort("n"), .long], help: "How many lines from the end, like tail -n.") var lines = 40
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {

@@ -65,7 +65,24 @@ func defaultWorkerCount() -> Int { 2 * ProcessInfo.processInfo.activeProcessorCo
 extension CommandContext {
     var stateDirectory: URL { paths.state }
 
-    func openState() throws -> StateStore { try StateStore(directory: paths.state) }
+    /// Opens the state database, first rolling back what a paddock that died mid-transaction
+    /// left (one warning line). Every command that reads or writes installed state goes
+    /// through here.
+    func openState() throws -> StateStore {
+        let state = try StateStore(directory: paths.state)
+        try recoverIfAbandoned(state)
+        return state
+    }
+
+    /// Rolls back transactions left open by a dead paddock. The lock is tried without waiting
+    /// and held only for the rollback: when a live paddock holds it, its transaction is its
+    /// own and nothing is touched.
+    func recoverIfAbandoned(_ state: StateStore) throws {
+        guard try !state.unfinishedTransactions().isEmpty else { return }
+        guard let lock = try? StateLock(path: state.lockPath, wait: false) else { return }
+        defer { withExtendedLifetime(lock) {} }
+        try recoverUnfinished(state: state, context: self)
+    }
 
     func loadApp(_ name: String, state: StateStore) throws -> LoadedApp {
         guard let record = try state.app(named: name) else {
@@ -82,6 +99,27 @@ extension CommandContext {
         return LoadedApp(record: record, layout: layout, manifest: manifest)
     }
 
+    /// Stops an app's supervisor (requests in flight are finished first; SIGKILL after 40 s)
+    /// and waits until its port is free. False when it was not running. `paddock stop` and
+    /// `paddock uninstall` of an app's template both use it.
+    @discardableResult
+    func stopApp(_ loaded: LoadedApp) -> Bool {
+        guard let pid = loaded.supervisorPid else { return false }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(40)
+        while Spawn.isAlive(pid) && Date() < deadline { usleep(100_000) }
+        if Spawn.isAlive(pid) {
+            kill(pid, SIGKILL)
+            if let engine = loaded.status?.enginePid { kill(engine, SIGKILL) }
+        }
+        // The port is free once the engine is gone.
+        if let port = loaded.status?.port {
+            let portDeadline = Date().addingTimeInterval(10)
+            while HTTPProbe.isListening(port: port) && Date() < portDeadline { usleep(100_000) }
+        }
+        return true
+    }
+
     /// Runs the deploy hook when the app's files changed since its last successful deploy.
     func deployIfNeeded(_ app: inout LoadedApp, state: StateStore, force: Bool = false) throws -> Bool {
         guard force || app.needsDeploy else { return false }
@@ -91,8 +129,26 @@ extension CommandContext {
         try DeployHook.run(layout: app.layout, manifest: app.manifest, environment: app.environment(values: values, base: environment), values: values)
         app.record.deployedHash = app.fingerprint
         app.record.deployedAt = StateStore.timestamp()
-        try state.saveApp(app.record)
+        try saveAppUnderLock(app.record, state: state)
         return true
+    }
+
+    /// Writes what launching changes in an app's record (its port, its last deploy) under the
+    /// state lock, after rolling back a dead paddock's transaction; refuses when the app was
+    /// removed meanwhile (an uninstall of its template), rather than bring its record back.
+    func saveAppUnderLock(_ record: AppRecord, state: StateStore) throws {
+        let lock = try StateLock(path: state.lockPath, wait: true) { holder in
+            output.progress("waiting for another paddock (\(holder)) to finish")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        try recoverUnfinished(state: state, context: self)
+        guard var current = try state.app(named: record.name), current.path == record.path else {
+            throw CommandError(message: "the app '\(record.name)' was removed meanwhile; see 'paddock apps'", exitCode: 64)
+        }
+        current.port = record.port
+        current.deployedHash = record.deployedHash
+        current.deployedAt = record.deployedAt
+        try state.saveApp(current)
     }
 
     /// Waits until the app answers its health check (any status below 500) with the Host it

@@ -74,7 +74,7 @@ struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show everything about one product.",
         discussion: """
-            When several feeds define the product, the feed added last wins and the others are listed;
+            When several feeds define the product, the feed added last wins and the others are listed; \
             FEED:PRODUCT shows one feed's definition.
 
             Examples:

@@ -4,6 +4,7 @@ import FeedModel
 import FeedReader
 import Foundation
 import PaddockApps
+import PaddockState
 import PaddockStore
 
 #if canImport(Glibc)
@@ -66,6 +67,9 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
         // The app's own step failed: its log says why; status 1, as the hook's failure.
         context.output.error(error.description)
         throw ExitCode(1)
+    } catch let error as StateLock.Failure {
+        context.output.error(error.description)
+        throw ExitCode(75)  // EX_TEMPFAIL: try again later.
     } catch let error as ExitCode {
         throw error
     } catch let error as SQLiteError {

@@ -5,7 +5,7 @@ struct FeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "feed", abstract: "Add, list, update and remove product feeds.",
         discussion: """
-            Feeds are kept under paddock's data directory ($XDG_DATA_HOME/paddock, or $PADDOCK_HOME/data),
+            Feeds are kept under paddock's data directory ($XDG_DATA_HOME/paddock, or $PADDOCK_HOME/data), \
             each with a cached copy so that list, search and show work offline.
 
             Examples:
@@ -14,33 +14,49 @@ struct FeedCommand: AsyncParsableCommand {
               paddock feed list --json
               paddock feed update
               paddock feed remove extras
+              paddock feed add https://example.org/feed.xml --key zoo.pub     (signed feeds)
+              paddock feed keygen zoo && paddock feed sign feed.xml --secret-key zoo.key
             """,
-        subcommands: [FeedAdd.self, FeedList.self, FeedUpdate.self, FeedRemove.self])
+        subcommands: [
+            FeedAdd.self, FeedList.self, FeedUpdate.self, FeedRemove.self, FeedKeygen.self, FeedSign.self, FeedVerify.self,
+        ])
 }
 
 struct FeedAdd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a feed from a file or an https URL.",
         discussion: """
-            Child feeds linked with <link rel="enclosure" href="..."/> are added with it. When two feeds
+            Child feeds linked with <link rel="enclosure" href="..."/> are added with it. When two feeds \
             define the same product, the feed added later wins; 'paddock show FEED:PRODUCT' picks one.
+
+            With --key, the feed must be signed: a minisign signature FEED.sig (or FEED.minisig) beside \
+            it, fetched from URL.sig for a remote feed, made by that key. The key is kept with the feed, \
+            so 'paddock feed update' checks every new copy too, and refuses a copy older than the one \
+            kept (a rollback). --key takes a minisign public key (RW...), a .pub file, or a name \
+            from the [keys] table of config.toml.
 
             Examples:
               paddock feed add ./my-feed.xml
               paddock feed add https://example.org/feed.xml --name extras
               paddock feed add http://intranet/feed.xml --insecure
+              paddock feed add https://example.org/feed.xml --key ./zoo.pub
+              paddock feed add https://example.org/feed.xml --key zoo
+              paddock feed add /media/usb/bundle/feed.xml
             """)
 
     @Argument(help: "A path, file:// URL or https:// URL.") var source: String
     @Option(help: "The name to refer to the feed by (default: from the file name).") var name: String?
     @Flag(help: "Allow a plain http:// URL.") var insecure = false
+    @Option(help: "Require a signature by this key: RW... (minisign), a .pub file, or a name from config.toml's [keys].")
+    var key: String?
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
             let store = try context.openStore()
-            let changes = try await store.add(source, name: name, insecure: insecure)
+            let trusted = try key.map { try TrustedKey.resolve($0, config: store.config) }
+            let changes = try await store.add(source, name: name, insecure: insecure, key: trusted)
             try report(changes, context: context)
         }
     }
@@ -85,8 +101,9 @@ struct FeedList: AsyncParsableCommand {
             // Highest precedence first, as a user reads "who wins".
             for feed in feeds.reversed() {
                 let parent = feed.parent.map { " (linked from '\($0)')" } ?? ""
+                let signed = feed.signature.map { "  signed by key \($0.keyId)" } ?? ""
                 context.output.line(
-                    "\(context.output.bold(feed.name))  \(feed.productCount) products  \(feed.kind.rawValue): \(feed.source)\(parent)")
+                    "\(context.output.bold(feed.name))  \(feed.productCount) products  \(feed.kind.rawValue): \(feed.source)\(parent)\(signed)")
             }
         }
     }
@@ -96,8 +113,10 @@ struct FeedUpdate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "update", abstract: "Re-read feeds from their sources (remote ones only when changed).",
         discussion: """
-            Remote feeds are asked with If-None-Match and If-Modified-Since, so an unchanged feed costs
-            one small request. A feed that no longer parses leaves the cached copy in place.
+            Remote feeds are asked with If-None-Match and If-Modified-Since, so an unchanged feed costs \
+            one small request. A feed that no longer parses leaves the cached copy in place. A feed added \
+            with --key must come with a good signature by that key; a copy whose <updated> date (or \
+            signed timestamp) is older than the kept copy's is refused as a rollback.
 
             Examples:
               paddock feed update

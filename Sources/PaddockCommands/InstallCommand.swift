@@ -7,14 +7,14 @@ struct InstallCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install", abstract: "Install products, or make an app from a blank project template.",
         discussion: """
-            Resolves what the products need, shows the plan, downloads and verifies every file, then
-            installs in one transaction: a failure, or a kill at any moment, leaves the machine as it
-            was. A template (blank-django, blank-flask) becomes an app: its own folder with a virtual
+            Resolves what the products need, shows the plan, downloads and verifies every file, then \
+            installs in one transaction: a failure, or a kill at any moment, leaves the machine as it \
+            was. A template (blank-django, blank-flask) becomes an app: its own folder with a virtual \
             environment, rendered with its parameters, deployed (migrate, collectstatic) and recorded.
 
             Examples:
               paddock install blank-django --app mysite
-              paddock install blank-django --app shop --param database=postgresql --param database_name=shop --yes
+              paddock install blank-django --app shop --param database=postgresql --yes
               paddock install blank-flask --app api --answers answers.txt --yes
               paddock install blank-django --app mysite --dry-run --json
             """)

@@ -12,16 +12,19 @@ struct InstalledOracle {
     let catalog: StoreCatalog
     let app: String?
     let probe: Bool
+    /// Lower-cased ids treated as not installed (being upgraded).
+    var excluding: Set<String> = []
 
     func installed(for requirements: [ProductRequirement]) throws -> InstalledProducts {
         var versions: [String: String?] = [:]
         let state = try context.openState()
-        for product in try state.installed() where product.app.isEmpty || product.app == app {
+        for product in try state.installed() where (product.app.isEmpty || product.app == app) && !excluding.contains(product.productId.lowercased()) {
             versions[product.productId] = product.version
         }
         guard probe else { return InstalledProducts(versions) }
         let discovery = DiscoveryProbe(environment: context.environment)
-        for entry in closure(of: requirements.map(\.productId)) where versions[entry.product.productId] == nil {
+        for entry in closure(of: requirements.map(\.productId))
+        where versions[entry.product.productId] == nil && !excluding.contains(entry.product.productId.lowercased()) {
             let product = entry.product
             guard let hint = product.discovery else { continue }
             let appScoped = product.installers.contains { $0.linux?.scope == .app }

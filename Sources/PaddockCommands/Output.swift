@@ -43,9 +43,11 @@ struct Output {
     func yellow(_ text: String) -> String { useColor ? "\u{1B}[33m\(text)\u{1B}[0m" : text }
 
     /// Stable JSON: sorted keys, ISO dates, pretty-printed.
-    func printJSON<T: Encodable>(_ value: T) throws {
+    /// One JSON document on stdout. `oneLine` for commands whose `--json` output is JSON lines
+    /// (download events first, this report last), so that every line parses on its own.
+    func printJSON<T: Encodable>(_ value: T, oneLine: Bool = false) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = oneLine ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }

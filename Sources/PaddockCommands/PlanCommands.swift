@@ -10,13 +10,18 @@ struct MachineOptions: ParsableArguments {
     @Option(help: "Resolve for this OS (linux or windows) instead of this machine's.") var os: String?
     @Option(help: "Resolve for this architecture (x86_64, aarch64, x86...).") var arch: String?
     @Option(help: "Resolve for this installer language (en, fr...).") var language: String?
+    @Option(help: ArgumentHelp(
+        "With --os: the OS version (Windows 6.1 is Windows 7 and Server 2008 R2; on linux, the distribution's version).",
+        valueName: "version")) var osVersion: String?
 
     /// The machine's facts, overridden by the options (as an offline bundle for another machine needs).
     func facts(environment: [String: String]) throws -> MachineFacts {
-        try Self.facts(os: os, arch: arch, language: language, environment: environment)
+        try Self.facts(os: os, arch: arch, language: language, osVersion: osVersion, environment: environment)
     }
 
-    static func facts(os: String?, arch: String?, language: String?, environment: [String: String]) throws -> MachineFacts {
+    static func facts(
+        os: String?, arch: String?, language: String?, osVersion: String? = nil, environment: [String: String]
+    ) throws -> MachineFacts {
         let probe = MachineProbe(environment: environment)
         var facts = MachineFacts(
             operatingSystem: .linux, distribution: probe.distribution, distributionVersion: probe.distributionVersion,
@@ -33,6 +38,12 @@ struct MachineOptions: ParsableArguments {
         }
         if let arch { facts.architecture = arch }
         if let language { facts.language = language.lowercased() }
+        if let osVersion {
+            guard Version(osVersion) != nil, osVersion.first?.isNumber == true else {
+                throw CommandError(message: "--os-version \(osVersion): expected a version such as 6.1", exitCode: 64)
+            }
+            if facts.operatingSystem == .windows { facts.windowsVersion = osVersion } else { facts.distributionVersion = osVersion }
+        }
         return facts
     }
 
@@ -47,11 +58,13 @@ struct PlanMaker {
     let machine: MachineFacts
     let probeMachine: Bool
     var app: String?
+    /// Installed products to leave out (the ones `paddock upgrade` replaces).
+    var excluding: Set<String> = []
 
     func resolve(_ requests: [String]) throws -> InstallPlan {
         let requirements = try requests.map(Self.requirement)
         let catalog = StoreCatalog(store.catalog)
-        let installed = try InstalledOracle(context: context, catalog: catalog, app: app, probe: probeMachine).installed(for: requirements)
+        let installed = try InstalledOracle(context: context, catalog: catalog, app: app, probe: probeMachine, excluding: excluding).installed(for: requirements)
         let resolver = Resolver(catalog: catalog, machine: machine, installed: installed)
         switch resolver.resolve(requirements: requirements) {
         case .success(let plan): return plan
@@ -79,8 +92,8 @@ struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan", abstract: "Show what installing products would do; nothing changes.",
         discussion: """
-            Resolves the products and everything they need on this machine (or the one described by
-            --os/--arch/--language), and prints the plan as a tree marking what is already there, or
+            Resolves the products and everything they need on this machine (or the one described by \
+            --os/--arch/--language), and prints the plan as a tree marking what is already there, or \
             explains in plain sentences why it cannot be done.
 
             Examples:

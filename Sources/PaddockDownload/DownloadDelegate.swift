@@ -100,7 +100,7 @@ public final class TerminalProgressDelegate: DownloadDelegate, @unchecked Sendab
             + "\(Int(fraction * 100))% of \(Self.size(total))"
     }
 
-    static func size(_ bytes: Int64) -> String {
+    public static func size(_ bytes: Int64) -> String {
         if bytes < 1024 { return "\(bytes) B" }
         if bytes < 1 << 20 { return String(format: "%.1f KiB", Double(bytes) / 1024) }
         if bytes < 1 << 30 { return String(format: "%.1f MiB", Double(bytes) / 1_048_576) }

@@ -28,6 +28,8 @@ public final class InstallTransaction {
     private var sequence = 0
     private var staged: [(InstalledProduct, [Receipt], [String])] = []
     private var stagedApps: [AppRecord] = []
+    private var removals: [(productId: String, app: String)] = []
+    private var appRemovals: [String] = []
     private var finished = false
 
     init(id: Int64, store: StateStore) {
@@ -68,11 +70,26 @@ public final class InstallTransaction {
     /// An app made by this transaction; written only at commit, with its products.
     public func record(app: AppRecord) { stagedApps.append(app) }
 
+    /// A product to forget at commit (uninstall, or the old version of an upgrade); its files
+    /// are the caller's to move aside first, with `moveAside`, so that a rollback restores them.
+    public func recordRemoval(_ productId: String, app: String = "") { removals.append((productId, app)) }
+
+    /// An app to forget at commit (its folders moved aside first).
+    public func recordRemoval(app name: String) { appRemovals.append(name) }
+
     /// Records everything and closes the journal in one database transaction, then drops
     /// the backups of replaced paths.
     public func commit() throws {
         let entries = try store.journal(of: id)
         try store.database.transaction {
+            for removal in removals {
+                let key = SQLiteValue.text(removal.productId.lowercased())
+                let app = SQLiteValue.text(removal.app)
+                try store.database.query("DELETE FROM receipts WHERE product_key = ? AND app = ?", [key, app])
+                try store.database.query("DELETE FROM dependencies WHERE product_key = ? AND app = ?", [key, app])
+                try store.database.query("DELETE FROM installed WHERE product_key = ? AND app = ?", [key, app])
+            }
+            for name in appRemovals { try store.removeApp(named: name) }
             for (product, receipts, needs) in staged {
                 let key = SQLiteValue.text(product.productId.lowercased())
                 let app = SQLiteValue.text(product.app)

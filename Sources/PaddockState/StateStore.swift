@@ -104,6 +104,36 @@ public final class StateStore {
         ).compactMap { $0.first?.textValue }
     }
 
+    /// Installed products that need `productId`: in any app when it is a system or user
+    /// product (`app` ""), in the same app when it is an app's own.
+    public func dependentRecords(of productId: String, app: String = "") throws -> [InstalledProduct] {
+        let keys = try database.query(
+            """
+            SELECT DISTINCT d.product_key, d.app FROM dependencies d
+            JOIN installed i ON i.product_key = d.product_key AND i.app = d.app
+            WHERE d.needs_key = ? AND (d.app = ? OR ? = '')
+            """, [.text(productId.lowercased()), .text(app), .text(app)]
+        ).map { ($0[0].textValue ?? "", $0[1].textValue ?? "") }
+        let all = try installed()
+        return keys.compactMap { key in all.first { $0.productId.lowercased() == key.0 && $0.app == key.1 } }
+            .sorted { ($0.app, $0.productId) < ($1.app, $1.productId) }
+    }
+
+    /// Every receipt, with the product and app it belongs to (doctor, tests).
+    public func allReceipts() throws -> [(productId: String, app: String, receipt: Receipt)] {
+        try database.query(
+            """
+            SELECT i.product_id, r.app, r.kind, r.path, r.sha256 FROM receipts r
+            JOIN installed i ON i.product_key = r.product_key AND i.app = r.app ORDER BY r.rowid
+            """
+        ).map {
+            (
+                $0[0].textValue ?? "", $0[1].textValue ?? "",
+                Receipt(kind: Receipt.Kind(rawValue: $0[2].textValue ?? "") ?? .file, path: $0[3].textValue ?? "", sha256: $0[4].textValue)
+            )
+        }
+    }
+
     /// Forgets a product (its files are the caller's to remove first).
     public func forget(_ productId: String, app: String = "") throws {
         try database.transaction {
@@ -149,6 +179,22 @@ public final class StateStore {
                 sequence: Int($0[0].integerValue ?? 0), action: JournalEntry.Action(rawValue: $0[1].textValue ?? "") ?? .create,
                 path: $0[2].textValue ?? "", detail: $0[3].textValue)
         }
+    }
+
+    /// Ids of transactions still open (their backups are not garbage).
+    public func openTransactionIds() throws -> Set<Int64> {
+        Set(try unfinishedTransactions().map(\.id))
+    }
+
+    // MARK: - Health (paddock doctor)
+
+    /// The schema version written in the database, and the one this paddock knows.
+    public var schemaVersion: Int { get throws { try database.userVersion } }
+    public static var knownSchemaVersion: Int { StateSchema.migrations.count }
+
+    /// `PRAGMA integrity_check`: ["ok"] when the file is sound, otherwise SQLite's findings.
+    public func integrityCheck() throws -> [String] {
+        try database.query("PRAGMA integrity_check").compactMap { $0.first?.textValue }
     }
 
     // MARK: - Apps

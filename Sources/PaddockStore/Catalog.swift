@@ -19,6 +19,10 @@ public struct FeedRecord: Codable, Sendable, Hashable {
     public var title: String?
     public var productCount: Int
     public var warningCount: Int
+    /// For a feed added with `--key`: the key, and what the accepted copy's signature said.
+    public var signature: FeedSignature? = nil
+    /// The feed's own `<updated>` text, as the accepted copy had it (the rollback rule).
+    public var updated: String? = nil
 }
 
 /// One product as the catalogue holds it: which feed it came from, and the product.
@@ -81,17 +85,19 @@ public final class Catalog {
         try database.query(
             """
             SELECT name, source, kind, parent, position, added_at, refreshed_at, etag, last_modified,
-                   content_sha256, title, product_count, warning_count
+                   content_sha256, title, product_count, warning_count, meta
             FROM feeds ORDER BY position
             """
         ).map { row in
-            FeedRecord(
+            let meta = row[13].blobValue.flatMap { try? decoder.decode(FeedMeta.self, from: Data($0)) }
+            return FeedRecord(
                 name: row[0].textValue ?? "", source: row[1].textValue ?? "",
                 kind: FeedRecord.Kind(rawValue: row[2].textValue ?? "") ?? .file, parent: row[3].textValue,
                 position: Int(row[4].integerValue ?? 0), addedAt: row[5].textValue ?? "",
                 refreshedAt: row[6].textValue ?? "", etag: row[7].textValue, lastModified: row[8].textValue,
                 contentSHA256: row[9].textValue, title: row[10].textValue,
-                productCount: Int(row[11].integerValue ?? 0), warningCount: Int(row[12].integerValue ?? 0))
+                productCount: Int(row[11].integerValue ?? 0), warningCount: Int(row[12].integerValue ?? 0),
+                signature: meta?.signature, updated: meta?.updated)
         }
     }
 
@@ -111,19 +117,19 @@ public final class Catalog {
         try database.query(
             """
             INSERT INTO feeds(name, source, kind, parent, position, added_at, refreshed_at, etag, last_modified,
-                              content_sha256, stamp, title, product_count, warning_count)
-            VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                              content_sha256, stamp, title, product_count, warning_count, meta)
+            VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             ON CONFLICT(name) DO UPDATE SET source = excluded.source, refreshed_at = excluded.refreshed_at,
                 etag = excluded.etag, last_modified = excluded.last_modified, content_sha256 = excluded.content_sha256,
                 stamp = excluded.stamp, title = excluded.title, product_count = excluded.product_count,
-                warning_count = excluded.warning_count
+                warning_count = excluded.warning_count, meta = excluded.meta
             """,
             [
                 .text(record.name), .text(record.source), .text(record.kind.rawValue), SQLiteValue(record.parent),
                 .integer(Int64(record.position)), .text(record.addedAt), .text(record.refreshedAt),
                 SQLiteValue(record.etag), SQLiteValue(record.lastModified), SQLiteValue(record.contentSHA256),
                 SQLiteValue(stamp), SQLiteValue(feed.title), .integer(Int64(feed.products.count)),
-                .integer(Int64(feed.warnings.count)),
+                .integer(Int64(feed.warnings.count)), meta(record),
             ])
         let insertProduct = try database.prepare(
             """
@@ -162,6 +168,11 @@ public final class Catalog {
         for (name, expression) in feed.namedDependencies.sorted(by: { $0.key < $1.key }) {
             try insertSet.run([feedName, .text(name), .blob(Array(try encoder.encode(expression)))])
         }
+    }
+
+    private func meta(_ record: FeedRecord) throws -> SQLiteValue {
+        guard record.signature != nil || record.updated != nil else { return .null }
+        return .blob(Array(try encoder.encode(FeedMeta(signature: record.signature, updated: record.updated))))
     }
 
     /// Keeps `winner` true on exactly one definition of each product id: the one from the

@@ -18,7 +18,7 @@ public final class FeedStore {
     public let paths: PaddockPaths
     public let config: PaddockConfig
     public let catalog: Catalog
-    private let transport: any HTTPTransport
+    let transport: any HTTPTransport
     private let builtinFeedPath: String?
 
     public static let builtinName = "builtin"
@@ -81,15 +81,17 @@ public final class FeedStore {
 
     // MARK: - Adding, updating, removing
 
-    /// Adds a feed and the child feeds it links with `rel="enclosure"`.
-    public func add(_ sourceText: String, name: String?, insecure: Bool) async throws -> [FeedChange] {
+    /// Adds a feed and the child feeds it links with `rel="enclosure"`. With a key, every feed of
+    /// the tree must carry a detached minisign signature by that key (`FEED.sig`), now and on
+    /// every update.
+    public func add(_ sourceText: String, name: String?, insecure: Bool, key: TrustedKey? = nil) async throws -> [FeedChange] {
         let source = try FeedSource.parse(sourceText, insecure: insecure)
         let feedName = name ?? source.suggestedName
         try FeedName.validate(feedName)
         if try feedName == Self.builtinName || catalog.feed(named: feedName) != nil {
             throw StoreError.feedExists(feedName)
         }
-        let loaded = try await loadTree(source, name: feedName, insecure: insecure, previous: [:])
+        let loaded = try await loadTree(source, name: feedName, insecure: insecure, previous: [:], key: key)
         let position = try catalog.nextPosition()
         return try commit(loaded, basePosition: position, outcome: .added)
     }
@@ -112,7 +114,8 @@ public final class FeedStore {
             var previous: [String: FeedRecord] = [:]
             for record in family { previous[record.name] = record }
             let source = try FeedSource.parse(root.source, insecure: true)
-            let loaded = try await loadTree(source, name: root.name, insecure: true, previous: previous)
+            let key = try root.signature.map(TrustedKey.init(stored:))
+            let loaded = try await loadTree(source, name: root.name, insecure: true, previous: previous, key: key)
             if loaded.allSatisfy({ $0.unchanged }) && Set(loaded.map(\.name)) == Set(family.map(\.name)) {
                 changes += loaded.map {
                     FeedChange(name: $0.name, outcome: .unchanged, productCount: previous[$0.name]?.productCount ?? 0, warnings: [])
@@ -158,11 +161,13 @@ public final class FeedStore {
         }
         var etag: String?
         var lastModified: String?
+        /// For a signed feed: the key and what the verified signature said.
+        var signature: FeedSignature?
         var unchanged: Bool { feed == nil }
     }
 
     private func loadTree(
-        _ source: FeedSource, name: String, insecure: Bool, previous: [String: FeedRecord]
+        _ source: FeedSource, name: String, insecure: Bool, previous: [String: FeedRecord], key: TrustedKey?
     ) async throws -> [LoadedFeed] {
         var result: [LoadedFeed] = []
         var queue: [(FeedSource, String, String?)] = [(source, name, nil)]
@@ -170,7 +175,7 @@ public final class FeedStore {
         while !queue.isEmpty {
             let (current, currentName, parent) = queue.removeFirst()
             guard seen.insert(current).inserted else { continue }  // A feed linking itself, or a loop.
-            var loaded = try await load(current, name: currentName, previous: previous[currentName])
+            var loaded = try await load(current, name: currentName, previous: previous[currentName], key: key)
             loaded.parent = parent
             // An unchanged parent still needs its children: read them from the cached copy.
             let feed = try loaded.feed ?? parse(path: cacheFile(for: currentName).path, label: current.description)
@@ -183,12 +188,29 @@ public final class FeedStore {
         return result
     }
 
-    private func load(_ source: FeedSource, name: String, previous: FeedRecord?) async throws -> LoadedFeed {
+    private func load(_ source: FeedSource, name: String, previous: FeedRecord?, key: TrustedKey?) async throws -> LoadedFeed {
+        var loaded = try await fetch(source, name: name, previous: previous, key: key)
+        if let previous, let feed = loaded.feed {
+            try checkNotOlder(feed, signature: loaded.signature, than: previous)
+        }
+        loaded.signature = loaded.signature ?? previous?.signature
+        return loaded
+    }
+
+    private func fetch(_ source: FeedSource, name: String, previous: FeedRecord?, key: TrustedKey?) async throws -> LoadedFeed {
         switch source {
         case .file(let path):
             guard FileManager.default.isReadableFile(atPath: path) else { throw StoreError.sourceMissing(path) }
             if let previous, Self.sameContents(path, cacheFile(for: previous.name).path) {
                 return LoadedFeed(name: name, source: source, feed: nil)
+            }
+            if let key {
+                // Verified bytes are the bytes parsed and cached: the file is read once.
+                guard let data = FileManager.default.contents(atPath: path) else { throw StoreError.sourceMissing(path) }
+                let bytes = [UInt8](data)
+                let signature = try await verify(bytes, of: source, with: key)
+                return LoadedFeed(
+                    name: name, source: source, feed: try parse(bytes: bytes, label: path), contents: .data(data), signature: signature)
             }
             // Parsed straight from the file: the reader streams it, nothing holds the whole text.
             return LoadedFeed(name: name, source: source, feed: try parse(path: path, label: path), contents: .file(path))
@@ -210,10 +232,13 @@ public final class FeedStore {
             guard (200..<300).contains(response.status) else {
                 throw StoreError.fetchFailed(url: url.absoluteString, reason: "the server answered HTTP \(response.status)")
             }
+            let bytes = [UInt8](response.body)
+            var signature: FeedSignature?
+            if let key { signature = try await verify(bytes, of: source, with: key) }
             return LoadedFeed(
-                name: name, source: source, feed: try parse(bytes: [UInt8](response.body), label: url.absoluteString),
+                name: name, source: source, feed: try parse(bytes: bytes, label: url.absoluteString),
                 contents: .data(response.body),
-                etag: response.header("ETag"), lastModified: response.header("Last-Modified"))
+                etag: response.header("ETag"), lastModified: response.header("Last-Modified"), signature: signature)
         }
     }
 
@@ -294,7 +319,8 @@ public final class FeedStore {
                     name: item.name, source: item.source.description, kind: item.source.isFile ? .file : .url,
                     parent: item.parent, position: old?.position ?? nextPosition, addedAt: old?.addedAt ?? now,
                     refreshedAt: now, etag: item.etag, lastModified: item.lastModified, contentSHA256: nil,
-                    title: feed.title, productCount: feed.products.count, warningCount: feed.warnings.count)
+                    title: feed.title, productCount: feed.products.count, warningCount: feed.warnings.count,
+                    signature: item.signature ?? old?.signature, updated: feed.updated?.text)
                 if old == nil { nextPosition += 1 }
                 try catalog.store(feed, as: record, stamp: nil)
                 changes.append(

@@ -13,6 +13,14 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case builtinNotRemovable
     case productNotFound(String, suggestions: [String])
     case invalidName(String)
+    /// `--key` (or a key of config.toml) that cannot be read as a public key.
+    case badKey(String, reason: String)
+    /// A feed added with a key has no detached signature beside it.
+    case signatureMissing(feed: String, expected: String)
+    /// The signature does not verify the feed with the trusted key.
+    case badSignature(signature: String, feed: String, reason: String)
+    /// A copy older than the one kept (by `<updated>` or by signed timestamp).
+    case rollback(feed: String, offered: String, kept: String)
 
     public var description: String {
         switch self {
@@ -40,6 +48,14 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             return "no product '\(id)' in any feed; \(hint)"
         case .invalidName(let name):
             return "'\(name)' is not a valid feed name: use letters, digits, '-', '_' and '.'"
+        case .badKey(let key, let reason):
+            return "--key '\(key)': \(reason); give a minisign public key (RW...), a .pub file, or a name from config.toml's [keys]"
+        case .signatureMissing(let feed, let expected):
+            return "no signature for '\(feed)': a feed added with --key must have '\(expected)' beside it; the catalogue is unchanged. Sign it with 'paddock feed sign FEED --secret-key KEY' (or 'minisign -S -l -m FEED -x FEED.sig')"
+        case .badSignature(let signature, let feed, let reason):
+            return "'\(signature)' does not verify '\(feed)': \(reason); the catalogue is unchanged. Fetch the feed and its signature again, or ask its publisher to sign it with the key you trust"
+        case .rollback(let feed, let offered, let kept):
+            return "feed '\(feed)' is older than the copy paddock has (\(offered) vs \(kept)): a rollback; the catalogue is unchanged. If the publisher really went back, run 'paddock feed remove \(feed)' and add it again"
         }
     }
 
@@ -47,11 +63,11 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     public var exitCode: Int32 {
         switch self {
         case .badConfig: return 78
-        case .feedNotFound, .productNotFound, .feedExists, .insecureURL, .unsupportedSource, .builtinNotRemovable, .invalidName:
+        case .feedNotFound, .productNotFound, .feedExists, .insecureURL, .unsupportedSource, .builtinNotRemovable, .invalidName, .badKey:
             return 64
         case .sourceMissing: return 66
         case .fetchFailed: return 69
-        case .malformedFeed: return 65
+        case .malformedFeed, .signatureMissing, .badSignature, .rollback: return 65
         }
     }
 }

@@ -29,7 +29,15 @@ final class FailureExplainer {
     }
 
     /// `conflictCandidates`: the candidates the solver's conflicts went through, in discovery order.
+    /// Whatever the cause, the products the request refers to that no loaded feed defines are
+    /// listed after it (see `addingMissingProducts`).
     func explain(requests: [ProductRequirement], conflictCandidates: [Int]) -> ResolutionFailure {
+        var failure = cause(requests: requests, conflictCandidates: conflictCandidates)
+        failure.message = addingMissingProducts(to: failure.message, requests: requests)
+        return failure
+    }
+
+    private func cause(requests: [ProductRequirement], conflictCandidates: [Int]) -> ResolutionFailure {
         for request in requests {
             if let reason = requirementReason(request, dependent: .request, feed: "", sets: []) {
                 return ResolutionFailure(kind: reason.kind, message: finish(reason.text))
@@ -125,7 +133,7 @@ final class FailureExplainer {
         }
     }
 
-    private func through(_ sets: [String]) -> String {
+    func through(_ sets: [String]) -> String {
         switch sets.count {
         case 0: return ""
         case 1: return " through the set \"\(sets[0])\""

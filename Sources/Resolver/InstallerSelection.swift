@@ -80,7 +80,7 @@ public enum InstallerSelection {
                 text += " on " + installer.distributions.joined(separator: "|")
             }
             let bounds = installer.operatingSystems.compactMap(describeBounds)
-            if installer.platform == .windows, !bounds.isEmpty { text += " " + bounds.joined(separator: "|") }
+            if installer.platform == .windows, !bounds.isEmpty { text += " " + bounds.joined(separator: " or ") }
             if !seen.contains(text) { seen.append(text) }
         }
         return seen.joined(separator: ", ")

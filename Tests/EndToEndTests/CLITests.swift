@@ -26,6 +26,8 @@ struct CLITests {
 
     @Test("every command answers --help with examples", arguments: [
         [], ["feed"], ["feed", "add"], ["feed", "list"], ["feed", "update"], ["feed", "remove"], ["list"], ["search"], ["show"],
+        ["uninstall"], ["upgrade"], ["doctor"],
+        ["feed", "keygen"], ["feed", "sign"], ["feed", "verify"], ["download"],
     ])
     func help(command: [String]) throws {
         let result = try Home().run(command + ["--help"])
@@ -112,5 +114,50 @@ struct CLITests {
         let bad = try home.run(["list"], builtin: builtin.path)
         #expect(bad.status == 78)
         #expect(bad.stderr == "paddock: error: \(config.path):1: builtin-feed takes true or false\n")
+    }
+
+    @Test("WebPI 3 applications: explained on Linux without their products, planned for Windows x64 with them")
+    func webpiApplicationPlans() throws {
+        let home = try Home()
+        let applications = Self.feeds.appendingPathComponent("microsoft-webpi3-WebApplicationList-2012-03.xml").path
+        #expect(try home.run(["feed", "add", applications, "--name", "ms"]).status == 0)
+
+        let linux = try home.run(["plan", "WordPress"])
+        #expect(linux.status == 69)
+        #expect(linux.stdout.isEmpty)
+        let lines = linux.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 5, "\(linux.stderr)")
+        #expect(lines.first?.hasPrefix("paddock: error: \"WordPress\" has no installer for linux/x86_64") == true)
+        #expect(lines.dropFirst().first == "In all, the dependencies of the request refer to 26 products that no loaded feed defines:")
+        #expect(lines.last == "  - WordPress refers to \"MySQLConnector\" through the set \"MySQLApp\"")
+
+        // The stand-in for WebPI's main product feed, written for the resolver's tests.
+        let products = TestPaths.repository.appendingPathComponent("Tests/ResolverTests/Fixtures/webpi-products-for-applist.xml").path
+        let added = try home.run(["feed", "add", products, "--name", "products"])
+        #expect(added.stdout == "added feed 'products': 49 products\n")
+        let windows = try home.run(["plan", "WordPress", "--os", "windows", "--arch", "x64"])
+        #expect(windows.status == 0, "\(windows.stderr)")
+        #expect(windows.stdout == """
+            WordPress 3.3.1 [feed ms]
+            ├─ IIS60 6.0 [feed products]
+            ├─ FastCGIIIS6 1.5 [feed products]
+            │  └─ IIS60 6.0 [feed products]
+            ├─ PHP53 5.3.10 [feed products]
+            │  └─ FastCGIIIS6 1.5 [feed products] (see above)
+            ├─ WinCache53 1.1.0630.0 [feed products]
+            │  └─ PHP53 5.3.10 [feed products] (see above)
+            ├─ WDeployNOSMO 2.0.1070 [feed products]
+            └─ MySQLConnector 6.3.7 [feed products]
+            7 to install in 5 stage(s), 35622 KB to download (+1 of unknown size)
+
+            """)
+        // On Windows 7 (6.1) the feed's IIS 7 features replace IIS 6.0 and its FastCGI.
+        let seven = try home.run(["plan", "WordPress", "--os", "windows", "--arch", "x64", "--os-version", "6.1", "--json"])
+        #expect(seven.status == 0, "\(seven.stderr)")
+        #expect(seven.stdout.contains("\"StaticContent\"") && seven.stdout.contains("\"CGI\""))
+        #expect(!seven.stdout.contains("\"IIS60\"") && !seven.stdout.contains("\"FastCGIIIS6\""))
+        let bad = try home.run(["plan", "WordPress", "--os", "windows", "--os-version", "seven"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr == "paddock: error: --os-version seven: expected a version such as 6.1\n")
     }
 }

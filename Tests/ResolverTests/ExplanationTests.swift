@@ -202,6 +202,35 @@ import Testing
                   - x1 1.0 is incompatible with y1, y2
                   - x2 1.0 is incompatible with y1, y2
                 """),
+        Case(
+            name: "missing products the cause does not name are listed after it, with their sets",
+            catalog: F.catalog(
+                [F.product("WordPress", needs: .all([.named("PHPApp"), .named("MySQLApp")]), installers: [F.windowsInstaller()])],
+                sets: [
+                    "PHPApp": .all([.named("IIS"), F.needs("PHP52")]), "IIS": .any([F.needs("IIS60"), F.needs("IIS7")]),
+                    "MySQLApp": F.needs("MySQLConnector"),
+                ]),
+            request: [ProductRequirement("WordPress")], kind: .noInstaller,
+            message: """
+                "WordPress" has no installer for linux/x86_64 (its installers are for windows).
+                In all, the dependencies of the request refer to 4 products that no loaded feed defines:
+                  - WordPress refers to "IIS60", "IIS7" through the sets "PHPApp" -> "IIS"
+                  - WordPress refers to "PHP52" through the set "PHPApp"
+                  - WordPress refers to "MySQLConnector" through the set "MySQLApp"
+                """),
+        Case(
+            name: "a cause naming the first missing product, and the others further down",
+            catalog: F.catalog([
+                F.product("site", needs: .all([F.needs("cms"), F.needs("nginx")])),
+                F.product("cms", needs: .all([F.needs("php"), F.needs("mysql")])),
+            ]),
+            request: [ProductRequirement("site")], kind: .unknownProduct,
+            message: """
+                site needs cms; cms needs "php", and no loaded feed defines "php"; so site cannot be installed here.
+                In all, the dependencies of the request refer to 3 products that no loaded feed defines:
+                  - cms refers to "php", "mysql"
+                  - site refers to "nginx"
+                """),
     ]
 
     @Test(arguments: cases)

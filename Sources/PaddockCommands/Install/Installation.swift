@@ -25,6 +25,10 @@ struct InstallOptions {
     var allowUnverified = false
     var noWait = false
     var commandLine = "install"
+    /// `paddock upgrade`: the installed products being replaced, by lower-cased id. The
+    /// resolver does not count them as installed; each one's files are moved aside (in the
+    /// transaction) just before its new version is put in place, and dropped only at commit.
+    var upgrading: [String: InstalledProduct] = [:]
 }
 
 /// Carries out a plan for real: fetch and verify every file first (in parallel), ask for
@@ -43,22 +47,27 @@ struct Installation {
 
     func run(_ requests: [String]) async throws {
         if let app = options.app { try checkAppName(app) }
-        let planMaker = PlanMaker(context: context, store: store, machine: machine, probeMachine: true, app: options.app)
+        let planMaker = PlanMaker(
+            context: context, store: store, machine: machine, probeMachine: true, app: options.app, excluding: Set(options.upgrading.keys))
         var plan = try planMaker.resolve(requests)
         if !context.output.json { context.output.line(PlanRenderer.render(plan)) }
         let steps = plan.stepsToInstall
         if steps.isEmpty {
-            if context.output.json { try context.output.printJSON(InstallReport(installed: [], app: nil, plan: plan)) }
+            if context.output.json { try context.output.printJSON(InstallReport(installed: [], app: nil, plan: plan), oneLine: true) }
             else { context.output.line("Nothing to do: \(plan.requested.joined(separator: ", ")) \(plan.requested.count == 1 ? "is" : "are") already installed.") }
             return
         }
         let templates = steps.filter { $0.installer?.linux?.kind == .archive && $0.scope == .app }
         try check(plan)
-        if options.dryRun { return }
+        if options.dryRun {
+            if context.output.json || !options.upgrading.isEmpty { try printReport(installed: [], app: nil, plan: plan) }
+            return
+        }
         try confirm(plan)
 
         // 1. Every file, fetched and verified before anything runs.
-        let scratch = context.paths.cache.appendingPathComponent("tmp/\(UUID().uuidString)")
+        // Named by pid, so that `paddock doctor` can tell a dead paddock's leftovers.
+        let scratch = context.paths.cache.appendingPathComponent("tmp/\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         var files = try await fetch(steps)
@@ -87,20 +96,25 @@ struct Installation {
         }
         defer { withExtendedLifetime(lock) {} }
         try recoverUnfinished(state: state, context: context)
+        try checkUpgradeBaseline()
         let transaction = try state.begin(command: options.commandLine)
         let logFile = context.paths.state.appendingPathComponent("logs/install-\(transaction.id).log")
         try FileManager.default.createDirectory(at: logFile.deletingLastPathComponent(), withIntermediateDirectories: true)
         do {
+            TestPause.at("begin", environment: context.environment)
             if let template { try prepareApp(template, transaction: transaction) }
             var installed: [String] = []
             for stage in plan.stages {
                 for step in stage.steps where !step.alreadyInstalled {
+                    TestPause.at("step:\(step.productId)", environment: context.environment)
+                    let old = options.upgrading[step.productId.lowercased()]
+                    if let old { try moveAsideFiles(of: old, transaction: transaction) }
                     let receipts = try execute(step, file: files[step.productId], template: template, transaction: transaction, log: logFile.path, scratch: scratch)
                     transaction.record(
                         InstalledProduct(
                             productId: step.productId, app: step.scope == .app ? (options.app ?? "") : "", version: step.version,
                             feed: step.feed, installerId: step.installer?.id, kind: step.installer?.linux?.kind.rawValue ?? "none",
-                            scope: step.scope?.rawValue ?? "user", requested: plan.requested.contains(step.productId)),
+                            scope: step.scope?.rawValue ?? "user", requested: old?.requested ?? plan.requested.contains(step.productId)),
                         receipts: receipts, needs: step.dependsOn)
                     installed.append(step.productId)
                 }
@@ -109,20 +123,63 @@ struct Installation {
             if let template {
                 app = try finishApp(template, transaction: transaction)
             }
+            TestPause.at("commit", environment: context.environment)
             try transaction.commit()
-            if context.output.json {
-                try context.output.printJSON(InstallReport(installed: installed, app: app, plan: plan))
-            } else {
-                context.output.line("installed \(installed.joined(separator: ", "))")
-                if let app {
-                    context.output.line("created app '\(app.name)' in \(app.path)")
-                    context.output.line("next: paddock launch \(app.name)")
-                }
-            }
+            try printReport(installed: installed, app: app, plan: plan)
         } catch {
             context.output.progress("rolling back")
             try? transaction.rollback { packages.undo($0) }
             throw error
+        }
+    }
+
+    private func printReport(installed: [String], app: AppRecord?, plan: InstallPlan) throws {
+        if !options.upgrading.isEmpty {
+            let upgrades = plan.stepsToInstall.compactMap { step -> UpgradeReport.Upgrade? in
+                guard let old = options.upgrading[step.productId.lowercased()] else { return nil }
+                return UpgradeReport.Upgrade(productId: step.productId, from: old.version, to: step.version)
+            }
+            let added = plan.stepsToInstall.filter { options.upgrading[$0.productId.lowercased()] == nil }.map(\.productId)
+            if context.output.json {
+                try context.output.printJSON(UpgradeReport(upgraded: upgrades, installed: added, dryRun: options.dryRun, plan: plan), oneLine: true)
+                return
+            }
+            for upgrade in upgrades {
+                context.output.line("\(options.dryRun ? "would upgrade" : "upgraded") \(upgrade.productId) \(upgrade.from ?? "?") → \(upgrade.to ?? "?")")
+            }
+            if !added.isEmpty {
+                context.output.line("\(options.dryRun ? "would install" : "installed") \(added.joined(separator: ", ")) (needed by the new versions)")
+            }
+            return
+        }
+        if context.output.json {
+            try context.output.printJSON(InstallReport(installed: installed, app: app, plan: plan), oneLine: true)
+            return
+        }
+        context.output.line("installed \(installed.joined(separator: ", "))")
+        if let app {
+            context.output.line("created app '\(app.name)' in \(app.path)")
+            context.output.line("next: paddock launch \(app.name)")
+        }
+    }
+
+    /// Moves an upgraded product's files aside (journaled): a rollback puts them back, the
+    /// commit drops them. Its Debian packages stay (apt upgrades them), as do its Python
+    /// packages (pip replaces them in place).
+    private func moveAsideFiles(of old: InstalledProduct, transaction: InstallTransaction) throws {
+        for receipt in try state.receipts(of: old.productId, app: old.app) where receipt.kind == .file || receipt.kind == .directory {
+            try transaction.moveAside(receipt.path)
+        }
+    }
+
+    /// With the lock held: the products to upgrade are still the versions planned against
+    /// (another paddock may have changed them while this one downloaded).
+    private func checkUpgradeBaseline() throws {
+        for (_, old) in options.upgrading {
+            let now = try state.installed().first { $0.productId.lowercased() == old.productId.lowercased() && $0.app == old.app }
+            guard let now, now.version == old.version else {
+                throw CommandError(message: "\(old.productId) changed while this upgrade was downloading; run 'paddock upgrade' again", exitCode: 75)
+            }
         }
     }
 
@@ -199,7 +256,7 @@ struct Installation {
         var requests: [(String, DownloadRequest)] = []
         for step in steps {
             guard let installer = step.installer, let file = installer.file, let location = file.url ?? file.relativeURL else { continue }
-            let source = try resolveLocation(location, feed: step.feed)
+            let source = try step.feed.map { try InstallerLocation.resolve(location, feed: $0, catalog: store.catalog) } ?? location
             let hash: ExpectedHash = file.sha256.map { .sha256($0) } ?? file.sha1.map { .sha1($0) } ?? .none
             requests.append((step.productId, DownloadRequest(source, hash: hash, name: step.productId, allowUnverified: options.allowUnverified)))
         }
@@ -212,21 +269,6 @@ struct Installation {
         } catch let error as DownloadError {
             throw CommandError(message: error.description, exitCode: 69)
         }
-    }
-
-    /// A relative installer URL is relative to the feed's own location (as WebPI's offline
-    /// feeds write them), never to paddock's cached copy.
-    private func resolveLocation(_ location: String, feed: String?) throws -> String {
-        let lowered = location.lowercased()
-        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || lowered.hasPrefix("file:") || location.hasPrefix("/") || location.hasPrefix("%") {
-            return location
-        }
-        guard let feed, let record = try store.catalog.feed(named: feed) else { return location }
-        if let base = URL(string: record.source), base.scheme == "http" || base.scheme == "https" {
-            return URL(string: location, relativeTo: base)?.absoluteString ?? location
-        }
-        let directory = (record.source as NSString).deletingLastPathComponent
-        return ((directory as NSString).appendingPathComponent(location) as NSString).standardizingPath
     }
 
     // MARK: - Steps

@@ -1,0 +1,291 @@
+import ArgumentParser
+import Foundation
+import PaddockApps
+import PaddockDownload
+import PaddockSQLite
+import PaddockState
+import PaddockSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct DoctorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor", abstract: "Check paddock's own state and repair what can be repaired.",
+        discussion: """
+            Takes the lock (like every command that writes), then checks and, where it is safe, \
+            repairs: an unfinished transaction (rolled back), the state database's integrity and \
+            schema version, the index database's integrity, records whose files are missing, \
+            backups a killed paddock left, apps' stale pid and status files, and the download \
+            cache (files whose hash does not match their name are removed, as are a dead \
+            paddock's temporary folders). Each check prints ok, repaired or problem, with what to \
+            do. Exit status 0 when everything is healthy or was repaired, 1 when a problem \
+            remains (75 with --no-wait when another paddock holds the lock).
+
+            Examples:
+              paddock doctor
+              paddock doctor --json
+              paddock doctor --no-wait
+            """)
+    @Flag(help: "Fail at once if another paddock is changing the installation, instead of waiting.") var noWait = false
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let context = CommandContext(options: options)
+        try await runReportingErrors(context) {
+            let report = try Doctor(context: context).run(wait: !noWait)
+            if context.output.json {
+                try context.output.printJSON(report)
+            } else {
+                for check in report.checks {
+                    let label: String
+                    switch check.status {
+                    case .ok: label = context.output.green("ok      ")
+                    case .repaired: label = context.output.yellow("repaired")
+                    case .problem: label = context.output.bold("problem ")
+                    }
+                    context.output.line("\(label)  \(check.name): \(check.summary)")
+                    for detail in check.details { context.output.line("          - \(detail)") }
+                }
+                context.output.line(report.healthy ? "paddock is healthy." : "paddock has problems; see above for what to run.")
+            }
+            if !report.healthy { throw ExitCode(1) }
+        }
+    }
+}
+
+/// What `paddock doctor --json` prints.
+struct DoctorReport: Encodable {
+    struct Check: Encodable {
+        enum Status: String, Encodable { case ok, repaired, problem }
+        var name: String
+        var status: Status
+        var summary: String
+        var details: [String]
+    }
+    var checks: [Check]
+    var healthy: Bool { !checks.contains { $0.status == .problem } }
+
+    private enum CodingKeys: String, CodingKey { case checks, healthy }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(checks, forKey: .checks)
+        try container.encode(healthy, forKey: .healthy)
+    }
+}
+
+/// The checks of `paddock doctor`, each repairing only what is paddock's own and safe to redo.
+struct Doctor {
+    let context: CommandContext
+    typealias Check = DoctorReport.Check
+
+    func run(wait: Bool) throws -> DoctorReport {
+        // Opened without the automatic recovery, so that the first check reports it.
+        let state = try StateStore(directory: context.paths.state)
+        let lock = try StateLock(path: state.lockPath, wait: wait) { holder in
+            context.output.progress("waiting for another paddock (\(holder)) to finish")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        var checks: [Check] = []
+        checks.append(try transactions(state))
+        checks.append(try database(state))
+        checks.append(try schema(state))
+        checks.append(catalogue())
+        checks.append(try receipts(state))
+        checks.append(try backups(state))
+        checks.append(try apps(state))
+        checks.append(downloads())
+        return DoctorReport(checks: checks)
+    }
+
+    private func transactions(_ state: StateStore) throws -> Check {
+        let open = try state.unfinishedTransactions()
+        guard !open.isEmpty else { return Check(name: "transactions", status: .ok, summary: "none unfinished", details: []) }
+        let steps = PackageSteps(environment: context.environment)
+        let undone = try state.recover { steps.undo($0) }
+        return Check(
+            name: "transactions", status: .repaired, summary: "rolled back \(undone.count) unfinished",
+            details: zip(open, undone).map { "paddock \($1) (pid \($0.pid), dead)" })
+    }
+
+    private func database(_ state: StateStore) throws -> Check {
+        let findings = try state.integrityCheck()
+        if findings == ["ok"] { return Check(name: "state database", status: .ok, summary: "integrity_check ok", details: []) }
+        return Check(
+            name: "state database", status: .problem,
+            summary: "integrity_check found damage in \(state.directory.appendingPathComponent("state.sqlite").path); back it up and restore an earlier copy",
+            details: Array(findings.prefix(10)))
+    }
+
+    private func schema(_ state: StateStore) throws -> Check {
+        let version = try state.schemaVersion
+        let known = StateStore.knownSchemaVersion
+        if version == known { return Check(name: "schema", status: .ok, summary: "version \(version)", details: []) }
+        return Check(
+            name: "schema", status: .problem,
+            summary: "version \(version), but this paddock knows up to \(known): a newer paddock wrote it; use that one", details: [])
+    }
+
+    /// The feed index can always be rebuilt from the feeds, so damage there is repaired by removing it.
+    private func catalogue() -> Check {
+        let path = context.paths.catalogDatabase.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            return Check(name: "index database", status: .ok, summary: "not built yet", details: [])
+        }
+        let findings: [String]
+        do {
+            findings = try SQLiteDatabase(path: path, readOnly: true).query("PRAGMA integrity_check").compactMap { $0.first?.textValue }
+        } catch {
+            findings = ["\(error)"]
+        }
+        if findings == ["ok"] { return Check(name: "index database", status: .ok, summary: "integrity_check ok", details: []) }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        return Check(
+            name: "index database", status: .repaired, summary: "was damaged and is removed; the next command rebuilds it from the feeds",
+            details: Array(findings.prefix(10)))
+    }
+
+    private func receipts(_ state: StateStore) throws -> Check {
+        var problems: [String] = []
+        var count = 0
+        let apps = Dictionary(try state.apps().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for (productId, app, receipt) in try state.allReceipts() {
+            count += 1
+            let fix = "run: paddock uninstall \(productId)\(app.isEmpty ? "" : " --app \(app)") and install it again"
+            switch receipt.kind {
+            case .file, .directory:
+                if !FileManager.default.fileExists(atPath: receipt.path) { problems.append("\(productId): \(receipt.path) is missing; \(fix)") }
+            case .apt:
+                let result = try? ProcessRunner().run(["dpkg-query", "-W", "-f", "${Status}", receipt.path], check: false)
+                if !(result?.status == 0 && result?.output.hasPrefix("install ok installed") == true) {
+                    problems.append("\(productId): the Debian package \(receipt.path) is not installed; \(fix)")
+                }
+            case .pip:
+                guard let record = apps[app] else {
+                    problems.append("\(productId): its app '\(app)' is not recorded; \(fix)")
+                    continue
+                }
+                let venv = URL(fileURLWithPath: record.path).appendingPathComponent(".venv")
+                if !Self.hasDistribution(receipt.path, venv: venv) {
+                    problems.append("\(productId): the Python package \(receipt.path) is missing from \(venv.path); \(fix)")
+                }
+            }
+        }
+        if problems.isEmpty { return Check(name: "receipts", status: .ok, summary: "\(count) checked, all present", details: []) }
+        return Check(name: "receipts", status: .problem, summary: "\(problems.count) of \(count) missing", details: problems)
+    }
+
+    /// A `NAME-VERSION.dist-info` folder in the venv's site-packages (names compared as pip does).
+    static func hasDistribution(_ name: String, venv: URL) -> Bool {
+        func normalized(_ text: String) -> String { text.lowercased().replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: ".", with: "_") }
+        let wanted = normalized(name)
+        let lib = venv.appendingPathComponent("lib")
+        for python in (try? FileManager.default.contentsOfDirectory(atPath: lib.path)) ?? [] {
+            let site = lib.appendingPathComponent(python).appendingPathComponent("site-packages")
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: site.path)) ?? [] where entry.hasSuffix(".dist-info") {
+                let base = String(entry.dropLast(".dist-info".count))
+                if let dash = base.firstIndex(of: "-"), normalized(String(base[..<dash])) == wanted { return true }
+            }
+        }
+        return false
+    }
+
+    /// `PATH.paddock-backup-N` left when a paddock died after its commit and before dropping
+    /// them (transaction N is no longer open, so nothing will restore them).
+    private func backups(_ state: StateStore) throws -> Check {
+        let open = try state.openTransactionIds()
+        var folders: Set<String> = [context.paths.data.appendingPathComponent("programs").path]
+        for (_, _, receipt) in try state.allReceipts() where receipt.kind == .file || receipt.kind == .directory {
+            folders.insert((receipt.path as NSString).deletingLastPathComponent)
+        }
+        for app in try state.apps() {
+            folders.insert((app.path as NSString).deletingLastPathComponent)
+            folders.insert((app.stateDirectory as NSString).deletingLastPathComponent)
+        }
+        var removed: [String] = []
+        for folder in folders.sorted() {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                guard let range = entry.range(of: ".paddock-backup-", options: .backwards), let id = Int64(entry[range.upperBound...]),
+                    !open.contains(id)
+                else { continue }
+                let path = (folder as NSString).appendingPathComponent(entry)
+                if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
+            }
+        }
+        if removed.isEmpty { return Check(name: "backups", status: .ok, summary: "none left over", details: []) }
+        return Check(name: "backups", status: .repaired, summary: "removed \(removed.count) left by a finished transaction", details: removed)
+    }
+
+    private func apps(_ state: StateStore) throws -> Check {
+        var repaired: [String] = []
+        var problems: [String] = []
+        let records = try state.apps()
+        for record in records {
+            let layout = AppLayout(name: record.name, source: URL(fileURLWithPath: record.path), state: URL(fileURLWithPath: record.stateDirectory))
+            if !FileManager.default.fileExists(atPath: record.path) {
+                problems.append("\(record.name): its folder \(record.path) is gone; run: paddock uninstall \(record.template) --app \(record.name)")
+            }
+            let pidText = try? String(contentsOf: layout.supervisorPid, encoding: .utf8)
+            let pid = pidText.flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            let alive = pid.map { Self.isSupervisor($0) } ?? false
+            if pidText != nil && !alive {
+                try? FileManager.default.removeItem(at: layout.supervisorPid)
+                repaired.append("\(record.name): removed a stale pid file (pid \(pid.map(String.init) ?? "?") is not its supervisor)")
+            }
+            if !alive, let status = SupervisorStatus.read(layout.statusFile) {
+                try? FileManager.default.removeItem(at: layout.statusFile)
+                repaired.append("\(record.name): removed a stale status file (said \(status.state.rawValue))")
+                if let engine = status.enginePid, Spawn.isAlive(engine) {
+                    problems.append("\(record.name): its engine (pid \(engine)) runs without a supervisor; stop it: kill \(engine), then paddock launch \(record.name)")
+                }
+            }
+        }
+        if !problems.isEmpty { return Check(name: "apps", status: .problem, summary: "\(problems.count) to fix", details: problems + repaired) }
+        if !repaired.isEmpty { return Check(name: "apps", status: .repaired, summary: "\(repaired.count) stale files removed", details: repaired) }
+        return Check(name: "apps", status: .ok, summary: "\(records.count) checked", details: [])
+    }
+
+    /// A pid that is alive and is a paddock supervisor (not a reused pid).
+    static func isSupervisor(_ pid: pid_t) -> Bool {
+        guard Spawn.isAlive(pid) else { return false }
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return true }
+        let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return arguments.contains("supervise")
+    }
+
+    private func downloads() -> Check {
+        let cache = context.paths.downloadCache
+        let files = FileManager.default
+        var removed: [String] = []
+        var count = 0
+        let sha256 = cache.appendingPathComponent("sha256")
+        for name in (try? files.contentsOfDirectory(atPath: sha256.path)) ?? [] {
+            let file = sha256.appendingPathComponent(name)
+            count += 1
+            let actual = try? Hashing.sha256(ofFile: file)
+            if actual != name.lowercased() {
+                try? files.removeItem(at: file)
+                removed.append("\(file.path): its content hashes to \(actual ?? "nothing readable")")
+            }
+        }
+        // sha1/<hex> are links into sha256/: dangling ones go.
+        let sha1 = cache.appendingPathComponent("sha1")
+        for name in (try? files.contentsOfDirectory(atPath: sha1.path)) ?? [] {
+            let link = sha1.appendingPathComponent(name)
+            if !files.fileExists(atPath: link.path) {
+                try? files.removeItem(at: link)
+                removed.append("\(link.path): a link to a removed file")
+            }
+        }
+        // Scratch folders of installs, named PID-UUID: a dead paddock's are garbage.
+        let scratch = context.paths.cache.appendingPathComponent("tmp")
+        for name in (try? files.contentsOfDirectory(atPath: scratch.path)) ?? [] {
+            guard let dash = name.firstIndex(of: "-"), let pid = pid_t(name[..<dash]), !Spawn.isAlive(pid) else { continue }
+            try? files.removeItem(at: scratch.appendingPathComponent(name))
+            removed.append("\(scratch.appendingPathComponent(name).path): a temporary folder of a dead paddock (pid \(pid))")
+        }
+        if removed.isEmpty { return Check(name: "downloads", status: .ok, summary: "\(count) cached files match their hashes", details: []) }
+        return Check(name: "downloads", status: .repaired, summary: "removed \(removed.count)", details: removed)
+    }
+}

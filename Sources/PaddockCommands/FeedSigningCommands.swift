@@ -1,0 +1,177 @@
+import ArgumentParser
+import Foundation
+import PaddockSigning
+import PaddockStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `paddock feed keygen NAME`: a minisign key pair, NAME.key (secret) and NAME.pub.
+struct FeedKeygen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen", abstract: "Make a key pair for signing feeds (minisign's format).",
+        discussion: """
+            Writes NAME.key (the secret key, readable by you only, not password-protected) and \
+            NAME.pub (the public key, to publish). The files are minisign's: 'minisign -S -s NAME.key' \
+            and 'minisign -V -p NAME.pub' work with them, and keys made by 'minisign -G -W' work here.
+
+            Examples:
+              paddock feed keygen zoo
+              paddock feed sign feed.xml --secret-key zoo.key
+              paddock feed add https://example.org/feed.xml --key zoo.pub
+            """)
+    @Argument(help: "The files' path without extension: NAME.key and NAME.pub.") var name: String
+    @Flag(help: "Overwrite existing key files.") var force = false
+    @OptionGroup var options: GlobalOptions
+
+    struct Report: Encodable {
+        var publicKey: String
+        var keyId: String
+        var publicKeyFile: String
+        var secretKeyFile: String
+    }
+
+    func run() async throws {
+        let context = CommandContext(options: options)
+        try await runReportingErrors(context) {
+            let secretFile = name + ".key", publicFile = name + ".pub"
+            for file in [secretFile, publicFile] where !force && FileManager.default.fileExists(atPath: file) {
+                throw CommandError(message: "'\(file)' already exists; choose another name, or pass --force to replace the key pair", exitCode: 64)
+            }
+            let secret = MinisignSecretKey.generate()
+            try writeSecret(secret.fileText, to: secretFile)
+            try Data(secret.publicKey.fileText.utf8).write(to: URL(fileURLWithPath: publicFile))
+            if context.output.json {
+                try context.output.printJSON(
+                    Report(publicKey: secret.publicKey.base64, keyId: secret.publicKey.keyIdText, publicKeyFile: publicFile, secretKeyFile: secretFile))
+                return
+            }
+            context.output.line("wrote \(secretFile) (the secret key: keep it safe; it is not password-protected)")
+            context.output.line("wrote \(publicFile) (the public key, id \(secret.publicKey.keyIdText))")
+            context.output.line("public key: \(secret.publicKey.base64)")
+            context.output.line("next: paddock feed sign FEED --secret-key \(secretFile)")
+        }
+    }
+
+    /// Created with mode 0600 from the start, so the secret is never readable by others.
+    private func writeSecret(_ text: String, to path: String) throws {
+        let descriptor = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0o600)
+        guard descriptor >= 0 else {
+            throw CommandError(message: "cannot write '\(path)': \(String(cString: strerror(errno)))", exitCode: 73)
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        try handle.write(contentsOf: Data(text.utf8))
+        try handle.close()
+    }
+}
+
+/// `paddock feed sign FEED... --secret-key KEY`: FEED.sig beside each feed.
+struct FeedSign: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign", abstract: "Sign feeds: a detached minisign signature FEED.sig beside each.",
+        discussion: """
+            The signature is minisign's legacy format ('minisign -S -l'): Ed25519 over the feed's bytes, \
+            with a trusted comment 'timestamp:SECONDS<TAB>file:NAME' that is signed too. paddock \
+            refuses, on update, a copy signed earlier than the one it has (a rollback). Sign again \
+            after every change to the feed, and publish FEED and FEED.sig together.
+
+            Examples:
+              paddock feed sign feed.xml --secret-key zoo.key
+              paddock feed sign Feeds/*.xml --secret-key ~/.minisign/zoo.key
+              minisign -S -l -s zoo.key -m feed.xml -x feed.xml.sig     (the same, with minisign)
+            """)
+    @Argument(help: "The feed files to sign.") var feeds: [String]
+    @Option(help: "The secret key file (from 'paddock feed keygen', or 'minisign -G -W').") var secretKey: String
+    @Option(help: "The trusted comment (default: timestamp and file name); 'timestamp:' is added when missing.")
+    var trustedComment: String?
+    @Flag(help: "Sign the BLAKE2b-512 of the file (minisign's default 'ED') instead of the bytes.") var prehash = false
+    @OptionGroup var options: GlobalOptions
+
+    struct Signed: Encodable {
+        var feed: String
+        var signature: String
+        var keyId: String
+        var trustedComment: String
+    }
+
+    func run() async throws {
+        let context = CommandContext(options: options)
+        try await runReportingErrors(context) {
+            guard let text = try? String(contentsOfFile: secretKey, encoding: .utf8) else {
+                throw CommandError(message: "cannot read the secret key '\(secretKey)'; make one with 'paddock feed keygen NAME'", exitCode: 66)
+            }
+            let secret: MinisignSecretKey
+            do { secret = try MinisignSecretKey(fileText: text) } catch let error as SignatureError {
+                throw CommandError(message: "'\(secretKey)': \(error)", exitCode: 65)
+            }
+            var signed: [Signed] = []
+            for feed in feeds {
+                guard let data = FileManager.default.contents(atPath: feed) else {
+                    throw CommandError(message: "no file at '\(feed)'; check the path", exitCode: 66)
+                }
+                let now = Int(Date().timeIntervalSince1970)
+                var comment = trustedComment ?? "timestamp:\(now)\tfile:\((feed as NSString).lastPathComponent)"
+                if !comment.contains("timestamp:") { comment = "timestamp:\(now)\t" + comment }
+                let signature: MinisignSignature
+                do {
+                    signature = try secret.sign([UInt8](data), trustedComment: comment, prehashed: prehash)
+                } catch let error as SignatureError {
+                    throw CommandError(message: "\(error)", exitCode: 64)
+                }
+                let output = feed + ".sig"
+                try Data(signature.fileText.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+                signed.append(Signed(feed: feed, signature: output, keyId: secret.publicKey.keyIdText, trustedComment: comment))
+            }
+            if context.output.json {
+                try context.output.printJSON(signed)
+            } else {
+                for item in signed { context.output.line("signed \(item.feed) → \(item.signature) (key \(item.keyId))") }
+            }
+        }
+    }
+}
+
+/// `paddock feed verify FEED --key KEY`: checks FEED.sig as 'feed add --key' would.
+struct FeedVerify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Check a feed's signature (FEED.sig) with a public key.",
+        discussion: """
+            Checks what 'paddock feed add FEED --key KEY' checks, without adding anything; prints the \
+            signature's trusted comment. Exit 65 when the signature does not verify.
+
+            Examples:
+              paddock feed verify feed.xml --key zoo.pub
+              paddock feed verify bundle/feed.xml --key zoo --json
+            """)
+    @Argument(help: "The feed file.") var feed: String
+    @Option(help: "A minisign public key (RW...), a .pub file, or a name from config.toml's [keys].") var key: String
+    @OptionGroup var options: GlobalOptions
+
+    struct Verified: Encodable {
+        var feed: String
+        var keyId: String
+        var trustedComment: String?
+        var signedAt: Int?
+    }
+
+    func run() async throws {
+        let context = CommandContext(options: options)
+        try await runReportingErrors(context) {
+            let config = try PaddockConfig.load(from: context.paths.configFile)
+            let trusted = try TrustedKey.resolve(key, config: config)
+            let path = (feed as NSString).standardizingPath
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw StoreError.sourceMissing(path)
+            }
+            let signature = try FeedSignatureCheck.verify([UInt8](data), path: path, key: trusted)
+            if context.output.json {
+                try context.output.printJSON(
+                    Verified(feed: path, keyId: signature.keyId, trustedComment: signature.trustedComment, signedAt: signature.signedAt))
+            } else {
+                context.output.line("good signature on \(path) by key \(signature.keyId)")
+                if let comment = signature.trustedComment { context.output.line("trusted comment: \(comment)") }
+            }
+        }
+    }
+}

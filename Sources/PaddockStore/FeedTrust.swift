@@ -1,0 +1,164 @@
+import FeedModel
+import FeedReader
+import Foundation
+import PaddockSigning
+
+/// How a signed feed is trusted: the key it was added with, and what the last accepted copy
+/// said of itself (for rollback protection). Kept with the feed in the catalogue.
+public struct FeedSignature: Codable, Sendable, Hashable {
+    /// The minisign public key, base64 (`RW...`).
+    public var publicKey: String
+    /// As minisign prints it: 16 upper-case hex digits.
+    public var keyId: String
+    /// Where the key came from: a name of config.toml's [keys], a file, or "inline".
+    public var keyName: String
+    /// The `timestamp:` of the accepted copy's trusted comment (seconds since 1970), if any.
+    public var signedAt: Int?
+    public var trustedComment: String?
+}
+
+/// What the catalogue keeps about a feed beyond its products (the `meta` column, JSON).
+struct FeedMeta: Codable, Hashable {
+    var signature: FeedSignature?
+    /// The feed's own `<updated>` text, for the rollback rule.
+    var updated: String?
+}
+
+/// A public key given with `--key`: a name from config.toml's [keys], a `.pub` file, or the
+/// base64 key itself.
+public struct TrustedKey: Sendable, Hashable {
+    public var key: MinisignPublicKey
+    public var label: String
+
+    public init(key: MinisignPublicKey, label: String) {
+        self.key = key
+        self.label = label
+    }
+
+    public static func resolve(_ text: String, config: PaddockConfig) throws -> TrustedKey {
+        if let value = config.keys[text] {
+            do {
+                return TrustedKey(key: try parse(value, relativeTo: config.directory), label: text)
+            } catch let error as SignatureError {
+                throw StoreError.badKey(text, reason: "config.toml's [keys] \(text): \(error)")
+            }
+        }
+        do {
+            let key = try parse(text, relativeTo: nil)
+            return TrustedKey(key: key, label: FileManager.default.fileExists(atPath: text) ? text : "inline")
+        } catch let error as SignatureError {
+            if FileManager.default.fileExists(atPath: text) {
+                throw StoreError.badKey(text, reason: "the file is not a minisign public key: \(error)")
+            }
+            let known = config.keys.keys.sorted()
+            let names = known.isEmpty ? "config.toml has no [keys]" : "keys in config.toml: " + known.joined(separator: ", ")
+            throw StoreError.badKey(text, reason: "it is not a key name (\(names)), a public key file, nor a minisign public key (RW...)")
+        }
+    }
+
+    static func parse(_ value: String, relativeTo directory: URL?) throws -> MinisignPublicKey {
+        var path = value
+        if let directory, !value.hasPrefix("/") { path = directory.appendingPathComponent(value).path }
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) { return try MinisignPublicKey(fileText: text) }
+        if let text = try? String(contentsOfFile: value, encoding: .utf8) { return try MinisignPublicKey(fileText: text) }
+        return try MinisignPublicKey(base64: value)
+    }
+
+    var stored: FeedSignature {
+        FeedSignature(publicKey: key.base64, keyId: key.keyIdText, keyName: label, signedAt: nil, trustedComment: nil)
+    }
+
+    init(stored: FeedSignature) throws {
+        do {
+            self.init(key: try MinisignPublicKey(base64: stored.publicKey), label: stored.keyName)
+        } catch let error as SignatureError {
+            throw StoreError.badKey(stored.keyName, reason: "the key kept with the feed cannot be read (\(error)); remove the feed and add it again")
+        }
+    }
+}
+
+/// The names a detached signature may have beside a feed: paddock's `.sig`, then minisign's
+/// default `.minisig`.
+enum SignatureLocation {
+    static let suffixes = [".sig", ".minisig"]
+}
+
+/// Checks a detached signature, for a feed file and for a fetched feed alike.
+public enum FeedSignatureCheck {
+    /// Verifies the feed file at `path` with its `.sig` (or `.minisig`) beside it.
+    public static func verify(_ bytes: [UInt8], path: String, key: TrustedKey) throws -> FeedSignature {
+        for suffix in SignatureLocation.suffixes {
+            let candidate = path + suffix
+            if let data = FileManager.default.contents(atPath: candidate) {
+                return try check(bytes, feed: path, signatureText: String(decoding: data.prefix(16384), as: UTF8.self), at: candidate, key: key)
+            }
+        }
+        throw StoreError.signatureMissing(feed: path, expected: path + SignatureLocation.suffixes[0])
+    }
+
+    static func check(_ bytes: [UInt8], feed: String, signatureText: String, at location: String, key: TrustedKey) throws -> FeedSignature {
+        do {
+            let signature = try MinisignSignature(fileText: signatureText)
+            try signature.verify(bytes, with: key.key)
+            var stored = key.stored
+            stored.signedAt = signature.timestamp
+            stored.trustedComment = signature.trustedComment
+            return stored
+        } catch let error as SignatureError {
+            throw StoreError.badSignature(signature: location, feed: feed, reason: error.description)
+        }
+    }
+}
+
+extension FeedStore {
+    /// Fetches the signature of `source`, verifies `bytes` with it, and says what it said of
+    /// itself. Throws a StoreError naming the file and what to do.
+    func verify(_ bytes: [UInt8], of source: FeedSource, with trusted: TrustedKey) async throws -> FeedSignature {
+        switch source {
+        case .file(let path):
+            return try FeedSignatureCheck.verify(bytes, path: path, key: trusted)
+        case .url(let url):
+            for suffix in SignatureLocation.suffixes {
+                guard let candidate = URL(string: url.absoluteString + suffix) else { continue }
+                let response: HTTPResponse
+                do {
+                    response = try await transport.get(candidate, headers: [:])
+                } catch {
+                    throw StoreError.fetchFailed(url: candidate.absoluteString, reason: Self.describe(error))
+                }
+                if response.status == 404 || response.status == 410 { continue }
+                guard (200..<300).contains(response.status) else {
+                    throw StoreError.fetchFailed(url: candidate.absoluteString, reason: "the server answered HTTP \(response.status)")
+                }
+                let text = String(decoding: response.body.prefix(16384), as: UTF8.self)
+                return try FeedSignatureCheck.check(bytes, feed: url.absoluteString, signatureText: text, at: candidate.absoluteString, key: trusted)
+            }
+            throw StoreError.signatureMissing(feed: url.absoluteString, expected: url.absoluteString + SignatureLocation.suffixes[0])
+        }
+    }
+
+    /// The rollback rule: a new copy must not be older than the one kept, by its `<updated>`
+    /// date or by its signed timestamp. Equal is fine (a copy republished unchanged).
+    func checkNotOlder(_ feed: Feed, signature: FeedSignature?, than previous: FeedRecord) throws {
+        let keptUpdated = try previous.updated ?? storedUpdatedText(previous)
+        if let offered = feed.updated?.date, let keptText = keptUpdated,
+            let kept = FeedDateParser.parse(keptText), offered < kept
+        {
+            throw StoreError.rollback(feed: previous.name, offered: feed.updated?.text ?? "", kept: keptText)
+        }
+        if let offered = signature?.signedAt, let kept = previous.signature?.signedAt, offered < kept {
+            throw StoreError.rollback(feed: previous.name, offered: Self.isoDate(offered) + " (signed)", kept: Self.isoDate(kept) + " (signed)")
+        }
+    }
+
+    /// For feeds stored before paddock kept `<updated>`: read it from the cached copy.
+    private func storedUpdatedText(_ record: FeedRecord) throws -> String? {
+        let cache = cacheFile(for: record.name).path
+        guard FileManager.default.fileExists(atPath: cache) else { return nil }
+        return (try? FeedDocumentReader.read(path: cache))?.updated?.text
+    }
+
+    static func isoDate(_ seconds: Int) -> String {
+        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+}
