@@ -15,18 +15,23 @@ public struct ParameterResolver {
 
     /// `ask` is nil when there is no terminal; it is given the parameter, its default and, on a
     /// second try, why the last answer was refused, and returns the answer (empty = default).
+    /// `origins` says where a given value came from (`answers.txt:3`), for messages; a value
+    /// with no origin came from `--param`.
     public func resolve(
-        given: [String: String], ask: ((DeploymentParameter, String?, String?) -> String?)?
+        given: [String: String], origins: [String: String] = [:], ask: ((DeploymentParameter, String?, String?) -> String?)?
     ) throws -> [String: String] {
+        func source(_ name: String, _ value: String) -> String {
+            origins[name].map { "\($0): \(name) = \(value)" } ?? "--param \(name)=\(value)"
+        }
         let known = Set(parameters.map(\.name))
         if let unknown = given.keys.sorted().first(where: { !known.contains($0) }) {
-            throw Failure(message: "the template has no parameter '\(unknown)'; its parameters are: \(parameters.map(\.name).joined(separator: ", "))")
+            throw Failure(message: "\(origins[unknown].map { "\($0): " } ?? "")the template has no parameter '\(unknown)'; its parameters are: \(parameters.map(\.name).joined(separator: ", "))")
         }
         var values: [String: String] = [:]
         for parameter in parameters where !parameter.isHidden {
             if let value = given[parameter.name] {
                 if let problem = Self.problem(with: value, for: parameter) {
-                    throw Failure(message: "--param \(parameter.name)=\(value): \(problem)")
+                    throw Failure(message: "\(source(parameter.name, value)): \(problem)")
                 }
                 values[parameter.name] = value
                 continue
@@ -61,7 +66,7 @@ public struct ParameterResolver {
         // One given on the command line (Web Deploy's setParam) is checked like any other.
         for parameter in parameters where parameter.isHidden {
             if let value = given[parameter.name], let problem = Self.problem(with: value, for: parameter) {
-                throw Failure(message: "--param \(parameter.name)=\(value): \(problem)")
+                throw Failure(message: "\(source(parameter.name, value)): \(problem)")
             }
             values[parameter.name] = given[parameter.name] ?? Self.expandReferences(parameter.defaultValue ?? "", values)
         }
@@ -117,8 +122,26 @@ public struct ParameterResolver {
 
 /// Reads an answers file: `name = value` lines (or `name=value`), `#` comments.
 public enum AnswersFile {
+    /// One `name = value` line.
+    public struct Entry: Equatable, Sendable {
+        public var name: String
+        public var value: String
+        public var line: Int
+        public init(name: String, value: String, line: Int) {
+            self.name = name
+            self.value = value
+            self.line = line
+        }
+    }
+
     public static func parse(_ text: String, file: String) throws -> [String: String] {
-        var answers: [String: String] = [:]
+        Dictionary(uniqueKeysWithValues: try entries(text, file: file).map { ($0.name, $0.value) })
+    }
+
+    /// The file's answers in order; a name given twice is an error (which one was meant?).
+    public static func entries(_ text: String, file: String) throws -> [Entry] {
+        var entries: [Entry] = []
+        var firstLine: [String: Int] = [:]
         // Split on any line end: "\r\n" is one Character in Swift, so splitting on "\n" kept a
         // CRLF file as a single line.
         for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
@@ -129,8 +152,14 @@ public enum AnswersFile {
             }
             let name = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
             let value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            answers[name] = value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"") ? String(value.dropFirst().dropLast()) : value
+            if let first = firstLine[name] {
+                throw ParameterResolver.Failure(message: "\(file):\(index + 1): '\(name)' is answered twice (first on line \(first)); keep one")
+            }
+            firstLine[name] = index + 1
+            entries.append(Entry(
+                name: name, value: value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"") ? String(value.dropFirst().dropLast()) : value,
+                line: index + 1))
         }
-        return answers
+        return entries
     }
 }

@@ -279,4 +279,26 @@ struct AnswersFileTests {
         }
         #expect(error?.message == "a.txt:3: expected 'name = value'")
     }
+
+    @Test("a name answered twice is an error naming both lines")
+    func twice() {
+        let error = #expect(throws: ParameterResolver.Failure.self) {
+            try AnswersFile.parse("port = 9000\napp_name = shop\nport = 9001\n", file: "a.txt")
+        }
+        #expect(error?.message == "a.txt:3: 'port' is answered twice (first on line 1); keep one")
+    }
+
+    @Test("a bad value from the answers file is reported with its file and line, not as --param")
+    func badValueOrigin() throws {
+        let entries = try AnswersFile.entries("# x\nport = 80\n", file: "a.txt")
+        #expect(entries == [AnswersFile.Entry(name: "port", value: "80", line: 2)])
+        let error = #expect(throws: ParameterResolver.Failure.self) {
+            try ParameterResolver(parameters: Parameters.all).resolve(given: ["port": "80"], origins: ["port": "a.txt:2"], ask: nil)
+        }
+        #expect(error?.message.hasPrefix("a.txt:2: port = 80: ") == true, "\(error?.message ?? "")")
+        let unknown = #expect(throws: ParameterResolver.Failure.self) {
+            try ParameterResolver(parameters: Parameters.all).resolve(given: ["colour": "red"], origins: ["colour": "a.txt:5"], ask: nil)
+        }
+        #expect(unknown?.message.hasPrefix("a.txt:5: the template has no parameter 'colour'") == true)
+    }
 }

@@ -43,20 +43,30 @@ extension Installation {
             if ParameterResolver.problem(with: pythonName, for: parameters[index]) == nil { parameters[index].defaultValue = pythonName }
         }
         var given: [String: String] = [:]
+        var origins: [String: String] = [:]
         if let answers = options.answersFile {
             guard let text = try? String(contentsOfFile: answers, encoding: .utf8) else {
                 throw CommandError(message: "cannot read the answers file '\(answers)'", exitCode: 66)
             }
-            do { given = try AnswersFile.parse(text, file: answers) } catch let error as ParameterResolver.Failure {
+            do {
+                for entry in try AnswersFile.entries(text, file: answers) {
+                    given[entry.name] = entry.value
+                    origins[entry.name] = "\(answers):\(entry.line)"
+                }
+            } catch let error as ParameterResolver.Failure {
                 throw CommandError(message: error.message, exitCode: 65)
             }
         }
-        for (name, value) in options.parameters { given[name] = value }
+        // --param wins over the answers file.
+        for (name, value) in options.parameters {
+            given[name] = value
+            origins[name] = nil
+        }
         let interactive = isatty(STDIN_FILENO) == 1 && !options.yes && !context.output.json
         let values: [String: String]
         let asker: ((DeploymentParameter, String?, String?) -> String?)? = interactive ? { Self.ask($0, $1, $2) } : nil
         do {
-            values = try ParameterResolver(parameters: parameters).resolve(given: given, ask: asker)
+            values = try ParameterResolver(parameters: parameters).resolve(given: given, origins: origins, ask: asker)
         } catch let error as ParameterResolver.Failure {
             throw CommandError(message: "\(step.productId): \(error.message)", exitCode: 64)
         }
