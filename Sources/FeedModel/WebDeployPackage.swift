@@ -39,6 +39,24 @@ public struct DeploymentParameter: Hashable, Sendable, Codable {
     /// paddock's extension (`<pd:requires value="postgresql" product="psycopg"/>`): products a
     /// value brings in, such as the database driver a database choice needs. Keyed by value.
     public var requiredProducts: [String: [String]]
+    /// paddock's extension (`<pd:askWhen parameter="database" values="postgresql,mysql"/>`): ask
+    /// for this value only when an earlier parameter has one of these values; otherwise its
+    /// default is taken without a question (the database server is no question for SQLite).
+    public var askWhen: Condition?
+
+    /// An earlier parameter and the values that make this one worth asking.
+    public struct Condition: Hashable, Sendable, Codable {
+        public var parameter: String
+        public var values: [String]
+        public init(parameter: String, values: [String]) {
+            self.parameter = parameter
+            self.values = values
+        }
+        public func holds(in values: [String: String]) -> Bool {
+            guard let value = values[parameter] else { return false }
+            return self.values.contains { $0.lowercased() == value.lowercased() }
+        }
+    }
 
     public init(name: String) {
         self.name = name
@@ -51,6 +69,7 @@ public struct DeploymentParameter: Hashable, Sendable, Codable {
         self.localizedDescriptions = [:]
         self.localizedFriendlyNames = [:]
         self.requiredProducts = [:]
+        self.askWhen = nil
     }
 
     /// The products the chosen value brings in (values compared as the validation compares them).

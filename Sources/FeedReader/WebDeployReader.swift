@@ -87,6 +87,15 @@ public enum WebDeployReader {
                         throw fail(child, "<pd:requires> in parameter '\(name)' needs value= and product= attributes")
                     }
                     parameter.requiredProducts[value, default: []].append(product)
+                case "askwhen" where child.namespaceURI == FeedNamespace.paddock:
+                    guard let other = child.attribute("parameter"), !other.isEmpty, let list = child.attribute("values") else {
+                        throw fail(child, "<pd:askWhen> in parameter '\(name)' needs parameter= and values= attributes")
+                    }
+                    guard seen.contains(other), other != name else {
+                        throw fail(child, "<pd:askWhen> in parameter '\(name)' refers to '\(other)', which is not a parameter defined before it")
+                    }
+                    parameter.askWhen = .init(
+                        parameter: other, values: list.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty })
                 default:
                     continue
                 }

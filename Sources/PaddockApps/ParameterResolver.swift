@@ -37,7 +37,8 @@ public struct ParameterResolver {
                 continue
             }
             let fallback = parameter.defaultValue.map { Self.expandReferences($0, values) }
-            if let ask {
+            let worthAsking = parameter.askWhen?.holds(in: values) ?? true
+            if let ask, worthAsking {
                 var refusal: String?
                 while true {
                     guard let answer = ask(parameter, fallback, refusal) else {

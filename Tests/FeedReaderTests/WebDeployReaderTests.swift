@@ -127,5 +127,19 @@ struct WebDeployReaderTests {
         #expect(database.products(for: "postgresql") == ["psycopg"])
         #expect(database.products(for: "mysql") == ["pymysql"])
         #expect(database.products(for: "sqlite") == [])
+        let parameters = try WebDeployReader.parameters(path: file.path)
+        for name in ["database_name", "database_host", "database_port", "database_user", "database_password"] {
+            #expect(parameters.first { $0.name == name }?.askWhen == .init(parameter: "database", values: ["postgresql", "mysql"]), "\(name)")
+        }
+        #expect(parameters.first { $0.name == "app_name" }?.askWhen == nil)
+    }
+
+    @Test("pd:askWhen must name a parameter defined before it")
+    func askWhenOrder() throws {
+        let xml = "<parameters xmlns:pd=\"urn:paddock:feed:1\">\n<parameter name=\"host\">\n  <pd:askWhen parameter=\"database\" values=\"postgresql\"/>\n</parameter>\n<parameter name=\"database\"/>\n</parameters>"
+        let error = #expect(throws: XMLSyntaxError.self) {
+            try WebDeployReader.parameters(bytes: Array(xml.utf8), label: "Parameters.xml")
+        }
+        #expect(error?.description == "Parameters.xml:3:3: <pd:askWhen> in parameter 'host' refers to 'database', which is not a parameter defined before it")
     }
 }

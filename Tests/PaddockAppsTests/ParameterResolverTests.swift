@@ -128,6 +128,20 @@ struct ParameterResolverTests {
         #expect(asker.prompts.last?.refusal?.hasPrefix("'70000' does not match ") == true)
     }
 
+    @Test("pd:askWhen: the database server is asked for PostgreSQL, not for SQLite (its default is taken)")
+    func askWhen() throws {
+        var host = Parameters.databaseHost
+        host.askWhen = .init(parameter: "database", values: ["postgresql", "mysql"])
+        let parameters = [Parameters.appName, Parameters.database, host]
+        let sqlite = ScriptedAsker(["", "sqlite"])
+        #expect(try ParameterResolver(parameters: parameters).resolve(given: [:], ask: sqlite.ask)
+            == ["app_name": "mysite", "database": "sqlite", "database_host": "127.0.0.1"])
+        #expect(sqlite.prompts.map(\.name) == ["app_name", "database"])
+        let postgres = ScriptedAsker(["", "postgresql", "db.internal"])
+        #expect(try ParameterResolver(parameters: parameters).resolve(given: [:], ask: postgres.ask)["database_host"] == "db.internal")
+        #expect(postgres.prompts.map(\.name) == ["app_name", "database", "database_host"])
+    }
+
     @Test("a default is shown with the answers so far filled in")
     func defaultReferences() throws {
         let greeting = Parameters.make("title", default: "{app_name} on port {port}")
