@@ -91,7 +91,7 @@ extension CommandContext {
                 message: "no app named '\(name)'" + (known.isEmpty ? "; create one with 'paddock install blank-django --app \(name)'" : " (apps: \(known.joined(separator: ", ")))"),
                 exitCode: 64)
         }
-        let layout = AppLayout(name: record.name, source: URL(fileURLWithPath: record.path), state: URL(fileURLWithPath: record.stateDirectory))
+        let layout = record.layout
         guard FileManager.default.fileExists(atPath: layout.manifest.path) else {
             throw CommandError(message: "the app '\(name)' has no manifest at \(layout.manifest.path); was its folder moved or deleted?", exitCode: 66)
         }
@@ -163,5 +163,12 @@ extension CommandContext {
             usleep(200_000)
         }
         return nil
+    }
+}
+
+extension AppRecord {
+    /// Where the recorded app's folders are.
+    var layout: AppLayout {
+        AppLayout(name: name, source: URL(fileURLWithPath: path), state: URL(fileURLWithPath: stateDirectory))
     }
 }

@@ -222,7 +222,7 @@ struct Doctor {
         var problems: [String] = []
         let records = try state.apps()
         for record in records {
-            let layout = AppLayout(name: record.name, source: URL(fileURLWithPath: record.path), state: URL(fileURLWithPath: record.stateDirectory))
+            let layout = record.layout
             if !FileManager.default.fileExists(atPath: record.path) {
                 problems.append("\(record.name): its folder \(record.path) is gone; run: paddock uninstall \(record.template) --app \(record.name)")
             }

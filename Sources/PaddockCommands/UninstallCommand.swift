@@ -163,7 +163,7 @@ struct Uninstaller {
                         }
                     case .pip:
                         guard !removedApps.contains(product.app), let record = try state.app(named: product.app) else { continue }
-                        let venv = AppLayout(name: record.name, source: URL(fileURLWithPath: record.path), state: URL(fileURLWithPath: record.stateDirectory)).venv
+                        let venv = record.layout.venv
                         pipLater.append((receipt.path, venv.path))
                     case .apt:
                         aptLater.append(receipt.path)

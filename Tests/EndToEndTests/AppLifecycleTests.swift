@@ -154,7 +154,7 @@ struct AppLifecycleTests {
         #expect(try sandbox.paddock(["status", "mysite"]).status == 3)
     }
 
-    @Test("Blank Flask Project: install, launch, page, stop")
+    @Test("Blank Flask Project: install, launch, page, stop; a driver added to the existing app")
     func flask() throws {
         let sandbox = try Sandbox()
         let port = 18432
@@ -170,6 +170,20 @@ struct AppLifecycleTests {
         #expect(apps.stdout.contains("\"running\" : true"))
         #expect(try sandbox.paddock(["stop", "api"]).status == 0)
         #expect(!HTTPProbe.isListening(port: port))
+
+        // A product added to the existing app goes into its own environment, recorded with it.
+        let added = try sandbox.paddock(["install", "pymysql", "--app", "api", "--yes"])
+        #expect(added.status == 0, "\(added.stderr)")
+        let pip = try runProcess(sandbox.root.appendingPathComponent("api/.venv/bin/python"), ["-c", "import importlib.metadata, pymysql; print(importlib.metadata.version('PyMySQL'))"])
+        #expect(pip.stdout.hasPrefix("1.2.4"), "\(pip.stderr)")
+        #expect(try sandbox.paddock(["list", "--installed"]).stdout.contains("pymysql 1.2.4 (app api)"))
+        let noApp = try sandbox.paddock(["install", "pymysql", "--app", "nosuch", "--yes"])
+        #expect(noApp.status == 64)
+        #expect(noApp.stderr.contains("there is no app 'nosuch' yet"))
+        #expect(try sandbox.paddock(["install", "blank-flask", "--app", "api", "--yes"]).stdout.contains("Nothing to do"))
+        let taken = try sandbox.paddock(["install", "blank-django", "--app", "api", "--yes"])
+        #expect(taken.status == 64)
+        #expect(taken.stderr.contains("an app named 'api' already exists"))
     }
 
     @Test("a deploy hook that fails stops the launch, shows the log, and the running instance keeps serving")

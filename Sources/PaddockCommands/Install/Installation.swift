@@ -198,8 +198,15 @@ struct Installation {
         if templates.count > 1 {
             throw CommandError(message: "one app is made from one template; install \(templates.map(\.productId).joined(separator: " and ")) separately", exitCode: 64)
         }
-        if options.app != nil && templates.isEmpty, let app = options.app, try state.app(named: app) == nil {
-            throw CommandError(message: "there is no app '\(app)' yet: make it from a template first (paddock install blank-django --app \(app))", exitCode: 64)
+        // --app names a new app (with a template) or one to install into (without).
+        if let app = options.app {
+            let existing = try state.app(named: app)
+            if let existing, !templates.isEmpty {
+                throw CommandError(message: "an app named '\(app)' already exists in \(existing.path); choose another name", exitCode: 64)
+            }
+            if existing == nil && templates.isEmpty {
+                throw CommandError(message: "there is no app '\(app)' yet: make it from a template first (paddock install blank-django --app \(app))", exitCode: 64)
+            }
         }
         try checkVerification(steps)
         let aptMissing = steps.compactMap { step -> (PlanStep, [String])? in
@@ -219,9 +226,6 @@ struct Installation {
             && name.allSatisfy { ($0.isLetter && $0.isASCII) || $0.isNumber || $0 == "-" || $0 == "_" }
         guard valid else {
             throw CommandError(message: "'\(name)' is not a valid app name: start with a letter; use letters, digits, '-' and '_'", exitCode: 64)
-        }
-        if let existing = try state.app(named: name) {
-            throw CommandError(message: "an app named '\(name)' already exists in \(existing.path); choose another name", exitCode: 64)
         }
     }
 
@@ -284,11 +288,11 @@ struct Installation {
             try packages.installApt(missing, transaction: transaction, log: log)
             return missing.map { Receipt(kind: .apt, path: $0) }
         case .pip:
-            guard let template else {
-                throw CommandError(message: "\(step.productId) goes into an app's environment, and no app is being made", exitCode: 64)
+            guard let venv = try template?.layout.venv ?? options.app.flatMap({ try state.app(named: $0) })?.layout.venv else {
+                throw CommandError(message: "\(step.productId) goes into an app's environment; name the app with --app NAME", exitCode: 64)
             }
-            try packages.ensureVenv(template.layout.venv, transaction: transaction, log: log)
-            try packages.installPip(linux, venv: template.layout.venv, transaction: transaction, log: log, scratch: scratch)
+            try packages.ensureVenv(venv, transaction: transaction, log: log)
+            try packages.installPip(linux, venv: venv, transaction: transaction, log: log, scratch: scratch)
             return linux.packages.map { Receipt(kind: .pip, path: PackageSteps.distributionName($0.name)) }
         case .archive where linux.scope == .app:
             guard let template else { return [] }
