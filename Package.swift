@@ -79,6 +79,8 @@ let package = Package(
             name: "PaddockStateTests", dependencies: ["PaddockState", "PaddockSystem", "PaddockSQLite", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "PaddockSystemTests", dependencies: ["PaddockSystem", "FeedModel", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
             name: "PaddockArchiveTests", dependencies: ["PaddockArchive", "CLibArchive", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -1,5 +1,7 @@
 import ArgumentParser
+import FeedModel
 import Foundation
+import PaddockStore
 import PaddockState
 import PaddockSystem
 
@@ -81,15 +83,18 @@ struct InstalledListCommand: AsyncParsableCommand {
         }
         let known = Set(rows.map { $0.productId.lowercased() })
         let store = try context.openStore()
-        let discovery = DiscoveryProbe(environment: context.environment)
+        var candidates: [(summary: ProductSummary, hint: DiscoveryHint)] = []
         for summary in try store.catalog.list(includeExcluded: true) where !known.contains(summary.productId.lowercased()) {
             guard let entry = try store.catalog.products(withId: summary.productId).first, let hint = entry.product.discovery,
                 !entry.product.installers.contains(where: { $0.linux?.scope == .app })
             else { continue }
-            let found = discovery.evaluate(hint)
-            if found.found {
-                rows.append(Row(productId: summary.productId, version: found.version, app: nil, origin: "found on this machine", scope: nil, feed: summary.feed))
-            }
+            candidates.append((summary, hint))
+        }
+        let found = DiscoveryProbe(environment: context.environment).evaluateAll(candidates.map(\.hint))
+        for (candidate, discovery) in zip(candidates, found) where discovery.found {
+            rows.append(Row(
+                productId: candidate.summary.productId, version: discovery.version, app: nil, origin: "found on this machine", scope: nil,
+                feed: candidate.summary.feed))
         }
         return rows
     }

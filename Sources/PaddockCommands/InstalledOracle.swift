@@ -22,15 +22,13 @@ struct InstalledOracle {
             versions[product.productId] = product.version
         }
         guard probe else { return InstalledProducts(versions) }
-        let discovery = DiscoveryProbe(environment: context.environment)
-        for entry in closure(of: requirements.map(\.productId))
-        where versions[entry.product.productId] == nil && !excluding.contains(entry.product.productId.lowercased()) {
-            let product = entry.product
-            guard let hint = product.discovery else { continue }
-            let appScoped = product.installers.contains { $0.linux?.scope == .app }
-            if appScoped { continue }
-            let found = discovery.evaluate(hint)
-            if found.found { versions[product.productId] = .some(found.version ?? product.version) }
+        let candidates = closure(of: requirements.map(\.productId)).map(\.product).filter { product in
+            versions[product.productId] == nil && !excluding.contains(product.productId.lowercased()) && product.discovery != nil
+                && !product.installers.contains { $0.linux?.scope == .app }
+        }
+        let found = DiscoveryProbe(environment: context.environment).evaluateAll(candidates.map { $0.discovery! })
+        for (product, discovery) in zip(candidates, found) where discovery.found {
+            versions[product.productId] = .some(discovery.version ?? product.version)
         }
         return InstalledProducts(versions)
     }

@@ -21,6 +21,29 @@ public struct DiscoveryProbe: Sendable {
         self.environment = environment
     }
 
+    /// Every hint at once, in order: each may start a process (`python3 --version`,
+    /// `dpkg-query`) that mostly waits, so they run side by side (at most `width` at a time)
+    /// and a plan or `list --installed` waits for the slowest, not for the sum.
+    public func evaluateAll(_ hints: [DiscoveryHint], width: Int = 8) -> [Discovery] {
+        guard hints.count > 1 else { return hints.map(evaluate) }
+        let results = ResultSlots<Discovery>(count: hints.count)
+        let slots = DispatchSemaphore(value: max(1, width))
+        let group = DispatchGroup()
+        // Threads of our own: Dispatch's global queues run about as many blocks as there are
+        // cores, and these blocks wait on child processes rather than compute.
+        for (index, hint) in hints.enumerated() {
+            slots.wait()
+            group.enter()
+            Thread.detachNewThread {
+                results.set(index, evaluate(hint))
+                slots.signal()
+                group.leave()
+            }
+        }
+        group.wait()
+        return results.values
+    }
+
     public func evaluate(_ hint: DiscoveryHint) -> Discovery {
         switch hint {
         case .file(let path, _):
@@ -89,4 +112,13 @@ public struct DiscoveryProbe: Sendable {
         if let tilde = text.firstIndex(of: "~") { text = text[..<tilde] }
         return String(text)
     }
+}
+
+/// Results written by several threads, each into its own slot.
+private final class ResultSlots<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Value?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: Value) { lock.withLock { slots[index] = value } }
+    var values: [Value] { lock.withLock { slots.map { $0! } } }
 }
