@@ -131,28 +131,24 @@ public final class Catalog {
                                  is_application, search_exclude, has_linux, body, winner)
             VALUES(?,?,?,?,?,?,?,?,?,?,?,1)
             """)
-        let insertSearch = try database.prepare(
-            "INSERT INTO product_search(rowid, feed, product_key, product_id, title, summary, keywords) VALUES(?,?,?,?,?,?,?)")
         let feedName = SQLiteValue.text(record.name)
-        for product in feed.products {
-            let key = SQLiteValue.text(product.productId.lowercased())
-            let keywords = SQLiteValue.text(product.keywords.joined(separator: " "))
-            let body = ProductCodec.encode(product)
+        // In key order, so the primary key and the indexes on product_key grow at their ends
+        // instead of touching random pages (a large feed's index is far bigger than the cache).
+        let keyed = feed.products.map { ($0.productId.lowercased(), $0) }.sorted { $0.0 < $1.0 }
+        for (key, product) in keyed {
             try insertProduct.run([
-                feedName, key, .text(product.productId), SQLiteValue(product.title), SQLiteValue(product.version),
-                SQLiteValue(product.summary), keywords, .integer(product.isApplication ? 1 : 0),
-                .integer(product.searchExclude ? 1 : 0), .integer(product.hasLinuxInstaller ? 1 : 0),
-                .blob(body),
+                feedName, .text(key), .text(product.productId), SQLiteValue(product.title), SQLiteValue(product.version),
+                SQLiteValue(product.summary), .text(product.keywords.joined(separator: " ")),
+                .integer(product.isApplication ? 1 : 0), .integer(product.searchExclude ? 1 : 0),
+                .integer(product.hasLinuxInstaller ? 1 : 0), .blob(ProductCodec.encode(product)),
             ])
-            if !product.searchExclude {
-                // The id is also indexed split at '-', '_' and '.', so 'django' finds 'blank-django'.
-                let idWords = product.productId.replacingOccurrences(of: "_", with: " ")
-                // The search row shares the product row's rowid, so a hit finds its product directly.
-                try insertSearch.run([
-                    .integer(database.lastInsertRowID), feedName, key, .text(idWords), SQLiteValue(product.title), SQLiteValue(product.summary), keywords,
-                ])
-            }
         }
+        // The full-text index reads the rows just written (external content: the text is stored once).
+        try database.query(
+            """
+            INSERT INTO product_search(rowid, product_id, title, summary, keywords)
+            SELECT rowid, product_id, title, summary, keywords FROM products WHERE feed = ?
+            """, [feedName])
         try refreshWinners()
         let insertKeyword = try database.prepare("INSERT OR REPLACE INTO keywords(feed, id, title) VALUES(?,?,?)")
         for keyword in feed.keywords {
@@ -183,8 +179,12 @@ public final class Catalog {
     }
 
     func removeContents(ofFeed name: String) throws {
+        // An external-content index forgets a row through 'delete' with the text it indexed.
         try database.query(
-            "DELETE FROM product_search WHERE rowid IN (SELECT rowid FROM products WHERE feed = ?)", [.text(name)])
+            """
+            INSERT INTO product_search(product_search, rowid, product_id, title, summary, keywords)
+            SELECT 'delete', rowid, product_id, title, summary, keywords FROM products WHERE feed = ?
+            """, [.text(name)])
         try database.query("DELETE FROM products WHERE feed = ?", [.text(name)])
         try database.query("DELETE FROM keywords WHERE feed = ?", [.text(name)])
         try database.query("DELETE FROM named_sets WHERE feed = ?", [.text(name)])
@@ -282,7 +282,7 @@ public final class Catalog {
         let rows = try database.query(
             """
             SELECT \(Self.summaryColumns) FROM product_search s JOIN products p ON p.rowid = s.rowid
-            WHERE product_search MATCH ? AND p.winner = 1
+            WHERE product_search MATCH ? AND p.winner = 1 AND p.search_exclude = 0
             ORDER BY s.rank LIMIT ?
             """, [.text(match), .integer(Int64(limit))])
         return rows.map(summary)
