@@ -134,8 +134,10 @@ public final class Catalog {
         let feedName = SQLiteValue.text(record.name)
         // In key order, so the primary key and the indexes on product_key grow at their ends
         // instead of touching random pages (a large feed's index is far bigger than the cache).
-        let keyed = feed.products.map { ($0.productId.lowercased(), $0) }.sorted { $0.0 < $1.0 }
-        for (key, product) in keyed {
+        let keys = feed.products.map { $0.productId.lowercased() }
+        for index in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
+            let key = keys[index]
+            let product = feed.products[index]
             try insertProduct.run([
                 feedName, .text(key), .text(product.productId), SQLiteValue(product.title), SQLiteValue(product.version),
                 SQLiteValue(product.summary), .text(product.keywords.joined(separator: " ")),

@@ -152,7 +152,7 @@ public final class FeedStore {
         var feed: Feed?
         /// What goes into the cache: the source file (copied, never read into memory) or a body.
         var contents: Contents?
-        enum Contents {
+        enum Contents: Sendable {
             case file(String)
             case data(Data)
         }
@@ -266,17 +266,19 @@ public final class FeedStore {
     ) throws -> [FeedChange] {
         var staged: [(temporary: URL, final: URL)] = []
         defer { for file in staged { try? FileManager.default.removeItem(at: file.temporary) } }
+        var copies: [(contents: LoadedFeed.Contents, temporary: URL)] = []
         for feed in loaded {
             guard let contents = feed.contents else { continue }
             let final = cacheFile(for: feed.name)
             let temporary = final.appendingPathExtension("tmp-\(getpid())")
             try? FileManager.default.removeItem(at: temporary)
-            switch contents {
-            case .file(let path): try FileManager.default.copyItem(atPath: path, toPath: temporary.path)
-            case .data(let data): try data.write(to: temporary)
-            }
+            copies.append((contents, temporary))
             staged.append((temporary, final))
         }
+        // The cached copies are written on another thread while this one writes the index;
+        // they take their final names only once both are done.
+        let copier = CacheCopier(copies)
+        defer { copier.wait() }  // Before the temporaries are removed (defers run last first).
         let now = Self.timestamp()
         var changes: [FeedChange] = []
         try catalog.database.transaction {
@@ -302,6 +304,7 @@ public final class FeedStore {
                         name: item.name, outcome: item.unchanged ? .unchanged : outcome, productCount: feed.products.count,
                         warnings: feed.warnings.map { "\(item.source.description):\($0.line):\($0.column): \($0.message)" }))
             }
+            if let failure = copier.wait() { throw failure }
             for file in staged {
                 _ = try? FileManager.default.removeItem(at: file.final)
                 try FileManager.default.moveItem(at: file.temporary, to: file.final)
@@ -317,4 +320,40 @@ public final class FeedStore {
 
 extension FeedSource {
     var isFile: Bool { if case .file = self { return true } else { return false } }
+}
+
+/// Writes cached feed copies on a thread of its own (see `FeedStore.commit`).
+private final class CacheCopier: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var waited = false
+    private var failure: (any Error)?
+
+    init(_ copies: [(contents: FeedStore.LoadedFeed.Contents, temporary: URL)]) {
+        let thread = Thread { [self] in
+            defer { done.signal() }
+            do {
+                for (contents, temporary) in copies {
+                    switch contents {
+                    case .file(let path): try FileManager.default.copyItem(atPath: path, toPath: temporary.path)
+                    case .data(let data): try data.write(to: temporary)
+                    }
+                }
+            } catch {
+                lock.withLock { failure = error }
+            }
+        }
+        thread.start()
+    }
+
+    /// Waits for the copies (once; later calls return at once) and returns the first error.
+    @discardableResult
+    func wait() -> (any Error)? {
+        let alreadyWaited = lock.withLock { () -> Bool in
+            defer { waited = true }
+            return waited
+        }
+        if !alreadyWaited { done.wait() }
+        return lock.withLock { failure }
+    }
 }
