@@ -91,7 +91,9 @@ public final class FeedStore {
         }
         let loaded = try await loadTree(source, name: feedName, insecure: insecure, previous: [:])
         let position = try catalog.nextPosition()
-        return try commit(loaded, basePosition: position, outcome: .added)
+        let changes = try commit(loaded, basePosition: position, outcome: .added)
+        Self.discardInBackground(consume loaded)
+        return changes
     }
 
     /// Re-reads feeds from their sources: remote ones with If-None-Match / If-Modified-Since.
@@ -126,6 +128,7 @@ public final class FeedStore {
                 continue
             }
             changes += try commit(loaded, basePosition: root.position, outcome: .updated, replacing: family)
+            Self.discardInBackground(consume loaded)
         }
         return changes
     }
@@ -144,8 +147,15 @@ public final class FeedStore {
 
     // MARK: - Loading
 
+    /// Frees parsed feeds on another thread: a large feed's model is hundreds of MB in millions
+    /// of small allocations, and the caller (a command about to print and exit) need not wait.
+    static func discardInBackground(_ loaded: consuming [LoadedFeed]) {
+        let box = DiscardBox(loaded)
+        DispatchQueue.global(qos: .utility).async { box.empty() }
+    }
+
     /// One feed of a tree, read and parsed but not yet stored.
-    struct LoadedFeed {
+    struct LoadedFeed: Sendable {
         var name: String
         var parent: String?
         var source: FeedSource
@@ -367,4 +377,11 @@ private final class CacheCopier: @unchecked Sendable {
         if !alreadyWaited { done.wait() }
         return lock.withLock { failure }
     }
+}
+
+/// Holds parsed feeds until `empty` frees them on the thread that calls it.
+private final class DiscardBox: @unchecked Sendable {
+    private var contents: [FeedStore.LoadedFeed]
+    init(_ contents: consuming [FeedStore.LoadedFeed]) { self.contents = contents }
+    func empty() { contents = [] }
 }
