@@ -59,6 +59,7 @@ public enum FeedDocumentReader {
         }
         while let batch = try channel.receive() {
             for element in batch { try builder.take(element) }
+            channel.recycle(batch)
         }
         return builder.finish()
     }
@@ -78,11 +79,12 @@ public enum FeedDocumentReader {
                 }
                 batch.append(try stream.readElement())
                 if batch.count == BlockChannel.batchSize {
-                    guard channel.send(batch) else { return nil }  // The builder stopped.
+                    guard var spent = channel.send(batch) else { return nil }  // The builder stopped.
                     batch.removeAll(keepingCapacity: true)
+                    spent.removeAll()  // The builder's used trees are freed here, off its thread.
                 }
             }
-            if !batch.isEmpty { guard channel.send(batch) else { return nil } }
+            if !batch.isEmpty { guard channel.send(batch) != nil else { return nil } }
             // Anything after the root's end (a second root, junk) must still be well-formed.
             while try stream.read() {}
             return nil
@@ -136,16 +138,26 @@ private final class BlockChannel: @unchecked Sendable {
     private var finished = false
     private var failure: (any Error)?
     private var cancelled = false
+    private var spent: [[XMLElement]] = []
 
-    /// Blocks while the queue is full; false once the builder has stopped listening.
-    func send(_ batch: [XMLElement]) -> Bool {
+    /// Blocks while the queue is full; nil once the builder has stopped listening, else the
+    /// batches the builder is done with, for the parser's thread to free.
+    func send(_ batch: [XMLElement]) -> [[XMLElement]]? {
         condition.lock()
         defer { condition.unlock() }
         while batches.count >= Self.capacity && !cancelled { condition.wait() }
-        guard !cancelled else { return false }
+        guard !cancelled else { return nil }
         batches.append(batch)
         condition.broadcast()
-        return true
+        defer { spent = [] }
+        return spent
+    }
+
+    /// A batch the builder has taken: freed on the parser's thread (it has time to spare).
+    func recycle(_ batch: [XMLElement]) {
+        condition.lock()
+        defer { condition.unlock() }
+        if !cancelled && !finished { spent.append(batch) }
     }
 
     func finish(with error: (any Error)?) {
