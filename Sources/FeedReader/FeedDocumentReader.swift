@@ -153,7 +153,8 @@ private final class BlockChannel: @unchecked Sendable {
         return spent
     }
 
-    /// A batch the builder has taken: freed on the parser's thread (it has time to spare).
+    /// A batch the builder has taken: freed on the parser's thread, whose allocations these are
+    /// (freed on the builder's, every free contends for the parser's malloc arena lock).
     func recycle(_ batch: [XMLElement]) {
         condition.lock()
         defer { condition.unlock() }
