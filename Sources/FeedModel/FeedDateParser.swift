@@ -6,6 +6,93 @@ import Foundation
 /// and offsets `+02:00`. A date without a zone is taken as UTC.
 public enum FeedDateParser {
     public static func parse(_ raw: String) -> Date? {
+        if let date = parseCommonForm(raw) { return date }
+        return parseAnyForm(raw)
+    }
+
+    /// The forms that make up nearly every feed's dates, read from the UTF-8 bytes without
+    /// splitting into substrings: `yyyy-M-d`, `M-d-yyyy` or `M/d/yyyy`, optionally followed by
+    /// `T` or a space, `h:m[:s[.fraction]]` and `Z`, `+hh:mm`, `+hhmm` or `+hh`. Anything else
+    /// (and anything out of range) is left to `parseAnyForm`, which decides the same way.
+    static func parseCommonForm(_ text: String) -> Date? {
+        text.utf8.withContiguousStorageIfAvailable { bytes -> Date? in
+            var index = 0
+            let count = bytes.count
+            func number() -> (value: Int, digits: Int)? {
+                var value = 0
+                let start = index
+                while index < count, bytes[index] &- 0x30 < 10, index - start < 9 {
+                    value = value * 10 + Int(bytes[index] &- 0x30)
+                    index += 1
+                }
+                return index > start ? (value, index - start) : nil
+            }
+            guard let first = number(), index < count else { return nil }
+            let separator = bytes[index]
+            guard separator == UInt8(ascii: "-") || separator == UInt8(ascii: "/") else { return nil }
+            index += 1
+            guard let second = number(), index < count, bytes[index] == separator else { return nil }
+            index += 1
+            guard let third = number() else { return nil }
+            let (year, month, day) = first.digits == 4 ? (first.value, second.value, third.value) : (third.value, first.value, second.value)
+            guard (1...12).contains(month), (1...31).contains(day), year >= 1900, year <= 9999 else { return nil }
+            var hour = 0, minute = 0, secondValue = 0, offsetSeconds = 0
+            var fraction = 0.0
+            if index < count {
+                guard bytes[index] == UInt8(ascii: "T") || bytes[index] == UInt8(ascii: " "), separator == UInt8(ascii: "-")
+                else { return nil }
+                index += 1
+                guard let h = number(), index < count, bytes[index] == UInt8(ascii: ":") else { return nil }
+                index += 1
+                guard let m = number() else { return nil }
+                hour = h.value
+                minute = m.value
+                if index < count, bytes[index] == UInt8(ascii: ":") {
+                    index += 1
+                    guard let s = number() else { return nil }
+                    secondValue = s.value
+                    if index < count, bytes[index] == UInt8(ascii: ".") {
+                        index += 1
+                        let start = index
+                        while index < count, bytes[index] &- 0x30 < 10 { index += 1 }
+                        guard index > start else { return nil }
+                        let digits = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                        guard let decimals = Double("0." + digits) else { return nil }
+                        fraction = decimals
+                    }
+                }
+                if index < count {
+                    let sign = bytes[index]
+                    if sign == UInt8(ascii: "Z") || sign == UInt8(ascii: "z") {
+                        index += 1
+                    } else if sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                        index += 1
+                        guard let hours = number(), hours.digits == 2 || hours.digits == 4 else { return nil }
+                        var zone = hours.value
+                        var zoneDigits = hours.digits
+                        if hours.digits == 2, index < count, bytes[index] == UInt8(ascii: ":") {
+                            index += 1
+                            guard let minutes = number(), minutes.digits == 2 else { return nil }
+                            zone = zone * 100 + minutes.value
+                            zoneDigits = 4
+                        }
+                        let zoneHours = zoneDigits == 4 ? zone / 100 : zone
+                        let zoneMinutes = zoneDigits == 4 ? zone % 100 : 0
+                        offsetSeconds = (zoneHours * 3600 + zoneMinutes * 60) * (sign == UInt8(ascii: "-") ? -1 : 1)
+                    } else {
+                        return nil
+                    }
+                    guard index == count else { return nil }
+                }
+                guard (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(secondValue) else { return nil }
+            }
+            guard index == count else { return nil }
+            let seconds = daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + secondValue
+            return Date(timeIntervalSince1970: Double(seconds - offsetSeconds) + fraction)
+        } ?? nil
+    }
+
+    static func parseAnyForm(_ raw: String) -> Date? {
         // The reader hands over trimmed text; trim here only when needed (Foundation's trim is slow).
         let text =
             raw.first?.isWhitespace == true || raw.last?.isWhitespace == true

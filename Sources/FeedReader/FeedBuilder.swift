@@ -233,12 +233,16 @@ struct FeedBuilder {
 
     private mutating func takeEntry(_ element: XMLElement) throws {
         // Kudu's feed wraps most fields in <metadata>; both forms are accepted.
-        var fields: [XMLElement] = []
-        for child in element.children {
-            if child.key == "metadata", FeedNamespace.isWebPI(child.namespaceURI) {
-                fields += child.children
-            } else {
-                fields.append(child)
+        // Without <metadata> (the usual form) the children are the fields: shared, not copied.
+        var fields = element.children
+        if fields.contains(where: { $0.key == "metadata" && FeedNamespace.isWebPI($0.namespaceURI) }) {
+            fields = []
+            for child in element.children {
+                if child.key == "metadata", FeedNamespace.isWebPI(child.namespaceURI) {
+                    fields += child.children
+                } else {
+                    fields.append(child)
+                }
             }
         }
         guard let idElement = fields.first(where: { $0.key == "productid" }),

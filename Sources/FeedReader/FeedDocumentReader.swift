@@ -1,4 +1,5 @@
 import FeedModel
+import Foundation
 
 /// Reads a WebPI feed (with paddock's Linux extension) from a file or bytes, streaming:
 /// each top-level block (an entry, the keyword list, ...) is read into a small tree,
@@ -38,20 +39,58 @@ public enum FeedDocumentReader {
     static func readDocument(_ stream: XMLStream) throws -> Feed {
         var builder = FeedBuilder(file: stream.fileLabel)
         try moveToRoot(stream)
-        let rootDepth = stream.depth
         if stream.isEmptyElement { return builder.finish() }
-        while try stream.read() {
-            guard stream.kind == .element else {
-                if stream.kind == .endElement, stream.depth == rootDepth { break }
-                if stream.kind == .entityReference { throw entityError(stream) }
-                continue
-            }
-            let element = try stream.readElement()
-            try builder.take(element)
+        // Two threads: this one turns blocks into the model while another runs the parser and
+        // builds the next blocks' trees. The builder sees the blocks in document order, and a
+        // parse error is thrown only once every block before it has been taken, so messages and
+        // warnings are those of a reading on one thread.
+        let channel = BlockChannel()
+        let parser = StreamBox(stream)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            defer { done.signal() }
+            channel.finish(with: Self.readBlocks(parser.stream, into: channel))
         }
-        // Anything after the root's end (a second root, junk) must still be well-formed.
-        while try stream.read() {}
+        thread.stackSize = 8 << 20
+        thread.start()
+        defer {
+            channel.cancel()
+            done.wait()
+        }
+        while let batch = try channel.receive() {
+            for element in batch { try builder.take(element) }
+            channel.recycle(batch)
+        }
         return builder.finish()
+    }
+
+    /// The parser's side: reads the root's children into trees and hands them over in
+    /// batches; returns the error that ended the reading, if any.
+    private static func readBlocks(_ stream: XMLStream, into channel: BlockChannel) -> (any Error)? {
+        do {
+            let rootDepth = stream.depth
+            var batch: [XMLElement] = []
+            batch.reserveCapacity(BlockChannel.batchSize)
+            while try stream.read() {
+                guard stream.kind == .element else {
+                    if stream.kind == .endElement, stream.depth == rootDepth { break }
+                    if stream.kind == .entityReference { throw entityError(stream) }
+                    continue
+                }
+                batch.append(try stream.readElement())
+                if batch.count == BlockChannel.batchSize {
+                    guard var spent = channel.send(batch) else { return nil }  // The builder stopped.
+                    batch.removeAll(keepingCapacity: true)
+                    spent.removeAll()  // The builder's used trees are freed here, off its thread.
+                }
+            }
+            if !batch.isEmpty { guard channel.send(batch) != nil else { return nil } }
+            // Anything after the root's end (a second root, junk) must still be well-formed.
+            while try stream.read() {}
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// Refuses a DOCTYPE before the parser can do anything with it, and checks the root.
@@ -80,5 +119,73 @@ public enum FeedDocumentReader {
         XMLSyntaxError(
             file: stream.fileLabel, line: stream.line, column: stream.column,
             message: "entity reference '&\(stream.localName);' is not allowed; paddock does not expand entities")
+    }
+}
+
+/// Hands the parser thread's stream over; only that thread uses it until it is done.
+private final class StreamBox: @unchecked Sendable {
+    let stream: XMLStream
+    init(_ stream: XMLStream) { self.stream = stream }
+}
+
+/// A bounded queue of parsed blocks from the parser thread to the builder, in order, with
+/// the error (if any) that ended the parse after the last block.
+private final class BlockChannel: @unchecked Sendable {
+    static let batchSize = 64
+    private static let capacity = 8  // Batches waiting: memory stays bounded on any feed.
+    private let condition = NSCondition()
+    private var batches: [[XMLElement]] = []
+    private var finished = false
+    private var failure: (any Error)?
+    private var cancelled = false
+    private var spent: [[XMLElement]] = []
+
+    /// Blocks while the queue is full; nil once the builder has stopped listening, else the
+    /// batches the builder is done with, for the parser's thread to free.
+    func send(_ batch: [XMLElement]) -> [[XMLElement]]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.count >= Self.capacity && !cancelled { condition.wait() }
+        guard !cancelled else { return nil }
+        batches.append(batch)
+        condition.broadcast()
+        defer { spent = [] }
+        return spent
+    }
+
+    /// A batch the builder has taken: freed on the parser's thread, whose allocations these are
+    /// (freed on the builder's, every free contends for the parser's malloc arena lock).
+    func recycle(_ batch: [XMLElement]) {
+        condition.lock()
+        defer { condition.unlock() }
+        if !cancelled && !finished { spent.append(batch) }
+    }
+
+    func finish(with error: (any Error)?) {
+        condition.lock()
+        defer { condition.unlock() }
+        finished = true
+        failure = error
+        condition.broadcast()
+    }
+
+    /// The next batch; nil at the end; throws the parser's error after the last batch.
+    func receive() throws -> [XMLElement]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.isEmpty && !finished { condition.wait() }
+        if !batches.isEmpty {
+            condition.broadcast()
+            return batches.removeFirst()
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    func cancel() {
+        condition.lock()
+        defer { condition.unlock() }
+        cancelled = true
+        condition.broadcast()
     }
 }

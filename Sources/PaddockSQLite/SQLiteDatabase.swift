@@ -84,6 +84,16 @@ public final class SQLiteDatabase {
         }
     }
 
+    /// Tries to switch the journal mode without waiting for other connections (leaving WAL
+    /// needs the database to itself); true when the mode is now `mode`.
+    @discardableResult
+    public func tryJournalMode(_ mode: String) -> Bool {
+        sqlite3_busy_timeout(handle, 0)
+        defer { sqlite3_busy_timeout(handle, 10_000) }
+        let now = try? query("PRAGMA journal_mode=\(mode)").first?.first?.textValue
+        return now?.lowercased() == mode.lowercased()
+    }
+
     /// Runs a statement with arguments and returns every row.
     @discardableResult
     public func query(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> [[SQLiteValue]] {

@@ -137,28 +137,34 @@ public final class Catalog {
                                  is_application, search_exclude, has_linux, body, winner)
             VALUES(?,?,?,?,?,?,?,?,?,?,?,1)
             """)
-        let insertSearch = try database.prepare(
-            "INSERT INTO product_search(rowid, feed, product_key, product_id, title, summary, keywords) VALUES(?,?,?,?,?,?,?)")
         let feedName = SQLiteValue.text(record.name)
-        for product in feed.products {
-            let key = SQLiteValue.text(product.productId.lowercased())
-            let keywords = SQLiteValue.text(product.keywords.joined(separator: " "))
-            let body = ProductCodec.encode(product)
-            try insertProduct.run([
-                feedName, key, .text(product.productId), SQLiteValue(product.title), SQLiteValue(product.version),
-                SQLiteValue(product.summary), keywords, .integer(product.isApplication ? 1 : 0),
-                .integer(product.searchExclude ? 1 : 0), .integer(product.hasLinuxInstaller ? 1 : 0),
-                .blob(body),
-            ])
-            if !product.searchExclude {
-                // The id is also indexed split at '-', '_' and '.', so 'django' finds 'blank-django'.
-                let idWords = product.productId.replacingOccurrences(of: "_", with: " ")
-                // The search row shares the product row's rowid, so a hit finds its product directly.
-                try insertSearch.run([
-                    .integer(database.lastInsertRowID), feedName, key, .text(idWords), SQLiteValue(product.title), SQLiteValue(product.summary), keywords,
-                ])
-            }
+        // In key order, so the primary key and the indexes on product_key grow at their ends
+        // instead of touching random pages (a large feed's index is far bigger than the cache).
+        let keys = feed.products.map { $0.productId.lowercased() }
+        let order = keys.indices.sorted(by: { keys[$0] < keys[$1] })
+        // The rows' values (the encoded body above all) are made on a second thread, a few
+        // chunks ahead of this one, which only binds and inserts.
+        let products = feed.products
+        let rows = AheadOfTime(count: order.count) { position -> [SQLiteValue] in
+            let index = order[position]
+            let product = products[index]
+            return [
+                feedName, .text(keys[index]), .text(product.productId), SQLiteValue(product.title),
+                SQLiteValue(product.version), SQLiteValue(product.summary), .text(product.keywords.joined(separator: " ")),
+                .integer(product.isApplication ? 1 : 0), .integer(product.searchExclude ? 1 : 0),
+                .integer(product.hasLinuxInstaller ? 1 : 0), .blob(ProductCodec.encode(product)),
+            ]
         }
+        defer { rows.stop() }
+        for chunk in 0..<rows.chunkCount {
+            for row in rows.take(chunk) { try insertProduct.run(row) }
+        }
+        // The full-text index reads the rows just written (external content: the text is stored once).
+        try database.query(
+            """
+            INSERT INTO product_search(rowid, product_id, title, summary, keywords)
+            SELECT rowid, product_id, title, summary, keywords FROM products WHERE feed = ?
+            """, [feedName])
         try refreshWinners()
         let insertKeyword = try database.prepare("INSERT OR REPLACE INTO keywords(feed, id, title) VALUES(?,?,?)")
         for keyword in feed.keywords {
@@ -194,8 +200,12 @@ public final class Catalog {
     }
 
     func removeContents(ofFeed name: String) throws {
+        // An external-content index forgets a row through 'delete' with the text it indexed.
         try database.query(
-            "DELETE FROM product_search WHERE rowid IN (SELECT rowid FROM products WHERE feed = ?)", [.text(name)])
+            """
+            INSERT INTO product_search(product_search, rowid, product_id, title, summary, keywords)
+            SELECT 'delete', rowid, product_id, title, summary, keywords FROM products WHERE feed = ?
+            """, [.text(name)])
         try database.query("DELETE FROM products WHERE feed = ?", [.text(name)])
         try database.query("DELETE FROM keywords WHERE feed = ?", [.text(name)])
         try database.query("DELETE FROM named_sets WHERE feed = ?", [.text(name)])
@@ -293,7 +303,7 @@ public final class Catalog {
         let rows = try database.query(
             """
             SELECT \(Self.summaryColumns) FROM product_search s JOIN products p ON p.rowid = s.rowid
-            WHERE product_search MATCH ? AND p.winner = 1
+            WHERE product_search MATCH ? AND p.winner = 1 AND p.search_exclude = 0
             ORDER BY s.rank LIMIT ?
             """, [.text(match), .integer(Int64(limit))])
         return rows.map(summary)
@@ -333,5 +343,57 @@ enum EditDistance {
             swap(&previous, &current)
         }
         return previous[b.count]
+    }
+}
+
+/// Makes `count` values on a thread of its own, in order, in chunks, at most `lookahead` chunks
+/// ahead of the consumer (memory stays bounded), while the consumer `take`s them.
+final class AheadOfTime<Value: Sendable>: @unchecked Sendable {
+    let chunkSize: Int
+    let chunkCount: Int
+    private let condition = NSCondition()
+    private var ready: [Int: [Value]] = [:]
+    private var taken = 0
+    private var stopped = false
+    private let done = DispatchSemaphore(value: 0)
+
+    init(count: Int, chunkSize: Int = 512, lookahead: Int = 8, make: @escaping @Sendable (Int) -> Value) {
+        self.chunkSize = chunkSize
+        self.chunkCount = (count + chunkSize - 1) / chunkSize
+        let thread = Thread { [self] in
+            defer { done.signal() }
+            for chunk in 0..<chunkCount {
+                condition.lock()
+                while chunk - taken >= lookahead && !stopped { condition.wait() }
+                let stop = stopped
+                condition.unlock()
+                if stop { return }
+                let values = (chunk * chunkSize..<min(count, (chunk + 1) * chunkSize)).map(make)
+                condition.lock()
+                ready[chunk] = values
+                condition.broadcast()
+                condition.unlock()
+            }
+        }
+        thread.start()
+    }
+
+    /// The values of chunk `index` (each chunk once, in order), waiting for them if needed.
+    func take(_ index: Int) -> [Value] {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready[index] == nil { condition.wait() }
+        taken = index + 1
+        condition.broadcast()
+        return ready.removeValue(forKey: index) ?? []
+    }
+
+    /// Stops making values (if not done) and waits for the thread to end.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+        done.wait()
     }
 }

@@ -93,7 +93,9 @@ public final class FeedStore {
         }
         let loaded = try await loadTree(source, name: feedName, insecure: insecure, previous: [:], key: key)
         let position = try catalog.nextPosition()
-        return try commit(loaded, basePosition: position, outcome: .added)
+        let changes = try commit(loaded, basePosition: position, outcome: .added)
+        Self.discardInBackground(consume loaded)
+        return changes
     }
 
     /// Re-reads feeds from their sources: remote ones with If-None-Match / If-Modified-Since.
@@ -129,6 +131,7 @@ public final class FeedStore {
                 continue
             }
             changes += try commit(loaded, basePosition: root.position, outcome: .updated, replacing: family)
+            Self.discardInBackground(consume loaded)
         }
         return changes
     }
@@ -147,15 +150,22 @@ public final class FeedStore {
 
     // MARK: - Loading
 
+    /// Frees parsed feeds on another thread: a large feed's model is hundreds of MB in millions
+    /// of small allocations, and the caller (a command about to print and exit) need not wait.
+    static func discardInBackground(_ loaded: consuming [LoadedFeed]) {
+        let box = DiscardBox(loaded)
+        DispatchQueue.global(qos: .utility).async { box.empty() }
+    }
+
     /// One feed of a tree, read and parsed but not yet stored.
-    struct LoadedFeed {
+    struct LoadedFeed: Sendable {
         var name: String
         var parent: String?
         var source: FeedSource
         var feed: Feed?
         /// What goes into the cache: the source file (copied, never read into memory) or a body.
         var contents: Contents?
-        enum Contents {
+        enum Contents: Sendable {
             case file(String)
             case data(Data)
         }
@@ -291,17 +301,27 @@ public final class FeedStore {
     ) throws -> [FeedChange] {
         var staged: [(temporary: URL, final: URL)] = []
         defer { for file in staged { try? FileManager.default.removeItem(at: file.temporary) } }
+        var copies: [(contents: LoadedFeed.Contents, temporary: URL)] = []
         for feed in loaded {
             guard let contents = feed.contents else { continue }
             let final = cacheFile(for: feed.name)
             let temporary = final.appendingPathExtension("tmp-\(getpid())")
             try? FileManager.default.removeItem(at: temporary)
-            switch contents {
-            case .file(let path): try FileManager.default.copyItem(atPath: path, toPath: temporary.path)
-            case .data(let data): try data.write(to: temporary)
-            }
+            copies.append((contents, temporary))
             staged.append((temporary, final))
         }
+        // The cached copies are written on another thread while this one writes the index;
+        // they take their final names only once both are done.
+        let copier = CacheCopier(copies)
+        defer { copier.wait() }  // Before the temporaries are removed (defers run last first).
+        // A large load is written with a rollback journal: pages added past the end of the file
+        // are not journaled, so they are written once, where WAL writes every page twice (to the
+        // log, then at the checkpoint). Only when no other connection has the catalogue open
+        // (leaving WAL needs it alone); WAL comes back after the commit. Crash safety and the
+        // all-or-nothing commit are the rollback journal's.
+        let rows = loaded.reduce(0) { $0 + ($1.feed?.products.count ?? 0) }
+        let rollbackJournal = rows >= Self.bulkLoadRows && catalog.database.tryJournalMode("DELETE")
+        defer { if rollbackJournal { catalog.database.tryJournalMode("WAL") } }
         let now = Self.timestamp()
         var changes: [FeedChange] = []
         try catalog.database.transaction {
@@ -328,6 +348,7 @@ public final class FeedStore {
                         name: item.name, outcome: item.unchanged ? .unchanged : outcome, productCount: feed.products.count,
                         warnings: feed.warnings.map { "\(item.source.description):\($0.line):\($0.column): \($0.message)" }))
             }
+            if let failure = copier.wait() { throw failure }
             for file in staged {
                 _ = try? FileManager.default.removeItem(at: file.final)
                 try FileManager.default.moveItem(at: file.temporary, to: file.final)
@@ -336,6 +357,9 @@ public final class FeedStore {
         return changes
     }
 
+    /// From how many products a load is written with a rollback journal (see `commit`).
+    static let bulkLoadRows = 20_000
+
     static func timestamp() -> String {
         ISO8601DateFormatter().string(from: Date())
     }
@@ -343,4 +367,47 @@ public final class FeedStore {
 
 extension FeedSource {
     var isFile: Bool { if case .file = self { return true } else { return false } }
+}
+
+/// Writes cached feed copies on a thread of its own (see `FeedStore.commit`).
+private final class CacheCopier: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var waited = false
+    private var failure: (any Error)?
+
+    init(_ copies: [(contents: FeedStore.LoadedFeed.Contents, temporary: URL)]) {
+        let thread = Thread { [self] in
+            defer { done.signal() }
+            do {
+                for (contents, temporary) in copies {
+                    switch contents {
+                    case .file(let path): try FileManager.default.copyItem(atPath: path, toPath: temporary.path)
+                    case .data(let data): try data.write(to: temporary)
+                    }
+                }
+            } catch {
+                lock.withLock { failure = error }
+            }
+        }
+        thread.start()
+    }
+
+    /// Waits for the copies (once; later calls return at once) and returns the first error.
+    @discardableResult
+    func wait() -> (any Error)? {
+        let alreadyWaited = lock.withLock { () -> Bool in
+            defer { waited = true }
+            return waited
+        }
+        if !alreadyWaited { done.wait() }
+        return lock.withLock { failure }
+    }
+}
+
+/// Holds parsed feeds until `empty` frees them on the thread that calls it.
+private final class DiscardBox: @unchecked Sendable {
+    private var contents: [FeedStore.LoadedFeed]
+    init(_ contents: consuming [FeedStore.LoadedFeed]) { self.contents = contents }
+    func empty() { contents = [] }
 }

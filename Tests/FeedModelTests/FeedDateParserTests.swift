@@ -1,4 +1,4 @@
-import FeedModel
+@testable import FeedModel
 import Foundation
 import Testing
 
@@ -51,5 +51,26 @@ struct FeedDateParserTests {
             }
         }
         #expect(checked == 201 * 12 * 6)
+    }
+
+    /// The byte-level reader of the common forms must decide exactly as the general one: the
+    /// same instant, or no answer (and then the general one decides).
+    @Test("the fast reader of the common forms agrees with the general one")
+    func commonFormAgrees() {
+        var texts = Self.cases.map(\.0)
+        texts += [
+            "2013-07-03T22:10:13z", "2013-07-03T22:10", "2013-07-03T22:10:13.5Z", "2013-07-03T22:10:13.123456+05:30",
+            "2013-07-03T22:10:13-0800", "2013-07-03T22:10:13+02", "2013-07-03T22:10:13+2:00", "2013-07-03T22:10:13+0200Z",
+            "2013-07-03T24:00:00Z", "2013-07-03T23:60:00Z", "2013-07-03T23:59:61Z", "2013-02-31", "1899-01-01",
+            "10000-01-01", "12-31-1999", "1/2/2003", "1/2/2003T10:00", "2003/1/2", "2014--12-17", "2014-12-17T",
+            " 2014-12-17", "2014-12-17 ", "2014-12-17T10:00:00.Z", "2014-12-17T10::00", "+2014-12-17", "2014-12-17X",
+            "0002014-12-17", "3-13-12", "2014-12-17T10:00:00Z ", "2014-1-1T1:2:3Z", "٢٠١٤-12-17",
+        ]
+        for text in texts {
+            guard let fast = FeedDateParser.parseCommonForm(text) else { continue }
+            #expect(fast == FeedDateParser.parseAnyForm(text), "\(text)")
+        }
+        #expect(FeedDateParser.parseCommonForm("2013-07-03T22:10:13Z") != nil)
+        #expect(FeedDateParser.parseCommonForm("6/7/2010") != nil)
     }
 }
