@@ -32,7 +32,8 @@ public final class SQLiteDatabase {
     public let path: String
 
     /// Opens (creating if needed) the database at `path`; `":memory:"` for a temporary one.
-    public init(path: String, readOnly: Bool = false) throws {
+    /// `pageSize` applies to a database this call creates (SQLite fixes it with the first write).
+    public init(path: String, readOnly: Bool = false, pageSize: Int? = nil) throws {
         self.path = path
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         let status = sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_NOMUTEX, nil)
@@ -44,6 +45,7 @@ public final class SQLiteDatabase {
         // Another paddock may be writing: wait for it rather than failing at once.
         sqlite3_busy_timeout(handle, 10_000)
         if !readOnly {
+            if let pageSize { try execute("PRAGMA page_size = \(pageSize)") }
             try execute("PRAGMA journal_mode=WAL")
             try execute("PRAGMA synchronous=NORMAL")
         }

