@@ -9,21 +9,19 @@ public enum FeedDocumentReader {
     public static func read(path: String, label: String? = nil) throws -> Feed {
         let text = FeedText.file(path)
         try PrologCheck.check(text, label: label ?? path)
-        let stream = try XMLStream(path: path, label: label ?? path)
-        return try read(stream, text: text)
+        return try read(.file(path), label: label ?? path, text: text)
     }
 
     public static func read(bytes: [UInt8], label: String) throws -> Feed {
         let text = FeedText.bytes(bytes)
         try PrologCheck.check(text, label: label)
-        let stream = try XMLStream(bytes: bytes, label: label)
-        return try read(stream, text: text)
+        return try read(.bytes(bytes), label: label, text: text)
     }
 
     /// Reads the document, then fills in the columns of messages about elements (see FeedText).
-    static func read(_ stream: XMLStream, text: FeedText) throws -> Feed {
+    static func read(_ source: XMLSource, label: String, text: FeedText) throws -> Feed {
         do {
-            var feed = try readDocument(stream)
+            var feed = try readDocument(source, label: label)
             let pending = feed.warnings.indices.filter { feed.warnings[$0].column == 0 && feed.warnings[$0].line > 0 }
             if !pending.isEmpty {
                 let columns = text.columns(for: pending.map { (feed.warnings[$0].line, feed.warnings[$0].elementName) })
@@ -32,24 +30,21 @@ public enum FeedDocumentReader {
             return feed
         } catch let error as ElementError {
             let column = text.columns(for: [(error.line, error.elementName)])[0]
-            throw XMLSyntaxError(file: stream.fileLabel, line: error.line, column: column, message: error.message)
+            throw XMLSyntaxError(file: label, line: error.line, column: column, message: error.message)
         }
     }
 
-    static func readDocument(_ stream: XMLStream) throws -> Feed {
-        var builder = FeedBuilder(file: stream.fileLabel)
-        try moveToRoot(stream)
-        if stream.isEmptyElement { return builder.finish() }
+    static func readDocument(_ source: XMLSource, label: String) throws -> Feed {
+        var builder = FeedBuilder(file: label)
         // Two threads: this one turns blocks into the model while another runs the parser and
         // builds the next blocks' trees. The builder sees the blocks in document order, and a
         // parse error is thrown only once every block before it has been taken, so messages and
         // warnings are those of a reading on one thread.
         let channel = BlockChannel()
-        let parser = StreamBox(stream)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             defer { done.signal() }
-            channel.finish(with: Self.readBlocks(parser.stream, into: channel))
+            channel.finish(with: Self.readBlocks(source, label: label, into: channel))
         }
         thread.stackSize = 8 << 20
         thread.start()
@@ -65,67 +60,39 @@ public enum FeedDocumentReader {
     }
 
     /// The parser's side: reads the root's children into trees and hands them over in
-    /// batches; returns the error that ended the reading, if any.
-    private static func readBlocks(_ stream: XMLStream, into channel: BlockChannel) -> (any Error)? {
+    /// batches; returns the error that ended the reading, if any, after the blocks before it.
+    private static func readBlocks(_ source: XMLSource, label: String, into channel: BlockChannel) -> (any Error)? {
+        let parser = XMLBlockParser(label: label)
+        var batch: [XMLElement] = []
+        batch.reserveCapacity(BlockChannel.batchSize)
+        var listening = true
+        var failure: (any Error)?
         do {
-            let rootDepth = stream.depth
-            var batch: [XMLElement] = []
-            batch.reserveCapacity(BlockChannel.batchSize)
-            while try stream.read() {
-                guard stream.kind == .element else {
-                    if stream.kind == .endElement, stream.depth == rootDepth { break }
-                    if stream.kind == .entityReference { throw entityError(stream) }
-                    continue
-                }
-                batch.append(try stream.readElement())
-                if batch.count == BlockChannel.batchSize {
-                    guard var spent = channel.send(batch) else { return nil }  // The builder stopped.
+            try parser.parse(
+                source,
+                root: { name, line in
+                    guard name.lowercased() == "feed" else {
+                        throw ElementError(
+                            line: line, elementName: name, message: "the root element is <\(name)>, not <feed>: this is not a WebPI feed")
+                    }
+                },
+                block: { element in
+                    batch.append(element)
+                    guard batch.count == BlockChannel.batchSize else { return true }
+                    guard var spent = channel.send(batch) else {
+                        listening = false  // The builder stopped.
+                        return false
+                    }
                     batch.removeAll(keepingCapacity: true)
                     spent.removeAll()  // The builder's used trees are freed here, off its thread.
-                }
-            }
-            if !batch.isEmpty { guard channel.send(batch) != nil else { return nil } }
-            // Anything after the root's end (a second root, junk) must still be well-formed.
-            while try stream.read() {}
-            return nil
+                    return true
+                })
         } catch {
-            return error
+            failure = error
         }
+        if listening, !batch.isEmpty { _ = channel.send(batch) }
+        return failure
     }
-
-    /// Refuses a DOCTYPE before the parser can do anything with it, and checks the root.
-    private static func moveToRoot(_ stream: XMLStream) throws {
-        while try stream.read() {
-            switch stream.kind {
-            case .documentType:
-                throw XMLSyntaxError(
-                    file: stream.fileLabel, line: stream.line, column: stream.column,
-                    message: "the feed has a DOCTYPE; paddock refuses DTDs, entities and external references in feeds: remove the <!DOCTYPE ...> declaration")
-            case .element:
-                guard stream.localName.lowercased() == "feed" else {
-                    throw ElementError(
-                        line: stream.nodeLine, elementName: stream.localName,
-                        message: "the root element is <\(stream.localName)>, not <feed>: this is not a WebPI feed")
-                }
-                return
-            default:
-                continue
-            }
-        }
-        throw stream.syntaxError(fallback: "the document is empty: a feed needs a <feed> root element")
-    }
-
-    private static func entityError(_ stream: XMLStream) -> XMLSyntaxError {
-        XMLSyntaxError(
-            file: stream.fileLabel, line: stream.line, column: stream.column,
-            message: "entity reference '&\(stream.localName);' is not allowed; paddock does not expand entities")
-    }
-}
-
-/// Hands the parser thread's stream over; only that thread uses it until it is done.
-private final class StreamBox: @unchecked Sendable {
-    let stream: XMLStream
-    init(_ stream: XMLStream) { self.stream = stream }
 }
 
 /// A bounded queue of parsed blocks from the parser thread to the builder, in order, with

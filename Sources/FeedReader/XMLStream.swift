@@ -34,7 +34,7 @@ final class ErrorSink {
     var first: (line: Int, column: Int, message: String)?
 }
 
-private func collectError(_ context: UnsafeMutableRawPointer?, _ error: UnsafePointer<xmlError>?) {
+func collectError(_ context: UnsafeMutableRawPointer?, _ error: UnsafePointer<xmlError>?) {
     guard let context, let error else { return }
     let sink = Unmanaged<ErrorSink>.fromOpaque(context).takeUnretainedValue()
     guard sink.first == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
