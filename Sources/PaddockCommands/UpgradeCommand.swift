@@ -12,8 +12,9 @@ struct UpgradeCommand: AsyncParsableCommand {
             For each product paddock installed (or the one named) whose feeds offer a newer \
             version, downloads and verifies the new version first, then, in one transaction, puts \
             it in place and drops the old one only at commit: a bad download, a failing step or a \
-            kill leaves the old version as it was. Run 'paddock feed update' first to see what \
-            your feeds offer now. Debian packages are upgraded by apt (apt-get upgrade), Python \
+            kill leaves the old version as it was. A new version must fit the version limits of \
+            what stays installed: the newest that fits is taken, or the product is kept back \
+            with the reason. Run 'paddock feed update' first to see what your feeds offer now. Debian packages are upgraded by apt (apt-get upgrade), Python \
             packages inside apps by re-making the app; they are left alone here.
 
             Examples:
@@ -46,36 +47,75 @@ struct UpgradeCommand: AsyncParsableCommand {
                     throw CommandError(message: "'\(product)' is not installed by paddock; see 'paddock list --installed'", exitCode: 64)
                 }
             }
-            var upgrading: [String: InstalledProduct] = [:]
-            var requests: [String] = []
             var notes: [String] = []
+            var candidates: [(old: InstalledProduct, offered: [Version])] = []
             for old in installed {
                 guard let oldText = old.version, let oldVersion = Version(oldText) else {
                     notes.append("\(old.productId): its installed version is unknown, so it is left alone")
                     continue
                 }
-                let newer = catalog.products(withId: old.productId).compactMap { entry -> Version? in
+                let offered = catalog.products(withId: old.productId).compactMap { entry -> Version? in
                     guard let text = entry.product.version, let version = Version(text), version > oldVersion else { return nil }
                     return version
-                }.max()
-                guard let newer else { continue }
+                }
+                guard let newest = offered.max() else { continue }
                 if !old.app.isEmpty || old.kind == "pip" {
-                    notes.append("\(old.productId) \(newer.text) is out (app '\(old.app)' has \(oldText)); apps get new versions when made again")
+                    notes.append("\(old.productId) \(newest.text) is out (app '\(old.app)' has \(oldText)); apps get new versions when made again")
                     continue
                 }
                 if old.kind == "apt" {
-                    notes.append("\(old.productId) \(newer.text) is out; its Debian packages are upgraded by apt-get upgrade")
+                    notes.append("\(old.productId) \(newest.text) is out; its Debian packages are upgraded by apt-get upgrade")
                     continue
                 }
-                upgrading[old.productId.lowercased()] = old
+                candidates.append((old, offered))
+            }
+            // What stays installed as it is keeps its say: the versions its feed entry allows.
+            // A candidate no newer version of which fits is kept back, which may in turn make
+            // its own limits count for the others: repeated until nothing changes.
+            let everything = try state.installed()
+            var keptBack: [String: [UpgradeLimit]] = [:]
+            var limits: [String: [UpgradeLimit]] = [:]
+            while true {
+                let moving = Set(candidates.map { $0.old.productId.lowercased() }).subtracting(keptBack.keys)
+                let staying = everything.filter { !moving.contains($0.productId.lowercased()) }
+                var changed = false
+                for candidate in candidates where moving.contains(candidate.old.productId.lowercased()) {
+                    let found = UpgradeLimit.limits(on: candidate.old.productId, from: staying, catalog: catalog)
+                    limits[candidate.old.productId.lowercased()] = found
+                    if !candidate.offered.contains(where: { version in found.allSatisfy { $0.constraint.isSatisfied(by: version) } }) {
+                        keptBack[candidate.old.productId.lowercased()] = found.filter { limit in
+                            !candidate.offered.contains { limit.constraint.isSatisfied(by: $0) }
+                        }
+                        changed = true
+                    }
+                }
+                if !changed { break }
+            }
+            var upgrading: [String: InstalledProduct] = [:]
+            var requests: [String] = []
+            for (old, offered) in candidates {
+                let key = old.productId.lowercased()
+                let oldText = old.version ?? ""
+                if let blocking = keptBack[key] {
+                    let reasons = (blocking.isEmpty ? limits[key] ?? [] : blocking).map(\.description).joined(separator: "; ")
+                    notes.append("\(old.productId) \(offered.max()!.text) is out but kept at \(oldText): \(reasons)")
+                    continue
+                }
+                upgrading[key] = old
                 requests.append("\(old.productId)@>\(oldText)")
+                // The resolver takes every limit as one more requirement on the same product.
+                for limit in limits[key] ?? [] { requests.append("\(old.productId)@\(limit.text)") }
             }
             for note in notes { context.output.warning(note) }
             if requests.isEmpty {
                 if context.output.json {
                     try context.output.printJSON(UpgradeReport(upgraded: [], installed: [], dryRun: dryRun, plan: nil), oneLine: true)
                 } else {
-                    context.output.line(product.map { "'\($0)' is up to date." } ?? "Everything is up to date.")
+                    if !keptBack.isEmpty {
+                        context.output.line("Nothing to upgrade: what is out would break what is installed (see above).")
+                    } else {
+                        context.output.line(product.map { "'\($0)' is up to date." } ?? "Everything is up to date.")
+                    }
                 }
                 return
             }
@@ -100,4 +140,31 @@ struct UpgradeReport: Encodable {
     var installed: [String]
     var dryRun: Bool
     var plan: InstallPlan?
+}
+
+/// A version limit an installed product puts on one being upgraded (see `DependentLimits`).
+struct UpgradeLimit: CustomStringConvertible {
+    var dependent: String
+    var dependentVersion: String?
+    var text: String
+    var constraint: VersionConstraint
+
+    var description: String {
+        "installed \(dependent)\(dependentVersion.map { " \($0)" } ?? "") needs \(constraint)"
+    }
+
+    /// The limits the products in `installed` put on `productId`, read from each one's feed
+    /// entry for the version installed (from the feed it came from, when that is still known).
+    static func limits(on productId: String, from installed: [InstalledProduct], catalog: some ProductCatalog) -> [UpgradeLimit] {
+        var found: [UpgradeLimit] = []
+        for dependent in installed where dependent.productId.lowercased() != productId.lowercased() {
+            let entries = catalog.products(withId: dependent.productId).filter { $0.product.version == dependent.version }
+            guard let entry = entries.first(where: { $0.feed == dependent.feed }) ?? entries.first else { continue }
+            for text in DependentLimits.constraints(on: productId, from: entry, catalog: catalog) {
+                guard let constraint = try? VersionConstraint(parsing: text) else { continue }
+                found.append(UpgradeLimit(dependent: dependent.productId, dependentVersion: dependent.version, text: text, constraint: constraint))
+            }
+        }
+        return found
+    }
 }

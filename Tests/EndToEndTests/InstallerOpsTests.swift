@@ -145,6 +145,36 @@ struct InstallerOpsTests {
         #expect(try sandbox.paddock(["doctor"]).status == 0)
     }
 
+    /// apt keeps back a package whose new version would break an installed one; so does paddock.
+    @Test("upgrade respects the version limits of what stays installed: the newest version that fits, or kept back with the reason")
+    func upgradeLimits() throws {
+        let sandbox = try OpsSandbox()
+        let user = Self.archive("user", needs: ["base@<2"])
+        try sandbox.writeFeed([Self.archive("base"), user])
+        #expect(try sandbox.paddock(["install", "user", "--yes"]).status == 0)
+
+        // 2.0 is out, but the installed user needs base < 2: kept back, with the reason, nothing changes.
+        try sandbox.writeFeed([Self.archive("base", "2.0"), user])
+        let kept = try sandbox.paddock(["upgrade", "--yes"])
+        #expect(kept.status == 0, "\(kept.stderr)")
+        #expect(kept.stderr.contains("base 2.0 is out but kept at 1.0: installed user 1.0 needs < 2"), "\(kept.stderr)")
+        #expect(kept.stdout == "Nothing to upgrade: what is out would break what is installed (see above).\n")
+        try sandbox.expectConsistent(["base": ["bin/base": "base 1.0\n"], "user": ["bin/user": "user 1.0\n"]], "after keeping base back")
+
+        // 1.5 is out too, in another feed: the newest that fits.
+        try sandbox.writeFeed([Self.archive("base", "1.5")], name: "extra")
+        let fits = try sandbox.paddock(["upgrade", "--yes"])
+        #expect(fits.status == 0, "\(fits.stderr)")
+        #expect(fits.stdout.hasSuffix("upgraded base 1.0 → 1.5\n"), "\(fits.stdout)")
+        try sandbox.expectConsistent(["base": ["bin/base": "base 1.5\n"], "user": ["bin/user": "user 1.0\n"]], "after base 1.5")
+
+        // A user 2.0 that takes base 2 is out: both move together.
+        try sandbox.writeFeed([Self.archive("base", "2.0"), Self.archive("user", "2.0", needs: ["base@>=2"])])
+        let both = try sandbox.paddock(["upgrade", "--yes"])
+        #expect(both.status == 0, "\(both.stderr)")
+        try sandbox.expectConsistent(["base": ["bin/base": "base 2.0\n"], "user": ["bin/user": "user 2.0\n"]], "after both")
+    }
+
     @Test("the lock: --no-wait fails at once while a real paddock holds it; without it the second waits, says so, then recovers and goes on")
     func lock() throws {
         let sandbox = try OpsSandbox()

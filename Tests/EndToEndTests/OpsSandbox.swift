@@ -23,6 +23,7 @@ final class OpsSandbox {
         }
         var id: String
         var version: String
+        /// Product ids, each optionally with a version constraint: "base@<2".
         var needs: [String] = []
         var kind: Kind
         /// A `<pd:file>` discovery hint (a product found on the machine when the path exists).
@@ -69,8 +70,9 @@ final class OpsSandbox {
         (try? String(contentsOf: root.appendingPathComponent("\(label).err"), encoding: .utf8)) ?? ""
     }
 
-    /// Writes `products` as the feed (the first call also adds it; later calls re-read it).
-    func writeFeed(_ products: [Product]) throws {
+    /// Writes `products` as the feed `name` (the first call also adds it; later calls re-read it).
+    /// A feed holds one entry per product id, as WebPI's did: other versions go in other feeds.
+    func writeFeed(_ products: [Product], name: String = "ops") throws {
         var entries = ""
         for product in products {
             var installer = ""
@@ -85,11 +87,17 @@ final class OpsSandbox {
             case .command(let arguments):
                 installer = "<pd:install kind=\"command\">" + arguments.map { "<pd:arg>\(Self.escape($0))</pd:arg>" }.joined() + "</pd:install>"
             }
+            // "base" or "base@<2" (a version constraint of the Linux extension).
+            let requirements = product.needs.map { need -> String in
+                let parts = need.split(separator: "@", maxSplits: 1).map(String.init)
+                let constraint = parts.count == 2 ? " pd:version=\"\(Self.escape(parts[1]))\"" : ""
+                return "<dependency><productId\(constraint)>\(parts[0])</productId></dependency>"
+            }
             let dependency: String
-            switch product.needs.count {
+            switch requirements.count {
             case 0: dependency = ""
-            case 1: dependency = "<dependency><productId>\(product.needs[0])</productId></dependency>"
-            default: dependency = "<dependency><and>" + product.needs.map { "<dependency><productId>\($0)</productId></dependency>" }.joined() + "</and></dependency>"
+            case 1: dependency = requirements[0]
+            default: dependency = "<dependency><and>" + requirements.joined() + "</and></dependency>"
             }
             let discovery = product.discoveredBy.map { "<discoveryHint><pd:file path=\"\($0)\"/></discoveryHint>" } ?? ""
             entries += """
@@ -104,9 +112,10 @@ final class OpsSandbox {
             <title>ops</title>
             \(entries)</feed>
             """
-        let existed = FileManager.default.fileExists(atPath: feedFile.path)
-        try Data(xml.utf8).write(to: feedFile)
-        let result = try paddock(existed ? ["feed", "update", "ops"] : ["feed", "add", feedFile.path, "--name", "ops"])
+        let file = name == "ops" ? feedFile : root.appendingPathComponent("\(name).xml")
+        let existed = FileManager.default.fileExists(atPath: file.path)
+        try Data(xml.utf8).write(to: file)
+        let result = try paddock(existed ? ["feed", "update", name] : ["feed", "add", file.path, "--name", name])
         #expect(result.status == 0, "\(result.stderr)")
     }
 
