@@ -1,6 +1,7 @@
 import Foundation
 import PaddockSQLite
 import Testing
+import TestSupport
 
 @Suite("SQLite database")
 struct SQLiteDatabaseTests {
@@ -8,8 +9,7 @@ struct SQLiteDatabaseTests {
     /// connection open the switch is refused at once, not after the busy timeout.
     @Test("the journal mode switch for large loads: alone it switches and back, with another connection it declines at once")
     func journalModeSwitch() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paddock-sqlite-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try TestPaths.temporaryDirectory("paddock-sqlite")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("test.sqlite").path
         let database = try SQLiteDatabase(path: path)
@@ -33,8 +33,7 @@ struct SQLiteDatabaseTests {
     /// the rest is wasted, so FeedStore creates the catalogue with larger pages.
     @Test("a page size applies to a database being created and leaves an existing one as it is")
     func pageSize() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paddock-sqlite-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try TestPaths.temporaryDirectory("paddock-sqlite")
         defer { try? FileManager.default.removeItem(at: directory) }
         let created = directory.appendingPathComponent("created.sqlite").path
         do {
