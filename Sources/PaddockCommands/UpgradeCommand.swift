@@ -14,8 +14,9 @@ struct UpgradeCommand: AsyncParsableCommand {
             it in place and drops the old one only at commit: a bad download, a failing step or a \
             kill leaves the old version as it was. A new version must fit the version limits of \
             what stays installed: the newest that fits is taken, or the product is kept back \
-            with the reason. Run 'paddock feed update' first to see what your feeds offer now. Debian packages are upgraded by apt (apt-get upgrade), Python \
-            packages inside apps by re-making the app; they are left alone here.
+            with the reason. Run 'paddock feed update' first to see what your feeds offer now. \
+            Debian packages are upgraded by apt (apt-get upgrade), Python packages inside apps \
+            by re-making the app; they are left alone here.
 
             Examples:
               paddock upgrade --dry-run
@@ -144,13 +145,14 @@ struct UpgradeReport: Encodable {
 
 /// A version limit an installed product puts on one being upgraded (see `DependentLimits`).
 struct UpgradeLimit: CustomStringConvertible {
+    var productId: String
     var dependent: String
     var dependentVersion: String?
     var text: String
     var constraint: VersionConstraint
 
     var description: String {
-        "installed \(dependent)\(dependentVersion.map { " \($0)" } ?? "") needs \(constraint)"
+        "installed \(dependent)\(dependentVersion.map { " \($0)" } ?? "") needs \(productId) \(constraint)"
     }
 
     /// The limits the products in `installed` put on `productId`, read from each one's feed
@@ -162,7 +164,7 @@ struct UpgradeLimit: CustomStringConvertible {
             guard let entry = entries.first(where: { $0.feed == dependent.feed }) ?? entries.first else { continue }
             for text in DependentLimits.constraints(on: productId, from: entry, catalog: catalog) {
                 guard let constraint = try? VersionConstraint(parsing: text) else { continue }
-                found.append(UpgradeLimit(dependent: dependent.productId, dependentVersion: dependent.version, text: text, constraint: constraint))
+                found.append(UpgradeLimit(productId: productId, dependent: dependent.productId, dependentVersion: dependent.version, text: text, constraint: constraint))
             }
         }
         return found
