@@ -92,7 +92,8 @@ struct LaunchCommand: AsyncParsableCommand {
             Thread.detachNewThread {
                 if let answer = context.waitUntilHealthy(app, port: port, alive: { true }) {
                     report(app, port: port, status: answer.status, context: context)
-                    output.line("Press Ctrl-C to stop.")
+                    if !output.json { output.line("Press Ctrl-C to stop.") }
+                    output.flush()
                 } else {
                     output.error("'\(app.record.name)' did not answer on port \(port); see \(app.layout.appLog.path)")
                 }
@@ -301,6 +302,7 @@ struct LogsCommand: AsyncParsableCommand {
             let file = deploy ? loaded.layout.state.appendingPathComponent(loaded.manifest.deployLog) : loaded.layout.appLog
             for line in DeployHook.tail(file, lines: lines) { context.output.line(line) }
             guard follow else { return }
+            context.output.flush()  // The new lines below are written straight to stdout, after these.
             var offset = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
             while true {
                 usleep(250_000)

@@ -22,6 +22,11 @@ struct Output {
 
     func line(_ text: String = "") { print(text) }
 
+    /// Sends what `line` wrote so far. stdout is fully buffered when it is a pipe or a file, so a
+    /// command that then waits (a foreground launch, `logs --follow`) must flush, or a script
+    /// reading it sees nothing until paddock exits, and a kill loses it.
+    func flush() { fflush(nil) }  // nil: every output stream, stdout among them
+
     func error(_ message: String) {
         let prefix = errorColor ? "\u{1B}[1;31merror:\u{1B}[0m " : "error: "
         FileHandle.standardError.write(Data("paddock: \(prefix)\(message)\n".utf8))

@@ -171,6 +171,20 @@ struct AppLifecycleTests {
         #expect(try sandbox.paddock(["stop", "api"]).status == 0)
         #expect(!HTTPProbe.isListening(port: port))
 
+        // In the foreground, with stdout a pipe (a script, tee): the URL arrives while it runs,
+        // not when it exits; `logs --follow` through a pipe shows the last lines at once.
+        let foreground = try StreamingProcess(
+            TestPaths.binary, ["launch", "api", "--port", String(port), "--workers", "1"], environment: sandbox.environment,
+            directory: sandbox.root)
+        #expect(foreground.waitForOutput(containing: "Press Ctrl-C to stop.", seconds: 60), "\(foreground.received)")
+        #expect(foreground.received.contains("api is running at http://127.0.0.1:\(port)/"))
+        #expect(Self.get(port, "/")?.status == 200)
+        let follow = try StreamingProcess(TestPaths.binary, ["logs", "api", "--follow"], environment: sandbox.environment)
+        #expect(follow.waitForOutput(containing: "Booting worker", seconds: 10), "\(follow.received)")
+        follow.stop()
+        #expect(foreground.stop(SIGINT) == 0)
+        #expect(!HTTPProbe.isListening(port: port))
+
         // A product added to the existing app goes into its own environment, recorded with it.
         let added = try sandbox.paddock(["install", "pymysql", "--app", "api", "--yes"])
         #expect(added.status == 0, "\(added.stderr)")
