@@ -245,10 +245,14 @@ private struct BlockEvents {
         pendingText.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
     }
 
-    /// Moves the text read so far into the innermost open element.
+    /// Moves the text read so far into the innermost open element. White space before the
+    /// element's first text is dropped, as `XML_PARSE_NOBLANKS` drops it when libxml2 builds a
+    /// tree (its check needs the tree, so in SAX mode libxml2 hands all of it over): the
+    /// indentation between child elements, about half the text of a pretty-printed feed. Mixed
+    /// text (`<summary>a <b>b</b> c</summary>`) keeps its spaces.
     private mutating func flushText() {
         guard !pendingText.isEmpty else { return }
-        if !stack.isEmpty {
+        if !stack.isEmpty, !(stack[stack.count - 1].text.isEmpty && pendingText.allSatisfy(Self.isBlank)) {
             let text = String(decoding: pendingText, as: UTF8.self)
             if stack[stack.count - 1].text.isEmpty {
                 stack[stack.count - 1].text = text
@@ -257,6 +261,10 @@ private struct BlockEvents {
             }
         }
         pendingText.removeAll(keepingCapacity: true)
+    }
+
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
     }
 
     mutating func refuseDoctype() {

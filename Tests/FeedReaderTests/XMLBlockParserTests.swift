@@ -70,4 +70,21 @@ struct XMLBlockParserTests {
         }
         #expect(error?.description == "feed.xml:2:3: <entry> has no <productId>; every entry needs one: add <productId>YourProduct</productId>")
     }
+
+    /// libxml2 drops indentation itself only when it builds a tree; the SAX reader drops white
+    /// space before an element's first text, as `XML_PARSE_NOBLANKS` does, and keeps mixed text.
+    @Test("indentation between child elements is dropped; text around inline elements is kept")
+    func blanks() throws {
+        let xml = "<feed>\n  <entry>\n    <a>\n      <b>x</b>\n    </a>\n    <c>t <i>u</i> v</c>\n    <d>  </d>\n  </entry>\n</feed>\n"
+        var blocks: [XMLElement] = []
+        try XMLBlockParser(label: "feed.xml").parse(.bytes(Array(xml.utf8)), root: { _, _ in }, block: { blocks.append($0); return true })
+        let entry = try #require(blocks.first)
+        #expect(blocks.count == 1)
+        #expect(entry.text == "")
+        #expect(entry.children.map(\.name) == ["a", "c", "d"])
+        #expect(entry.children[0].text == "" && entry.children[0].children.first?.text == "x")
+        #expect(entry.children[1].text == "t  v" && entry.children[1].children.first?.text == "u")
+        #expect(entry.children[2].text == "")
+        #expect(entry.children.map(\.line) == [3, 6, 7])
+    }
 }
