@@ -16,8 +16,13 @@ final class XMLBlockParser {
     private let events: UnsafeMutablePointer<BlockEvents>
 
     /// libxml2 refuses a text node over 10 MB without `XML_PARSE_HUGE`; SAX has no such limit,
-    /// so the same one is kept here: memory stays bounded on hostile input.
+    /// so the same one is kept here, for each run of text between tags. (A block's tree is as
+    /// large as its entry: an entry of many such runs, or of millions of children, is read
+    /// whole, as the tree-building reader read it.)
     static let maximumTextBytes = 10_000_000
+    /// libxml2's tree builder stops at 256 levels of nesting ("Excessive depth in document");
+    /// its push parser has no such check, and the trees are built and freed recursively.
+    static let maximumDepth = 256
     static let chunkSize = 1 << 20
 
     init(label: String) {
@@ -78,12 +83,31 @@ final class XMLBlockParser {
         if state.sink.first != nil || state.context?.pointee.wellFormed == 0 {
             throw syntaxError(fallback: "the document is not well-formed XML")
         }
+        if let status = state.failedStatus {
+            // libxml2 stopped without reporting through the context (bytes its decoder rejects).
+            throw syntaxError(
+                fallback: "the reading stopped here (libxml2 error \(status)): the bytes do not match the encoding the feed declares, or are not XML; save the feed as UTF-8 and check this place")
+        }
         if !state.sawRoot { throw syntaxError(fallback: "the document is empty: a feed needs a <feed> root element") }
     }
 
     /// libxml2's first error, or where the parser stands for a message it did not place.
     private func syntaxError(fallback: String) -> XMLSyntaxError {
         if let first = events.pointee.sink.first {
+            // libxml2's decoder stops at a byte the declared encoding does not allow and says so
+            // only on stderr; the parse then ends there as if the file did.
+            if events.pointee.decoderStopped {
+                return XMLSyntaxError(
+                    file: fileLabel, line: first.line, column: first.column,
+                    message: "the bytes here are not valid \(events.pointee.declaredEncoding); save the feed as UTF-8, or declare the encoding it is written in")
+            }
+            // At the end of the input libxml2's push parser calls an unclosed element "extra
+            // content"; with elements still open, the file was cut short.
+            if first.message.hasPrefix("Extra content at the end of the document"), let open = events.pointee.innermostOpenElement {
+                return XMLSyntaxError(
+                    file: fileLabel, line: first.line, column: first.column,
+                    message: "the file ends inside <\(open)>: it may be truncated, fetch or copy it again")
+            }
             return XMLSyntaxError(
                 file: fileLabel, line: first.line, column: first.column, message: XMLStream.explain(first.message, atEnd: false))
         }
@@ -103,10 +127,10 @@ final class XMLBlockParser {
             }
             events.pointee.context = created
             xmlCtxtUseOptions(created, safeParseOptions)
-            if last { xmlParseChunk(created, nil, 0, 1) }
+            if last { events.pointee.note(xmlParseChunk(created, nil, 0, 1)) }
             return
         }
-        xmlParseChunk(context, base, Int32(bytes.count), last ? 1 : 0)
+        events.pointee.note(xmlParseChunk(context, base, Int32(bytes.count), last ? 1 : 0))
     }
 
     // MARK: - The C handler
@@ -124,7 +148,7 @@ final class XMLBlockParser {
         }
         handler.endElementNs = { context, _, _, _ in XMLBlockParser.events(context).pointee.endElement() }
         handler.characters = { context, bytes, count in XMLBlockParser.events(context).pointee.characters(bytes, Int(count)) }
-        handler.cdataBlock = { context, bytes, count in XMLBlockParser.events(context).pointee.characters(bytes, Int(count)) }
+        // No cdataBlock: XML_PARSE_NOCDATA clears it, and CDATA arrives through `characters`.
         // PrologCheck refuses a DOCTYPE before parsing starts; this is the second line of defence.
         handler.internalSubset = { context, _, _, _ in XMLBlockParser.events(context).pointee.refuseDoctype() }
         handler.serror = { context, error in
@@ -171,7 +195,36 @@ private struct BlockEvents {
         stack.reserveCapacity(16)
     }
 
-    var isDone: Bool { stopped || refusal != nil || sink.first != nil }
+    /// A failure libxml2 returned without reporting it through the context.
+    private(set) var failedStatus: Int32?
+    private var rootName = ""
+
+    var isDone: Bool { stopped || refusal != nil || sink.first != nil || failedStatus != nil }
+
+    /// Keeps what `xmlParseChunk` returned when nothing else explains a stop.
+    mutating func note(_ status: Int32) {
+        if status != 0, !stopped, refusal == nil, sink.first == nil { failedStatus = status }
+    }
+
+    /// Whether libxml2's decoder stopped on bytes the declared encoding does not allow: it
+    /// leaves them undecoded (or marks the buffer) and reports it only on stderr.
+    var decoderStopped: Bool {
+        guard let buffer = context?.pointee.input?.pointee.buf else { return false }
+        if buffer.pointee.error != 0 { return true }
+        guard buffer.pointee.encoder != nil, let raw = buffer.pointee.raw else { return false }
+        return xmlBufUse(raw) > 0
+    }
+
+    var declaredEncoding: String {
+        guard let encoding = context?.pointee.encoding else { return "in the feed's encoding" }
+        return String(cString: encoding)
+    }
+
+    /// The name of the innermost element still open (nil when the root was closed or never opened).
+    var innermostOpenElement: String? {
+        if let last = stack.last { return last.name }
+        return depth >= 1 ? rootName : nil
+    }
 
     var position: (line: Int, column: Int) {
         guard let context else { return (0, 0) }
@@ -191,7 +244,16 @@ private struct BlockEvents {
         depth += 1
         flushText()
         let name = names[localName]
+        guard depth <= XMLBlockParser.maximumDepth else {
+            let position = position
+            refusal = XMLSyntaxError(
+                file: label, line: position.line, column: position.column,
+                message: "elements are nested more than \(XMLBlockParser.maximumDepth) deep here (<\(name.name)>); this is not a feed paddock reads: check the file")
+            stop()
+            return
+        }
         if depth == 1 {
+            rootName = name.name
             sawRoot = true
             do { try checkRoot(name.name, line) } catch {
                 refusal = error

@@ -87,4 +87,43 @@ struct XMLBlockParserTests {
         #expect(entry.children[2].text == "")
         #expect(entry.children.map(\.line) == [3, 6, 7])
     }
+
+    @Test("elements nested past 256 levels are refused, as libxml2's tree builder refuses them, not read until the stack runs out")
+    func deepNesting() throws {
+        let xml = "\(Self.atom)<entry>" + String(repeating: "<a>", count: 100_000) + String(repeating: "</a>", count: 100_000) + "</entry></feed>"
+        let error = #expect(throws: XMLSyntaxError.self) {
+            try FeedDocumentReader.read(bytes: Array(xml.utf8), label: "feed.xml")
+        }
+        #expect(error?.message.hasPrefix("elements are nested more than 256 deep here (<a>)") == true, "\(String(describing: error))")
+    }
+
+    @Test("a file cut off between tags is called truncated (libxml2's push parser says 'extra content')")
+    func cutBetweenTags() throws {
+        let xml = "\(Self.atom)\n  <entry>\n    <productId>a</productId>\n"
+        let error = #expect(throws: XMLSyntaxError.self) {
+            try FeedDocumentReader.read(bytes: Array(xml.utf8), label: "feed.xml")
+        }
+        #expect(error?.description == "feed.xml:3:29: the file ends inside <entry>: it may be truncated, fetch or copy it again")
+        let rootOnly = #expect(throws: XMLSyntaxError.self) {
+            try FeedDocumentReader.read(bytes: Array("\(Self.atom)\n".utf8), label: "feed.xml")
+        }
+        #expect(rootOnly?.message == "the file ends inside <feed>: it may be truncated, fetch or copy it again")
+    }
+
+    /// libxml2 reports a byte its decoder rejects without a context, so the error does not come
+    /// through the structured handler: the reader must not take the entries before it as the feed.
+    @Test("bytes that are not in the declared encoding stop the read with an error, past the first megabyte too")
+    func badEncoding() throws {
+        var xml = "<?xml version=\"1.0\" encoding=\"US-ASCII\"?>\n\(Self.atom)\n"
+        for index in 0..<20_000 { xml += "  <entry><productId>p\(index)</productId><summary>\(String(repeating: "x", count: 40))</summary></entry>\n" }
+        #expect(xml.utf8.count > XMLBlockParser.chunkSize)
+        xml += "  <entry><productId>caf\u{e9}</productId></entry>\n</feed>\n"
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("ascii.xml")
+        try Data(xml.utf8).write(to: file)
+        let error = #expect(throws: XMLSyntaxError.self) { try FeedDocumentReader.read(path: file.path) }
+        #expect(error?.line == 20_003, "\(String(describing: error))")
+        #expect(error?.message == "the bytes here are not valid US-ASCII; save the feed as UTF-8, or declare the encoding it is written in")
+    }
 }
