@@ -245,11 +245,7 @@ private struct BlockEvents {
         flushText()
         let name = names[localName]
         guard depth <= XMLBlockParser.maximumDepth else {
-            let position = position
-            refusal = XMLSyntaxError(
-                file: label, line: position.line, column: position.column,
-                message: "elements are nested more than \(XMLBlockParser.maximumDepth) deep here (<\(name.name)>); this is not a feed paddock reads: check the file")
-            stop()
+            refuse("elements are nested more than \(XMLBlockParser.maximumDepth) deep here (<\(name.name)>); this is not a feed paddock reads: check the file")
             return
         }
         if depth == 1 {
@@ -297,11 +293,7 @@ private struct BlockEvents {
     mutating func characters(_ bytes: UnsafePointer<xmlChar>?, _ count: Int) {
         guard !stack.isEmpty, let bytes, count > 0 else { return }
         guard pendingText.count + count <= XMLBlockParser.maximumTextBytes else {
-            let position = position
-            refusal = XMLSyntaxError(
-                file: label, line: position.line, column: position.column,
-                message: "the text of <\(stack[stack.count - 1].name)> is longer than 10 MB; this is not a feed paddock reads: check the file")
-            stop()
+            refuse("the text of <\(stack[stack.count - 1].name)> is longer than 10 MB; this is not a feed paddock reads: check the file")
             return
         }
         pendingText.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
@@ -330,9 +322,15 @@ private struct BlockEvents {
     }
 
     mutating func refuseDoctype() {
-        refusal = XMLSyntaxError(
-            file: label, line: line, column: 1,
-            message: "the feed has a DOCTYPE; paddock refuses DTDs, entities and external references in feeds: remove the <!DOCTYPE ...> declaration")
+        refuse(
+            "the feed has a DOCTYPE; paddock refuses DTDs, entities and external references in feeds: remove the <!DOCTYPE ...> declaration",
+            column: 1)
+    }
+
+    /// Ends the parse with `message` at the parser's place (or at `column` of its line).
+    private mutating func refuse(_ message: String, column: Int? = nil) {
+        let position = position
+        refusal = XMLSyntaxError(file: label, line: position.line, column: column ?? position.column, message: message)
         stop()
     }
 

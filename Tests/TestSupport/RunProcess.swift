@@ -13,13 +13,7 @@ public struct ProcessResult: Sendable {
 
 /// Runs argv (never a shell line) with extra environment, capturing output.
 public func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
-    if let directory { process.currentDirectoryURL = directory }
+    let process = makeProcess(executable, arguments, environment: environment, directory: directory)
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
@@ -37,20 +31,27 @@ public func runProcess(_ executable: URL, _ arguments: [String], environment: [S
         stderr: String(decoding: errData, as: UTF8.self))
 }
 
+/// argv (never a shell line), this process's environment with `environment` over it.
+private func makeProcess(_ executable: URL, _ arguments: [String], environment: [String: String], directory: URL?) -> Process {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    if let directory { process.currentDirectoryURL = directory }
+    return process
+}
+
 /// A child left running, its stdout a pipe read as it comes: for commands that print and then
 /// wait (a foreground launch, `logs --follow`), where what matters is what arrives before exit.
 public final class StreamingProcess {
-    public let process = Process()
+    public let process: Process
     private let output = Pipe()
     public private(set) var received = ""
 
     public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
-        process.executableURL = executable
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        if let directory { process.currentDirectoryURL = directory }
+        process = makeProcess(executable, arguments, environment: environment, directory: directory)
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
