@@ -90,6 +90,10 @@ extension Array where Element == UInt8 {
 /// Checks the prolog before libxml2 sees the document: an empty file, and any DOCTYPE, are
 /// refused here, so no DTD (internal or external) is ever parsed.
 enum PrologCheck {
+    /// Said wherever a DOCTYPE is found (here, or by the SAX reader's second line of defence).
+    static let doctypeMessage =
+        "the feed has a DOCTYPE; paddock refuses DTDs, entities and external references in feeds: remove the <!DOCTYPE ...> declaration"
+
     static func check(_ text: FeedText, label: String) throws {
         let head = text.prefix(1 << 16)
         guard !head.isEmpty else {
@@ -105,7 +109,7 @@ enum PrologCheck {
                 if head.count - index >= doctype.count, Array(head[index..<(index + doctype.count)]).lowercasedASCII == doctype.lowercasedASCII {
                     throw XMLSyntaxError(
                         file: label, line: line, column: column,
-                        message: "the feed has a DOCTYPE; paddock refuses DTDs, entities and external references in feeds: remove the <!DOCTYPE ...> declaration")
+                        message: doctypeMessage)
                 }
             }
             if byte == 10 {

@@ -322,9 +322,7 @@ private struct BlockEvents {
     }
 
     mutating func refuseDoctype() {
-        refuse(
-            "the feed has a DOCTYPE; paddock refuses DTDs, entities and external references in feeds: remove the <!DOCTYPE ...> declaration",
-            column: 1)
+        refuse(PrologCheck.doctypeMessage, column: 1)
     }
 
     /// Ends the parse with `message` at the parser's place (or at `column` of its line).

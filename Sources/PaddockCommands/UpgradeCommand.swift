@@ -35,7 +35,8 @@ struct UpgradeCommand: AsyncParsableCommand {
             let store = try context.openStore()
             let state = try context.openState()
             let catalog = StoreCatalog(store.catalog)
-            var installed = try state.installed()
+            let everything = try state.installed()
+            var installed = everything
             if let product {
                 installed = installed.filter { $0.productId.lowercased() == product.lowercased() }
                 if installed.isEmpty {
@@ -73,7 +74,6 @@ struct UpgradeCommand: AsyncParsableCommand {
             // What stays installed as it is keeps its say: the versions its feed entry allows.
             // A candidate no newer version of which fits is kept back, which may in turn make
             // its own limits count for the others: repeated until nothing changes.
-            let everything = try state.installed()
             var keptBack: [String: [UpgradeLimit]] = [:]
             var limits: [String: [UpgradeLimit]] = [:]
             while true {
