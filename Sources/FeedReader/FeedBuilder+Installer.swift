@@ -4,7 +4,7 @@ extension FeedBuilder {
     /// One `<installer>`. Windows-only parts are kept (and shown as "no installer for linux");
     /// a `pd:install` makes it a Linux installer.
     /// `installerIndex` is where the installer will sit in its product (for lists resolved later).
-    mutating func installer(_ element: XMLElement, productId: String, installerIndex: Int) -> Installer? {
+    mutating func installer(_ element: BlockElement, productId: String, installerIndex: Int) -> Installer? {
         var installer = Installer(id: element.childText("id"))
         for child in element.children {
             if child.namespaceURI == FeedNamespace.paddock {
@@ -25,7 +25,7 @@ extension FeedBuilder {
                     let items = child.children("os")
                     if items.contains(where: { $0.attribute("idref").map { feed.namedOperatingSystems[$0] == nil } ?? false }) {
                         pendingInlineOSLists.append(
-                            PendingOSList(product: feed.products.count, installer: installerIndex, items: items))
+                            PendingOSList(product: feed.products.count, installer: installerIndex, items: items.map(pendingOS)))
                     } else {
                         installer.operatingSystems = items.map { os in
                             os.attribute("idref").flatMap { feed.namedOperatingSystems[$0] } ?? operatingSystem(os)
@@ -55,7 +55,7 @@ extension FeedBuilder {
         return installer
     }
 
-    private mutating func installerFile(_ element: XMLElement, productId: String) -> InstallerFile {
+    private mutating func installerFile(_ element: BlockElement, productId: String) -> InstallerFile {
         var file = InstallerFile()
         for child in element.children {
             let text = child.trimmedText
@@ -89,7 +89,7 @@ extension FeedBuilder {
     /// Hashes are compared case-insensitively; a placeholder (`__sha1__`) is kept as written so
     /// that verification fails at install time, and warned about now.
     private mutating func checkedHash(
-        _ element: XMLElement, _ text: String, length: Int, name: String, productId: String
+        _ element: BlockElement, _ text: String, length: Int, name: String, productId: String
     ) -> String? {
         guard !text.isEmpty else { return nil }
         let lowered = text.lowercased()
@@ -99,7 +99,7 @@ extension FeedBuilder {
         return lowered
     }
 
-    private mutating func installCommands(_ element: XMLElement, productId: String) -> [InstallCommand] {
+    private mutating func installCommands(_ element: BlockElement, productId: String) -> [InstallCommand] {
         element.children.compactMap { command in
             guard FeedNamespace.isWebPI(command.namespaceURI) else { return nil }  // Foreign extensions: ignored.
             switch command.key {
@@ -125,7 +125,7 @@ extension FeedBuilder {
     // MARK: - paddock's Linux extension
 
     private mutating func takePaddockInstallerField(
-        _ element: XMLElement, into installer: inout Installer, productId: String
+        _ element: BlockElement, into installer: inout Installer, productId: String
     ) {
         switch element.key {
         case "install":

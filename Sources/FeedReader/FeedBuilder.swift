@@ -15,12 +15,12 @@ struct FeedBuilder {
 
     init(file: String) { self.file = file }
 
-    mutating func warn(_ element: XMLElement, _ message: String) {
+    mutating func warn(_ element: BlockElement, _ message: String) {
         feed.warnings.append(FeedWarning(line: element.line, column: 0, message: message, elementName: element.name))
     }
 
     /// One child of `<feed>`.
-    mutating func take(_ element: XMLElement) throws {
+    mutating func take(_ element: BlockElement) throws {
         if element.namespaceURI == FeedNamespace.paddock {
             warn(element, "unknown paddock element <\(element.name)> in <feed> skipped")
             return
@@ -66,7 +66,7 @@ struct FeedBuilder {
                     warn(list, "<osList> in <osLists> has no id attribute; skipped")
                     continue
                 }
-                pendingOSLists[id] = list.children("os")
+                pendingOSLists[id] = list.children("os").map(pendingOS)
             }
         case "dependencies":
             for set in element.children("dependency") {
@@ -89,13 +89,25 @@ struct FeedBuilder {
 
     /// `<os>` children of named `osList`s can refer to named `os` defined later in the file,
     /// so they are resolved at the end.
-    private var pendingOSLists: [String: [XMLElement]] = [:]
+    private var pendingOSLists: [String: [PendingOS]] = [:]
 
     /// An inline `<osList>` naming an os defined later: filled in by finish().
     struct PendingOSList {
         var product: Int
         var installer: Int
-        var items: [XMLElement]
+        var items: [PendingOS]
+    }
+
+    /// An `<os>` of a list resolved at the end: what it says, not the element (the blocks'
+    /// trees are dropped as soon as they are read).
+    enum PendingOS {
+        case named(idref: String, line: Int, elementName: String)
+        case inline(OperatingSystemSpec)
+    }
+
+    func pendingOS(_ element: BlockElement) -> PendingOS {
+        if let idref = element.attribute("idref") { return .named(idref: idref, line: element.line, elementName: element.name) }
+        return .inline(operatingSystem(element))
     }
     var pendingInlineOSLists: [PendingOSList] = []
 
@@ -139,18 +151,21 @@ struct FeedBuilder {
         return feed
     }
 
-    private mutating func resolveOS(_ element: XMLElement) -> OperatingSystemSpec? {
-        if let idref = element.attribute("idref") {
+    private mutating func resolveOS(_ item: PendingOS) -> OperatingSystemSpec? {
+        switch item {
+        case .inline(let spec):
+            return spec
+        case .named(let idref, let line, let elementName):
             if let named = feed.namedOperatingSystems[idref] { return named }
-            warn(element, "<os idref=\"\(idref)\"> names an os the feed does not define")
+            feed.warnings.append(
+                FeedWarning(line: line, column: 0, message: "<os idref=\"\(idref)\"> names an os the feed does not define", elementName: elementName))
             return nil
         }
-        return operatingSystem(element)
     }
 
     // MARK: - Feed-level pieces
 
-    private mutating func takeFeedLink(_ element: XMLElement) {
+    private mutating func takeFeedLink(_ element: BlockElement) {
         let href = element.attribute("href").flatMap { $0.isEmpty ? nil : $0 }
         let target = href ?? element.attribute("relativeHref")
         switch element.attribute("rel")?.lowercased() {
@@ -163,7 +178,7 @@ struct FeedBuilder {
         }
     }
 
-    private mutating func takeKeywords(_ element: XMLElement) {
+    private mutating func takeKeywords(_ element: BlockElement) {
         for keyword in element.children("keyword") {
             guard let id = keyword.attribute("id") else {
                 warn(keyword, "<keyword> has no id attribute; skipped")
@@ -179,7 +194,7 @@ struct FeedBuilder {
         }
     }
 
-    private func tabs(_ element: XMLElement) -> [Tab] {
+    private func tabs(_ element: BlockElement) -> [Tab] {
         element.children.compactMap { body in
             let kind: Tab.Kind
             switch body.key {
@@ -197,7 +212,7 @@ struct FeedBuilder {
         }
     }
 
-    func operatingSystem(_ element: XMLElement) -> OperatingSystemSpec {
+    func operatingSystem(_ element: BlockElement) -> OperatingSystemSpec {
         func version(_ key: String) -> String? {
             guard let node = element.child(key) else { return nil }
             let parts = ["osmajorversion", "osminorversion", "spmajorversion", "spminorversion"].map {
@@ -210,14 +225,14 @@ struct FeedBuilder {
             osTypes: element.child("ostypes")?.children.map(\.name) ?? [])
     }
 
-    func date(_ element: XMLElement) -> FeedDate? {
+    func date(_ element: BlockElement) -> FeedDate? {
         let text = element.trimmedText
         guard !text.isEmpty else { return nil }
         return FeedDate(text: text, date: FeedDateParser.parse(text))
     }
 
     /// Dates are warnings, never errors: one bad date must not fail a whole feed.
-    mutating func checkedDate(_ element: XMLElement) -> FeedDate? {
+    mutating func checkedDate(_ element: BlockElement) -> FeedDate? {
         let value = date(element)
         if let value, value.date == nil {
             warn(element, "<\(element.name)> '\(value.text)' is not a date paddock can read; kept as text")
@@ -225,16 +240,15 @@ struct FeedBuilder {
         return value
     }
 
-    func author(_ element: XMLElement) -> Author {
+    func author(_ element: BlockElement) -> Author {
         Author(name: element.childText("name"), uri: element.childText("uri"), email: element.childText("email"))
     }
 
     // MARK: - Entries
 
-    private mutating func takeEntry(_ element: XMLElement) throws {
+    private mutating func takeEntry(_ element: BlockElement) throws {
         // Kudu's feed wraps most fields in <metadata>; both forms are accepted.
-        // Without <metadata> (the usual form) the children are the fields: shared, not copied.
-        var fields = element.children
+        var fields = Array(element.children)
         if fields.contains(where: { $0.key == "metadata" && FeedNamespace.isWebPI($0.namespaceURI) }) {
             fields = []
             for child in element.children {
@@ -268,7 +282,7 @@ struct FeedBuilder {
         feed.products.append(product)
     }
 
-    private mutating func takeEntryField(_ field: XMLElement, into product: inout Product) throws {
+    private mutating func takeEntryField(_ field: BlockElement, into product: inout Product) throws {
         if field.namespaceURI == FeedNamespace.paddock {
             warn(field, "unknown paddock element <\(field.name)> in entry '\(product.productId)' skipped")
             return
@@ -328,7 +342,7 @@ struct FeedBuilder {
         }
     }
 
-    private mutating func requirement(_ element: XMLElement) -> ProductRequirement? {
+    private mutating func requirement(_ element: BlockElement) -> ProductRequirement? {
         let id = element.trimmedText
         guard !id.isEmpty else { return nil }
         let constraint = element.attribute("version", namespace: FeedNamespace.paddock)
@@ -343,7 +357,7 @@ struct FeedBuilder {
     }
 
     /// A `<dependency>` element: `idref`, one or more `productId`, or one `and`/`or`.
-    mutating func dependency(_ element: XMLElement, allowIdref: Bool) -> DependencyExpression? {
+    mutating func dependency(_ element: BlockElement, allowIdref: Bool) -> DependencyExpression? {
         if allowIdref, let idref = element.attribute("idref"), !idref.isEmpty {
             return .named(idref)
         }
@@ -380,7 +394,7 @@ struct FeedBuilder {
 
     // MARK: - Discovery
 
-    mutating func discovery(_ element: XMLElement) -> DiscoveryHint? {
+    mutating func discovery(_ element: BlockElement) -> DiscoveryHint? {
         var hints: [DiscoveryHint] = []
         for child in element.children {
             if child.namespaceURI == FeedNamespace.paddock {
@@ -420,7 +434,7 @@ struct FeedBuilder {
         }
     }
 
-    private mutating func paddockDiscovery(_ element: XMLElement) -> DiscoveryHint? {
+    private mutating func paddockDiscovery(_ element: BlockElement) -> DiscoveryHint? {
         switch element.key {
         case "file":
             guard let path = element.attribute("path"), !path.isEmpty else {
@@ -450,7 +464,7 @@ struct FeedBuilder {
     }
 }
 
-extension XMLElement {
+extension BlockElement {
     /// Feed-level `title`/`id` sometimes carry a `resourceName`; the text is what counts.
     var childTextOrOwn: String? { trimmedText.nilIfEmpty }
 }

@@ -63,7 +63,7 @@ public enum FeedDocumentReader {
     /// batches; returns the error that ended the reading, if any, after the blocks before it.
     private static func readBlocks(_ source: XMLSource, label: String, into channel: BlockChannel) -> (any Error)? {
         let parser = XMLBlockParser(label: label)
-        var batch: [XMLElement] = []
+        var batch: [BlockElement] = []
         batch.reserveCapacity(BlockChannel.batchSize)
         var listening = true
         var failure: (any Error)?
@@ -101,15 +101,15 @@ private final class BlockChannel: @unchecked Sendable {
     static let batchSize = 64
     private static let capacity = 8  // Batches waiting: memory stays bounded on any feed.
     private let condition = NSCondition()
-    private var batches: [[XMLElement]] = []
+    private var batches: [[BlockElement]] = []
     private var finished = false
     private var failure: (any Error)?
     private var cancelled = false
-    private var spent: [[XMLElement]] = []
+    private var spent: [[BlockElement]] = []
 
     /// Blocks while the queue is full; nil once the builder has stopped listening, else the
     /// batches the builder is done with, for the parser's thread to free.
-    func send(_ batch: [XMLElement]) -> [[XMLElement]]? {
+    func send(_ batch: [BlockElement]) -> [[BlockElement]]? {
         condition.lock()
         defer { condition.unlock() }
         while batches.count >= Self.capacity && !cancelled { condition.wait() }
@@ -122,7 +122,7 @@ private final class BlockChannel: @unchecked Sendable {
 
     /// A batch the builder has taken: freed on the parser's thread, whose allocations these are
     /// (freed on the builder's, every free contends for the parser's malloc arena lock).
-    func recycle(_ batch: [XMLElement]) {
+    func recycle(_ batch: [BlockElement]) {
         condition.lock()
         defer { condition.unlock() }
         if !cancelled && !finished { spent.append(batch) }
@@ -137,7 +137,7 @@ private final class BlockChannel: @unchecked Sendable {
     }
 
     /// The next batch; nil at the end; throws the parser's error after the last batch.
-    func receive() throws -> [XMLElement]? {
+    func receive() throws -> [BlockElement]? {
         condition.lock()
         defer { condition.unlock() }
         while batches.isEmpty && !finished { condition.wait() }

@@ -45,7 +45,7 @@ final class XMLBlockParser {
     /// false to stop the parse. Throws the first error: libxml2's with its line and column, or a
     /// refusal.
     func parse(
-        _ source: XMLSource, root: @escaping (String, Int) throws -> Void, block: @escaping (XMLElement) -> Bool
+        _ source: XMLSource, root: @escaping (String, Int) throws -> Void, block: @escaping (BlockElement) -> Bool
     ) throws {
         events.pointee.checkRoot = root
         events.pointee.onBlock = block
@@ -177,22 +177,27 @@ private struct BlockEvents {
     /// Set when the consumer stopped listening: the parse ends quietly.
     var stopped = false
     var sawRoot = false
-    var onBlock: (XMLElement) -> Bool = { _ in true }
+    var onBlock: (BlockElement) -> Bool = { _ in true }
     var checkRoot: (_ name: String, _ line: Int) throws -> Void = { _, _ in }
 
-    /// Open elements: the root is depth 1 and is not kept; `stack` holds the open block's path.
+    /// Open elements: the root is depth 1 and is not kept; `open` holds the open block's path
+    /// (node indexes in `tree`), with each level's children and text so far in the buffers of
+    /// the same level (kept from block to block, so they are allocated once).
     private var depth = 0
-    private var stack: [XMLElement] = []
-    /// Text of the innermost open element not yet made a String: libxml2 hands text over in
-    /// pieces of at most 300 bytes, and one String per element is far cheaper than one per piece.
-    private var pendingText: [UInt8] = []
+    private var tree: BlockTree?
+    private var previousTree: BlockTree?
+    private var open: [Int32] = []
+    private var openChildren: [[Int32]] = []
+    private var openText: [[UInt8]] = []
+    /// Where the innermost element's current run of text (since its last tag) starts.
+    private var runStart = 0
     private var names = InternedNames()
-    private var namespaces = InternedNames()
+    /// The current tree's namespaces, by libxml2's interned pointer (a block uses one to three).
+    private var namespacePointers: [(pointer: UnsafeRawPointer?, index: Int32)] = []
 
     init(label: String) {
         self.label = label
-        pendingText.reserveCapacity(4096)
-        stack.reserveCapacity(16)
+        open.reserveCapacity(16)
     }
 
     /// A failure libxml2 returned without reporting it through the context.
@@ -222,7 +227,7 @@ private struct BlockEvents {
 
     /// The name of the innermost element still open (nil when the root was closed or never opened).
     var innermostOpenElement: String? {
-        if let last = stack.last { return last.name }
+        if let last = open.last, let tree { return tree.nodes[Int(last)].name }
         return depth >= 1 ? rootName : nil
     }
 
@@ -242,7 +247,7 @@ private struct BlockEvents {
         _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
     ) {
         depth += 1
-        flushText()
+        flushRun()
         let name = names[localName]
         guard depth <= XMLBlockParser.maximumDepth else {
             refuse("elements are nested more than \(XMLBlockParser.maximumDepth) deep here (<\(name.name)>); this is not a feed paddock reads: check the file")
@@ -257,64 +262,95 @@ private struct BlockEvents {
             }
             return
         }
-        var element = XMLElement(
-            namespaceURI: namespaces[uri].name, name: name.name, key: name.key, attributes: [], children: [], text: "",
-            line: line, column: 0)
+        if depth == 2 {
+            tree = BlockTree(capacityLike: previousTree)
+            namespacePointers.removeAll(keepingCapacity: true)
+        }
+        guard let tree else { return }
+        let index = Int32(tree.nodes.count)
+        var node = BlockTree.Node(
+            name: name.name, key: name.key, namespace: namespaceIndex(uri, in: tree), line: Int32(clamping: line),
+            attributeStart: Int32(tree.attributes.count))
         if attributeCount > 0, let attributes {
-            element.attributes.reserveCapacity(attributeCount)
-            for index in 0..<attributeCount {
+            for position in 0..<attributeCount {
                 // Five pointers per attribute: local name, prefix, URI, value start, value end.
-                let base = index * 5
+                let base = position * 5
                 guard let valueStart = attributes[base + 3], let valueEnd = attributes[base + 4] else { continue }
-                let value = String(decoding: UnsafeBufferPointer(start: valueStart, count: valueEnd - valueStart), as: UTF8.self)
-                element.attributes.append(
-                    XMLAttribute(
-                        namespaceURI: namespaces[attributes[base + 2]].name, name: names[attributes[base]].name,
-                        value: Self.decodeAmpersands(value)))
+                let start = Int32(tree.bytes.count)
+                Self.appendAttributeValue(UnsafeBufferPointer(start: valueStart, count: valueEnd - valueStart), to: &tree.bytes)
+                tree.attributes.append(
+                    BlockTree.Attribute(
+                        name: names[attributes[base]].name, namespace: namespaceIndex(attributes[base + 2], in: tree),
+                        valueStart: start, valueCount: Int32(tree.bytes.count) - start))
+                node.attributeCount += 1
             }
         }
-        stack.append(element)
+        tree.nodes.append(node)
+        let level = open.count
+        if level > 0 { openChildren[level - 1].append(index) }
+        open.append(index)
+        if openChildren.count == level {
+            openChildren.append([])
+            openText.append([])
+        }
+        runStart = 0
+    }
+
+    private mutating func namespaceIndex(_ uri: UnsafePointer<xmlChar>?, in tree: BlockTree) -> Int32 {
+        let pointer = uri.map(UnsafeRawPointer.init)
+        for known in namespacePointers where known.pointer == pointer { return known.index }
+        let index = Int32(tree.namespaces.count)
+        tree.namespaces.append(uri.map { String(cString: $0) } ?? "")
+        namespacePointers.append((pointer, index))
+        return index
     }
 
     mutating func endElement() {
-        flushText()
+        flushRun()
         defer { depth -= 1 }
-        guard depth >= 2, let finished = stack.popLast() else { return }
-        if stack.isEmpty {
-            if !onBlock(finished) {
-                stopped = true
-                stop()
-            }
-        } else {
-            stack[stack.count - 1].children.append(finished)
+        guard depth >= 2, let tree, let index = open.popLast() else { return }
+        let level = open.count
+        tree.nodes[Int(index)].textStart = Int32(tree.bytes.count)
+        tree.nodes[Int(index)].textCount = Int32(openText[level].count)
+        tree.bytes.append(contentsOf: openText[level])
+        tree.nodes[Int(index)].childStart = Int32(tree.childIndexes.count)
+        tree.nodes[Int(index)].childCount = Int32(openChildren[level].count)
+        tree.childIndexes.append(contentsOf: openChildren[level])
+        openText[level].removeAll(keepingCapacity: true)
+        openChildren[level].removeAll(keepingCapacity: true)
+        if level > 0 {
+            runStart = openText[level - 1].count  // The parent's next run begins after this child.
+            return
+        }
+        previousTree = tree
+        self.tree = nil
+        if !onBlock(tree.root) {
+            stopped = true
+            stop()
         }
     }
 
     mutating func characters(_ bytes: UnsafePointer<xmlChar>?, _ count: Int) {
-        guard !stack.isEmpty, let bytes, count > 0 else { return }
-        guard pendingText.count + count <= XMLBlockParser.maximumTextBytes else {
-            refuse("the text of <\(stack[stack.count - 1].name)> is longer than 10 MB; this is not a feed paddock reads: check the file")
+        guard let top = open.indices.last, let bytes, count > 0 else { return }
+        let level = top
+        guard openText[level].count - runStart + count <= XMLBlockParser.maximumTextBytes else {
+            refuse("the text of <\(innermostOpenElement ?? "")> is longer than 10 MB; this is not a feed paddock reads: check the file")
             return
         }
-        pendingText.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
+        openText[level].append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
     }
 
-    /// Moves the text read so far into the innermost open element. White space before the
-    /// element's first text is dropped, as `XML_PARSE_NOBLANKS` drops it when libxml2 builds a
-    /// tree (its check needs the tree, so in SAX mode libxml2 hands all of it over): the
-    /// indentation between child elements, about half the text of a pretty-printed feed. Mixed
-    /// text (`<summary>a <b>b</b> c</summary>`) keeps its spaces.
-    private mutating func flushText() {
-        guard !pendingText.isEmpty else { return }
-        if !stack.isEmpty, !(stack[stack.count - 1].text.isEmpty && pendingText.allSatisfy(Self.isBlank)) {
-            let text = String(decoding: pendingText, as: UTF8.self)
-            if stack[stack.count - 1].text.isEmpty {
-                stack[stack.count - 1].text = text
-            } else {
-                stack[stack.count - 1].text += text
-            }
+    /// Ends the innermost element's run of text at a tag. White space before the element's first
+    /// text is dropped, as `XML_PARSE_NOBLANKS` drops it when libxml2 builds a tree (its check
+    /// needs the tree, so in SAX mode libxml2 hands all of it over): the indentation between
+    /// child elements, about half the text of a pretty-printed feed. Mixed text
+    /// (`<summary>a <b>b</b> c</summary>`) keeps its spaces.
+    private mutating func flushRun() {
+        guard let level = open.indices.last else { return }
+        if runStart == 0, !openText[level].isEmpty, openText[level].allSatisfy(Self.isBlank) {
+            openText[level].removeAll(keepingCapacity: true)
         }
-        pendingText.removeAll(keepingCapacity: true)
+        runStart = openText[level].count
     }
 
     private static func isBlank(_ byte: UInt8) -> Bool {
@@ -334,6 +370,14 @@ private struct BlockEvents {
 
     /// Without entity substitution libxml2 hands SAX an attribute's `&amp;` (and `&#38;`) as
     /// `&#38;`, for a tree builder to decode; every other reference arrives decoded.
+    static func appendAttributeValue(_ value: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        guard value.contains(UInt8(ascii: "&")) else {
+            bytes.append(contentsOf: value)
+            return
+        }
+        bytes.append(contentsOf: decodeAmpersands(String(decoding: value, as: UTF8.self)).utf8)
+    }
+
     static func decodeAmpersands(_ value: String) -> String {
         guard value.utf8.contains(UInt8(ascii: "&")) else { return value }
         return value.replacingOccurrences(of: "&#38;", with: "&")

@@ -182,7 +182,7 @@ struct OfflineBundle {
             let ids = Set(closure.members.filter { $0.feed == record.name }.map(\.product.productId))
             let sets = Set(closure.namedSets.filter { $0.value == record.name }.map(\.key))
             guard !ids.isEmpty || !sets.isEmpty else { continue }
-            let path = record.kind == .builtin ? record.source : store.cacheFile(for: record.name).path
+            let path = record.kind == .builtin ? record.source : try store.cachedFeedFile(for: record).path
             let catalog = store.catalog
             selections.append(
                 FeedExcerpt.Selection(path: path, label: record.source, productIds: ids, namedSets: sets) { productId, location in

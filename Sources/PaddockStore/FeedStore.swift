@@ -73,7 +73,7 @@ public final class FeedStore {
                     continue
                 }
                 let feed = try parse(path: cacheFile(for: record.name).path, label: record.source)
-                try catalog.store(feed, as: record, stamp: nil)
+                try catalog.store(feed, as: record, stamp: try catalog.stamp(ofFeed: record.name))
             }
             try catalog.markIndexCurrent()
         }
@@ -163,10 +163,11 @@ public final class FeedStore {
         var parent: String?
         var source: FeedSource
         var feed: Feed?
-        /// What goes into the cache: the source file (copied, never read into memory) or a body.
+        /// What goes into the cache: the source file (linked or copied, never read into memory)
+        /// as it was when the parse began, or a body.
         var contents: Contents?
         enum Contents: Sendable {
-            case file(String)
+            case file(String, FileStamp)
             case data(Data)
         }
         var etag: String?
@@ -211,7 +212,7 @@ public final class FeedStore {
         switch source {
         case .file(let path):
             guard FileManager.default.isReadableFile(atPath: path) else { throw StoreError.sourceMissing(path) }
-            if let previous, Self.sameContents(path, cacheFile(for: previous.name).path) {
+            if let previous, try isUnchanged(path, since: previous) {
                 return LoadedFeed(name: name, source: source, feed: nil)
             }
             if let key {
@@ -223,7 +224,9 @@ public final class FeedStore {
                     name: name, source: source, feed: try parse(bytes: bytes, label: path), contents: .data(data), signature: signature)
             }
             // Parsed straight from the file: the reader streams it, nothing holds the whole text.
-            return LoadedFeed(name: name, source: source, feed: try parse(path: path, label: path), contents: .file(path))
+            // The stamp taken first is checked again once the cached copy is made (`commit`).
+            guard let before = FileStamp(path: path) else { throw StoreError.sourceMissing(path) }
+            return LoadedFeed(name: name, source: source, feed: try parse(path: path, label: path), contents: .file(path, before))
         case .url(let url):
             var headers: [String: String] = [:]
             if let previous {
@@ -250,6 +253,17 @@ public final class FeedStore {
                 contents: .data(response.body),
                 etag: response.header("ETag"), lastModified: response.header("Last-Modified"), signature: signature)
         }
+    }
+
+    /// Whether a local feed is as it was when last read: by its stamp when it has not changed
+    /// (a stat, not a read); else, when the cached copy is a file of its own, by content (the
+    /// file touched but not edited); a cached copy that is a link to the file changed with it.
+    private func isUnchanged(_ path: String, since previous: FeedRecord) throws -> Bool {
+        let cache = cacheFile(for: previous.name).path
+        guard let current = FileStamp(path: path) else { return false }
+        if let stored = try catalog.stamp(ofFeed: previous.name).flatMap { FileStamp(stamp: $0) }, stored == current { return true }
+        if let cached = FileStamp(path: cache), cached.isSameFile(as: current) { return false }
+        return Self.sameContents(path, cache)
     }
 
     /// Whether two files hold the same bytes: sizes first, then 1 MB at a time.
@@ -292,6 +306,19 @@ public final class FeedStore {
 
     public func cacheFile(for feedName: String) -> URL {
         paths.feedCache.appendingPathComponent(feedName.replacingOccurrences(of: "/", with: "~") + ".xml")
+    }
+
+    /// The cached copy of a feed, for reading its XML again (an offline bundle's excerpt): refused
+    /// when it is a link to a local file edited since it was read, whose entries the catalogue
+    /// no longer describes.
+    public func cachedFeedFile(for record: FeedRecord) throws -> URL {
+        let cache = cacheFile(for: record.name)
+        if let stored = try catalog.stamp(ofFeed: record.name).flatMap { FileStamp(stamp: $0) },
+            let current = FileStamp(path: cache.path), current.isSameFile(as: stored), current != stored
+        {
+            throw StoreError.feedFileEdited(feed: record.name, path: record.source)
+        }
+        return cache
     }
 
     /// Writes cached copies (to temporary names first) and the index in one transaction; on
@@ -342,7 +369,13 @@ public final class FeedStore {
                     title: feed.title, productCount: feed.products.count, warningCount: feed.warnings.count,
                     signature: item.signature ?? old?.signature, updated: feed.updated?.text)
                 if old == nil { nextPosition += 1 }
-                try catalog.store(feed, as: record, stamp: nil)
+                let stamp: String?
+                switch item.contents {
+                case .file(_, let before): stamp = before.description
+                case .data: stamp = nil
+                case nil: stamp = try catalog.stamp(ofFeed: item.name)  // Unchanged: as it was.
+                }
+                try catalog.store(feed, as: record, stamp: stamp)
                 changes.append(
                     FeedChange(
                         name: item.name, outcome: item.unchanged ? .unchanged : outcome, productCount: feed.products.count,
@@ -388,7 +421,13 @@ private final class CacheCopier: @unchecked Sendable {
             do {
                 for (contents, temporary) in copies {
                     switch contents {
-                    case .file(let path): try FileManager.default.copyItem(atPath: path, toPath: temporary.path)
+                    case .file(let path, let before):
+                        // A hard link where the file system allows it: no copy of a feed that may be
+                        // hundreds of MB. Either way the file must still be the one parsed.
+                        if !FileStamp.link(path, to: temporary.path) {
+                            try FileManager.default.copyItem(atPath: path, toPath: temporary.path)
+                        }
+                        guard FileStamp(path: path) == before else { throw StoreError.changedWhileReading(path) }
                     case .data(let data): try data.write(to: temporary)
                     }
                 }

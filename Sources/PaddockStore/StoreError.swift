@@ -8,6 +8,10 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case insecureURL(String)
     case unsupportedSource(String)
     case sourceMissing(String)
+    /// The local feed file changed between the start of its parse and its cached copy.
+    case changedWhileReading(String)
+    /// A local feed's file was edited in place after paddock read it (its cached copy is a link).
+    case feedFileEdited(feed: String, path: String)
     case fetchFailed(url: String, reason: String)
     case malformedFeed(XMLSyntaxError)
     case builtinNotRemovable
@@ -37,6 +41,10 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             return "'\(source)' is neither a file nor an https URL; give a path or https://..."
         case .sourceMissing(let path):
             return "no file at '\(path)'; check the path"
+        case .feedFileEdited(let feed, let path):
+            return "'\(path)' was edited since feed '\(feed)' was read; run 'paddock feed update \(feed)' first"
+        case .changedWhileReading(let path):
+            return "'\(path)' changed while paddock read it; the catalogue is unchanged. Run the command again once the file is written"
         case .fetchFailed(let url, let reason):
             return "could not fetch '\(url)': \(reason)"
         case .malformedFeed(let error):
@@ -66,6 +74,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .feedNotFound, .productNotFound, .feedExists, .insecureURL, .unsupportedSource, .builtinNotRemovable, .invalidName, .badKey:
             return 64
         case .sourceMissing: return 66
+        case .changedWhileReading, .feedFileEdited: return 75
         case .fetchFailed: return 69
         case .malformedFeed, .signatureMissing, .badSignature, .rollback: return 65
         }

@@ -189,6 +189,60 @@ struct FeedStoreTests {
         let reopened = try FeedStore(paths: sandbox.store.paths, config: PaddockConfig(), builtinFeedPath: nil)
         #expect(try reopened.catalog.resolve("a").first?.product.title == "a title")
     }
+    /// A local feed's cached copy is a hard link on the same file system (a 400 MB feed is not
+    /// copied), so an edit in place shows through it: the stamp taken before the parse is what
+    /// tells `feed update` that the file changed, and an excerpt of the edited file is refused.
+    @Test("a local feed's cached copy is a link: an edit in place is seen by update, and refused for excerpts until then")
+    func cachedLink() async throws {
+        let sandbox = try Sandbox()
+        let path = try sandbox.write("f.xml", Self.feedXML(["a"]))
+        _ = try await sandbox.store.add(path, name: nil, insecure: false)
+        let cache = sandbox.store.cacheFile(for: "f").path
+        let source = try #require(FileStamp(path: path))
+        #expect(FileStamp(path: cache)?.isSameFile(as: source) == true, "same file system: a hard link, not a copy")
+        #expect(try await sandbox.store.update("f").map(\.outcome) == [.unchanged])
+        let record = try #require(try sandbox.store.catalog.feed(named: "f"))
+        #expect(try sandbox.store.cachedFeedFile(for: record).path == cache)
+
+        // Edited in place (same inode, as an editor that keeps hard links writes it).
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data(Self.feedXML(["a", "b"]).utf8))
+        try handle.close()
+        #expect(FileStamp(path: path)?.isSameFile(as: source) == true)
+        let refused = #expect(throws: StoreError.self) { try sandbox.store.cachedFeedFile(for: record) }
+        #expect(refused?.description == "'\(path)' was edited since feed 'f' was read; run 'paddock feed update f' first")
+        #expect(try await sandbox.store.update("f").map(\.outcome) == [.updated])
+        #expect(try sandbox.store.catalog.list().map(\.productId) == ["a", "b"])
+        #expect(try sandbox.store.cachedFeedFile(for: record).path == cache)
+
+        // Replaced by a new file (an editor that writes a new file and renames it): the link
+        // keeps the bytes that were read, and update reads the new file.
+        try FileManager.default.removeItem(atPath: path)
+        _ = try sandbox.write("f.xml", Self.feedXML(["c"]))
+        #expect(try String(contentsOfFile: cache, encoding: .utf8).contains("<productId>b</productId>"))
+        #expect(try await sandbox.store.update("f").map(\.outcome) == [.updated])
+        #expect(try sandbox.store.catalog.list().map(\.productId) == ["c"])
+    }
+
+    @Test("on another file system the cached copy is a copy; a file touched but not edited is unchanged")
+    func cachedCopy() async throws {
+        let shared = URL(fileURLWithPath: "/dev/shm")
+        guard FileManager.default.isWritableFile(atPath: shared.path) else { return }  // No tmpfs here: nothing to compare.
+        let sandbox = try Sandbox()
+        let path = shared.appendingPathComponent("paddock-feed-\(getpid())-\(UUID().uuidString).xml").path
+        try Data(Self.feedXML(["a"]).utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let sourceStamp = try #require(FileStamp(path: path))
+        _ = try await sandbox.store.add(path, name: "shm", insecure: false)
+        let cache = try #require(FileStamp(path: sandbox.store.cacheFile(for: "shm").path))
+        try #require(cache.device != sourceStamp.device, "/dev/shm is on the same file system as the test's temporary directory")
+        #expect(!cache.isSameFile(as: sourceStamp))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 60)], ofItemAtPath: path)
+        #expect(try await sandbox.store.update("shm").map(\.outcome) == [.unchanged], "same bytes")
+        try Data(Self.feedXML(["a", "b"]).utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try await sandbox.store.update("shm").map(\.outcome) == [.updated])
+    }
 }
 
 /// A feed server whose main feed changes when bumped; it honours If-None-Match.
