@@ -26,19 +26,21 @@ final class BlockTree: @unchecked Sendable {
         var valueCount: Int32
     }
 
-    var nodes: [Node] = []
-    var childIndexes: [Int32] = []
-    var attributes: [Attribute] = []
-    var bytes: [UInt8] = []
+    // Constants once built (the reader fills them in and hands them over): reads from another
+    // thread need no locks, and `let` properties of a class need no exclusivity checks.
+    let nodes: [Node]
+    let childIndexes: [Int32]
+    let attributes: [Attribute]
+    let bytes: [UInt8]
     /// Namespace URIs used in this block; nodes and attributes hold an index.
-    var namespaces: [String] = []
+    let namespaces: [String]
 
-    init(capacityLike previous: BlockTree? = nil) {
-        guard let previous else { return }
-        nodes.reserveCapacity(previous.nodes.count)
-        childIndexes.reserveCapacity(previous.childIndexes.count)
-        attributes.reserveCapacity(previous.attributes.count)
-        bytes.reserveCapacity(previous.bytes.count)
+    init(nodes: [Node], childIndexes: [Int32], attributes: [Attribute], bytes: [UInt8], namespaces: [String]) {
+        self.nodes = nodes
+        self.childIndexes = childIndexes
+        self.attributes = attributes
+        self.bytes = bytes
+        self.namespaces = namespaces
     }
 
     var root: BlockElement { BlockElement(tree: self, index: 0) }

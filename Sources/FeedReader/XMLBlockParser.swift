@@ -181,18 +181,26 @@ private struct BlockEvents {
     var checkRoot: (_ name: String, _ line: Int) throws -> Void = { _, _ in }
 
     /// Open elements: the root is depth 1 and is not kept; `open` holds the open block's path
-    /// (node indexes in `tree`), with each level's children and text so far in the buffers of
-    /// the same level (kept from block to block, so they are allocated once).
+    /// (indexes in `nodes`), with each level's children so far in the buffer of the same level
+    /// (kept from block to block, so they are allocated once).
     private var depth = 0
-    private var tree: BlockTree?
-    private var previousTree: BlockTree?
     private var open: [Int32] = []
     private var openChildren: [[Int32]] = []
+    /// The open block's tree as it grows, handed over as a `BlockTree` when the block closes.
+    private var nodes: [BlockTree.Node] = []
+    private var childIndexes: [Int32] = []
+    private var attributes: [BlockTree.Attribute] = []
+    private var bytes: [UInt8] = []
+    private var namespaces: [String] = []
+    /// Text goes straight into `bytes` while the innermost element has no child (a leaf, the
+    /// usual case), from `directStart` on. An element's text after a child has started (mixed
+    /// content, rare) is kept in `openText` at its level and copied when the element closes.
+    private var directStart = 0
     private var openText: [[UInt8]] = []
-    /// Where the innermost element's current run of text (since its last tag) starts.
+    /// Where the innermost element's current run of text in `openText` (since its last tag) starts.
     private var runStart = 0
     private var names = InternedNames()
-    /// The current tree's namespaces, by libxml2's interned pointer (a block uses one to three).
+    /// The current block's namespaces, by libxml2's interned pointer (a block uses one to three).
     private var namespacePointers: [(pointer: UnsafeRawPointer?, index: Int32)] = []
 
     init(label: String) {
@@ -227,7 +235,7 @@ private struct BlockEvents {
 
     /// The name of the innermost element still open (nil when the root was closed or never opened).
     var innermostOpenElement: String? {
-        if let last = open.last, let tree { return tree.nodes[Int(last)].name }
+        if let last = open.last { return nodes[Int(last)].name }
         return depth >= 1 ? rootName : nil
     }
 
@@ -247,7 +255,7 @@ private struct BlockEvents {
         _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
     ) {
         depth += 1
-        flushRun()
+        endRunBeforeChild()
         let name = names[localName]
         guard depth <= XMLBlockParser.maximumDepth else {
             refuse("elements are nested more than \(XMLBlockParser.maximumDepth) deep here (<\(name.name)>); this is not a feed paddock reads: check the file")
@@ -262,30 +270,26 @@ private struct BlockEvents {
             }
             return
         }
-        if depth == 2 {
-            tree = BlockTree(capacityLike: previousTree)
-            namespacePointers.removeAll(keepingCapacity: true)
-        }
-        guard let tree else { return }
-        let index = Int32(tree.nodes.count)
+        if depth == 2 { namespacePointers.removeAll(keepingCapacity: true) }
+        let index = Int32(nodes.count)
         var node = BlockTree.Node(
-            name: name.name, key: name.key, namespace: namespaceIndex(uri, in: tree), line: Int32(clamping: line),
-            attributeStart: Int32(tree.attributes.count))
+            name: name.name, key: name.key, namespace: namespaceIndex(uri), line: Int32(clamping: line),
+            attributeStart: Int32(self.attributes.count))
         if attributeCount > 0, let attributes {
             for position in 0..<attributeCount {
                 // Five pointers per attribute: local name, prefix, URI, value start, value end.
                 let base = position * 5
                 guard let valueStart = attributes[base + 3], let valueEnd = attributes[base + 4] else { continue }
-                let start = Int32(tree.bytes.count)
-                Self.appendAttributeValue(UnsafeBufferPointer(start: valueStart, count: valueEnd - valueStart), to: &tree.bytes)
-                tree.attributes.append(
+                let start = Int32(bytes.count)
+                Self.appendAttributeValue(UnsafeBufferPointer(start: valueStart, count: valueEnd - valueStart), to: &bytes)
+                self.attributes.append(
                     BlockTree.Attribute(
-                        name: names[attributes[base]].name, namespace: namespaceIndex(attributes[base + 2], in: tree),
-                        valueStart: start, valueCount: Int32(tree.bytes.count) - start))
+                        name: names[attributes[base]].name, namespace: namespaceIndex(attributes[base + 2]),
+                        valueStart: start, valueCount: Int32(bytes.count) - start))
                 node.attributeCount += 1
             }
         }
-        tree.nodes.append(node)
+        nodes.append(node)
         let level = open.count
         if level > 0 { openChildren[level - 1].append(index) }
         open.append(index)
@@ -293,64 +297,102 @@ private struct BlockEvents {
             openChildren.append([])
             openText.append([])
         }
+        directStart = bytes.count
         runStart = 0
     }
 
-    private mutating func namespaceIndex(_ uri: UnsafePointer<xmlChar>?, in tree: BlockTree) -> Int32 {
+    private mutating func namespaceIndex(_ uri: UnsafePointer<xmlChar>?) -> Int32 {
         let pointer = uri.map(UnsafeRawPointer.init)
         for known in namespacePointers where known.pointer == pointer { return known.index }
-        let index = Int32(tree.namespaces.count)
-        tree.namespaces.append(uri.map { String(cString: $0) } ?? "")
+        let index = Int32(namespaces.count)
+        namespaces.append(uri.map { String(cString: $0) } ?? "")
         namespacePointers.append((pointer, index))
         return index
     }
 
     mutating func endElement() {
-        flushRun()
         defer { depth -= 1 }
-        guard depth >= 2, let tree, let index = open.popLast() else { return }
-        let level = open.count
-        tree.nodes[Int(index)].textStart = Int32(tree.bytes.count)
-        tree.nodes[Int(index)].textCount = Int32(openText[level].count)
-        tree.bytes.append(contentsOf: openText[level])
-        tree.nodes[Int(index)].childStart = Int32(tree.childIndexes.count)
-        tree.nodes[Int(index)].childCount = Int32(openChildren[level].count)
-        tree.childIndexes.append(contentsOf: openChildren[level])
-        openText[level].removeAll(keepingCapacity: true)
-        openChildren[level].removeAll(keepingCapacity: true)
+        guard depth >= 2, let index = open.last else { return }
+        let level = open.count - 1
+        if openChildren[level].isEmpty {
+            // A leaf: its text is in place; white space alone is no text.
+            if Self.isAllBlank(bytes[directStart...]) { bytes.removeSubrange(directStart...) }
+            nodes[Int(index)].textStart = Int32(directStart)
+            nodes[Int(index)].textCount = Int32(bytes.count - directStart)
+        } else {
+            endBufferedRun(level)
+            nodes[Int(index)].textStart = Int32(bytes.count)
+            nodes[Int(index)].textCount = Int32(openText[level].count)
+            bytes.append(contentsOf: openText[level])
+            nodes[Int(index)].childStart = Int32(childIndexes.count)
+            nodes[Int(index)].childCount = Int32(openChildren[level].count)
+            childIndexes.append(contentsOf: openChildren[level])
+            openText[level].removeAll(keepingCapacity: true)
+            openChildren[level].removeAll(keepingCapacity: true)
+        }
+        open.removeLast()
         if level > 0 {
             runStart = openText[level - 1].count  // The parent's next run begins after this child.
             return
         }
-        previousTree = tree
-        self.tree = nil
+        let tree = BlockTree(nodes: nodes, childIndexes: childIndexes, attributes: attributes, bytes: bytes, namespaces: namespaces)
+        // Fresh buffers for the next block, sized like this one (the tree keeps these).
+        nodes = []
+        nodes.reserveCapacity(tree.nodes.count)
+        childIndexes = []
+        childIndexes.reserveCapacity(tree.childIndexes.count)
+        attributes = []
+        attributes.reserveCapacity(tree.attributes.count)
+        bytes = []
+        bytes.reserveCapacity(tree.bytes.count)
+        namespaces = []
         if !onBlock(tree.root) {
             stopped = true
             stop()
         }
     }
 
-    mutating func characters(_ bytes: UnsafePointer<xmlChar>?, _ count: Int) {
-        guard let top = open.indices.last, let bytes, count > 0 else { return }
-        let level = top
-        guard openText[level].count - runStart + count <= XMLBlockParser.maximumTextBytes else {
+    mutating func characters(_ text: UnsafePointer<xmlChar>?, _ count: Int) {
+        guard let level = open.indices.last, let text, count > 0 else { return }
+        let direct = openChildren[level].isEmpty
+        let run = direct ? bytes.count - directStart : openText[level].count - runStart
+        guard run + count <= XMLBlockParser.maximumTextBytes else {
             refuse("the text of <\(innermostOpenElement ?? "")> is longer than 10 MB; this is not a feed paddock reads: check the file")
             return
         }
-        openText[level].append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
+        if direct {
+            bytes.append(contentsOf: UnsafeBufferPointer(start: text, count: count))
+        } else {
+            openText[level].append(contentsOf: UnsafeBufferPointer(start: text, count: count))
+        }
     }
 
-    /// Ends the innermost element's run of text at a tag. White space before the element's first
-    /// text is dropped, as `XML_PARSE_NOBLANKS` drops it when libxml2 builds a tree (its check
-    /// needs the tree, so in SAX mode libxml2 hands all of it over): the indentation between
-    /// child elements, about half the text of a pretty-printed feed. Mixed text
-    /// (`<summary>a <b>b</b> c</summary>`) keeps its spaces.
-    private mutating func flushRun() {
+    /// Ends the innermost element's run of text as a child element starts. White space before an
+    /// element's first text is dropped, as `XML_PARSE_NOBLANKS` drops it when libxml2 builds a
+    /// tree (its check needs the tree, so in SAX mode libxml2 hands all of it over): the
+    /// indentation between child elements, about half the text of a pretty-printed feed. Mixed
+    /// text (`<summary>a <b>b</b> c</summary>`) keeps its spaces.
+    private mutating func endRunBeforeChild() {
         guard let level = open.indices.last else { return }
-        if runStart == 0, !openText[level].isEmpty, openText[level].allSatisfy(Self.isBlank) {
+        if openChildren[level].isEmpty {
+            // The element's first child: text read so far moves out of the way of the child's.
+            if !Self.isAllBlank(bytes[directStart...]) { openText[level].append(contentsOf: bytes[directStart...]) }
+            bytes.removeSubrange(directStart...)
+            runStart = openText[level].count
+        } else {
+            endBufferedRun(level)
+        }
+    }
+
+    private mutating func endBufferedRun(_ level: Int) {
+        if runStart == 0, !openText[level].isEmpty, Self.isAllBlank(openText[level][...]) {
             openText[level].removeAll(keepingCapacity: true)
         }
         runStart = openText[level].count
+    }
+
+    private static func isAllBlank(_ text: ArraySlice<UInt8>) -> Bool {
+        text.allSatisfy(isBlank)
     }
 
     private static func isBlank(_ byte: UInt8) -> Bool {
