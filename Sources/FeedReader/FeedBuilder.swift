@@ -12,6 +12,16 @@ struct FeedBuilder {
     let file: String
     private(set) var feed = Feed()
     private var productLines: [String: (id: String, line: Int)] = [:]
+    /// When set, takes each product as soon as it is read (so that a large feed is stored while it
+    /// is parsed, and never held whole). Such a product's `osList idref`s are left to whoever
+    /// reads it back (`feed.namedOSLists`, `feed.namedOperatingSystems`): WebPI's feeds define
+    /// their lists after the entries. A product with an inline list naming an os defined later
+    /// waits for `finish()` and stays in `feed.products`.
+    var emit: ((Product) throws -> Void)?
+    /// The `osList idref`s of emitted products, each with the first product that used it, in
+    /// order: `finish()` warns about those the feed never defines, as it does for the others.
+    private var emittedReferences: [(reference: String, productId: String, line: Int)] = []
+    private var emittedReferenceSet: Set<String> = []
 
     init(file: String) { self.file = file }
 
@@ -123,6 +133,11 @@ struct FeedBuilder {
             feed.products[pending.product].installers[pending.installer].operatingSystems = resolved
         }
         var unknownReferences: Set<String> = []
+        for (reference, productId, line) in emittedReferences
+        where feed.namedOSLists[reference] == nil && feed.namedOperatingSystems[reference] == nil {
+            unknownReferences.insert(reference)
+            feed.warnings.append(Self.undefinedOSList(reference, firstUsedBy: productId, line: line))
+        }
         for index in feed.products.indices {
             for installerIndex in feed.products[index].installers.indices {
                 let installer = feed.products[index].installers[installerIndex]
@@ -132,11 +147,8 @@ struct FeedBuilder {
                 } else if let os = feed.namedOperatingSystems[reference] {
                     feed.products[index].installers[installerIndex].operatingSystems = [os]
                 } else if unknownReferences.insert(reference).inserted {
-                    // Custom feeds name the main feed's lists (SupportedAppPlatforms); say it once.
                     feed.warnings.append(
-                        FeedWarning(
-                            line: feed.products[index].line, column: 0,
-                            message: "osList '\(reference)' (first used by '\(feed.products[index].productId)') is not defined in this feed; those installers are read as Windows-only with no version limit"))
+                        Self.undefinedOSList(reference, firstUsedBy: feed.products[index].productId, line: feed.products[index].line))
                 }
             }
         }
@@ -149,6 +161,13 @@ struct FeedBuilder {
             }
         }
         return feed
+    }
+
+    /// Custom feeds name the main feed's lists (SupportedAppPlatforms); said once per name.
+    static func undefinedOSList(_ reference: String, firstUsedBy productId: String, line: Int) -> FeedWarning {
+        FeedWarning(
+            line: line, column: 0,
+            message: "osList '\(reference)' (first used by '\(productId)') is not defined in this feed; those installers are read as Windows-only with no version limit")
     }
 
     private mutating func resolveOS(_ item: PendingOS) -> OperatingSystemSpec? {
@@ -276,10 +295,21 @@ struct FeedBuilder {
         productLines[key] = (productId, element.line)
         var product = Product(productId: productId, line: element.line)
         product.isApplication = element.attribute("type")?.lowercased() == "application"
+        let pendingBefore = pendingInlineOSLists.count
         for field in fields {
             try takeEntryField(field, into: &product)
         }
-        feed.products.append(product)
+        if let emit, pendingInlineOSLists.count == pendingBefore {
+            for installer in product.installers {
+                guard let reference = installer.osListReference, installer.operatingSystems.isEmpty,
+                    emittedReferenceSet.insert(reference).inserted
+                else { continue }
+                emittedReferences.append((reference, product.productId, product.line))
+            }
+            try emit(product)
+        } else {
+            feed.products.append(product)
+        }
     }
 
     private mutating func takeEntryField(_ field: BlockElement, into product: inout Product) throws {

@@ -6,22 +6,27 @@ import Foundation
 /// turned into the model and dropped.
 public enum FeedDocumentReader {
     /// Reads the feed at `path`; `label` names it in messages (defaults to the path).
-    public static func read(path: String, label: String? = nil) throws -> Feed {
+    ///
+    /// With `emit`, each product is handed over as soon as it is read, on the calling thread,
+    /// instead of being kept in the returned feed, except products that name an os or os list
+    /// defined further down, which stay in `products` (see `FeedBuilder.emit`). An error thrown
+    /// by `emit` ends the reading.
+    public static func read(path: String, label: String? = nil, emit: ((Product) throws -> Void)? = nil) throws -> Feed {
         let text = FeedText.file(path)
         try PrologCheck.check(text, label: label ?? path)
-        return try read(.file(path), label: label ?? path, text: text)
+        return try read(.file(path), label: label ?? path, text: text, emit: emit)
     }
 
-    public static func read(bytes: [UInt8], label: String) throws -> Feed {
+    public static func read(bytes: [UInt8], label: String, emit: ((Product) throws -> Void)? = nil) throws -> Feed {
         let text = FeedText.bytes(bytes)
         try PrologCheck.check(text, label: label)
-        return try read(.bytes(bytes), label: label, text: text)
+        return try read(.bytes(bytes), label: label, text: text, emit: emit)
     }
 
     /// Reads the document, then fills in the columns of messages about elements (see FeedText).
-    static func read(_ source: XMLSource, label: String, text: FeedText) throws -> Feed {
+    static func read(_ source: XMLSource, label: String, text: FeedText, emit: ((Product) throws -> Void)? = nil) throws -> Feed {
         do {
-            var feed = try readDocument(source, label: label)
+            var feed = try readDocument(source, label: label, emit: emit)
             let pending = feed.warnings.indices.filter { feed.warnings[$0].column == 0 && feed.warnings[$0].line > 0 }
             if !pending.isEmpty {
                 let columns = text.columns(for: pending.map { (feed.warnings[$0].line, feed.warnings[$0].elementName) })
@@ -34,8 +39,9 @@ public enum FeedDocumentReader {
         }
     }
 
-    static func readDocument(_ source: XMLSource, label: String) throws -> Feed {
+    static func readDocument(_ source: XMLSource, label: String, emit: ((Product) throws -> Void)? = nil) throws -> Feed {
         var builder = FeedBuilder(file: label)
+        builder.emit = emit
         // Two threads: this one turns blocks into the model while another runs the parser and
         // builds the next blocks' trees. The builder sees the blocks in document order, and a
         // parse error is thrown only once every block before it has been taken, so messages and

@@ -111,15 +111,55 @@ public final class Catalog {
         Int(try database.query("SELECT COALESCE(MAX(position), 0) + 1 FROM feeds").first?.first?.integerValue ?? 1)
     }
 
-    /// Replaces everything known of `record.name` with `feed`, in the caller's transaction.
-    func store(_ feed: Feed, as record: FeedRecord, stamp: String?) throws {
-        try removeContents(ofFeed: record.name)
+    /// Starts storing a feed's products as they are read (see `ProductStream`), in the caller's
+    /// transaction: what the catalogue held for the feed goes, and a placeholder row stands for
+    /// the feed until `store(_:as:stamp:streamed:)` writes the real one.
+    func beginStream(feed name: String, source: String, kind: FeedRecord.Kind) throws -> ProductStream {
+        try removeContents(ofFeed: name)
+        let firstRowID = try nextRowID()
+        try database.query(
+            """
+            INSERT OR IGNORE INTO feeds(name, source, kind, position, added_at, refreshed_at, product_count, warning_count)
+            VALUES(?, ?, ?, 0, '', '', 0, 0)
+            """, [.text(name), .text(source), .text(kind.rawValue)])
+        return ProductStream(insert: try database.prepare(Self.insertProductSQL), feed: name, firstRowID: firstRowID)
+    }
+
+    /// The rowid the next product will get: rows stored from then on are those from it up.
+    private func nextRowID() throws -> Int64 {
+        try database.query("SELECT COALESCE(MAX(rowid), 0) + 1 FROM products").first?.first?.integerValue ?? 1
+    }
+
+    static let insertProductSQL = """
+        INSERT INTO products(feed, product_key, product_id, title, version, summary, keywords,
+                             is_application, search_exclude, has_linux, body, winner)
+        VALUES(?,?,?,?,?,?,?,?,?,?,?,1)
+        """
+
+    /// A product's row in `products` (all but the winner flag).
+    static func productRow(_ product: Product, feed: SQLiteValue, key: String? = nil) -> [SQLiteValue] {
+        [
+            feed, .text(key ?? product.productId.lowercased()), .text(product.productId), SQLiteValue(product.title),
+            SQLiteValue(product.version), SQLiteValue(product.summary), .text(product.keywords.joined(separator: " ")),
+            .integer(product.isApplication ? 1 : 0), .integer(product.searchExclude ? 1 : 0),
+            .integer(product.hasLinuxInstaller ? 1 : 0), .blob(ProductCodec.encode(product)),
+        ]
+    }
+
+    /// Replaces everything known of `record.name` with `feed`, in the caller's transaction. With
+    /// `streamedFrom` (the stream's first rowid), the feed's products went in while it was read
+    /// (`beginStream`); those in `feed.products` (the ones that waited for the end of the feed)
+    /// are added to them.
+    func store(_ feed: Feed, as record: FeedRecord, stamp: String?, streamedFrom: Int64? = nil) throws {
+        if streamedFrom == nil { try removeContents(ofFeed: record.name) }
+        let firstRowID = try streamedFrom ?? nextRowID()
         try database.query(
             """
             INSERT INTO feeds(name, source, kind, parent, position, added_at, refreshed_at, etag, last_modified,
                               content_sha256, stamp, title, product_count, warning_count, meta)
             VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-            ON CONFLICT(name) DO UPDATE SET source = excluded.source, refreshed_at = excluded.refreshed_at,
+            ON CONFLICT(name) DO UPDATE SET source = excluded.source, kind = excluded.kind, parent = excluded.parent,
+                position = excluded.position, added_at = excluded.added_at, refreshed_at = excluded.refreshed_at,
                 etag = excluded.etag, last_modified = excluded.last_modified, content_sha256 = excluded.content_sha256,
                 stamp = excluded.stamp, title = excluded.title, product_count = excluded.product_count,
                 warning_count = excluded.warning_count, meta = excluded.meta
@@ -128,15 +168,10 @@ public final class Catalog {
                 .text(record.name), .text(record.source), .text(record.kind.rawValue), SQLiteValue(record.parent),
                 .integer(Int64(record.position)), .text(record.addedAt), .text(record.refreshedAt),
                 SQLiteValue(record.etag), SQLiteValue(record.lastModified), SQLiteValue(record.contentSHA256),
-                SQLiteValue(stamp), SQLiteValue(feed.title), .integer(Int64(feed.products.count)),
+                SQLiteValue(stamp), SQLiteValue(feed.title), .integer(Int64(record.productCount)),
                 .integer(Int64(feed.warnings.count)), meta(record),
             ])
-        let insertProduct = try database.prepare(
-            """
-            INSERT INTO products(feed, product_key, product_id, title, version, summary, keywords,
-                                 is_application, search_exclude, has_linux, body, winner)
-            VALUES(?,?,?,?,?,?,?,?,?,?,?,1)
-            """)
+        let insertProduct = try database.prepare(Self.insertProductSQL)
         let feedName = SQLiteValue.text(record.name)
         // In key order, so the primary key and the indexes on product_key grow at their ends
         // instead of touching random pages (a large feed's index is far bigger than the cache).
@@ -147,24 +182,21 @@ public final class Catalog {
         let products = feed.products
         let rows = AheadOfTime(count: order.count) { position -> [SQLiteValue] in
             let index = order[position]
-            let product = products[index]
-            return [
-                feedName, .text(keys[index]), .text(product.productId), SQLiteValue(product.title),
-                SQLiteValue(product.version), SQLiteValue(product.summary), .text(product.keywords.joined(separator: " ")),
-                .integer(product.isApplication ? 1 : 0), .integer(product.searchExclude ? 1 : 0),
-                .integer(product.hasLinuxInstaller ? 1 : 0), .blob(ProductCodec.encode(product)),
-            ]
+            return Self.productRow(products[index], feed: feedName, key: keys[index])
         }
         defer { rows.stop() }
         for chunk in 0..<rows.chunkCount {
             for row in rows.take(chunk) { try insertProduct.run(row) }
         }
-        // The full-text index reads the rows just written (external content: the text is stored once).
+        // The full-text index reads the rows just written (external content: the text is stored
+        // once), in rowid order: in the order of the key index, the rows of a feed stored as it
+        // was read are all over the table, and a large one is read back page by page from disk.
+        // (`+feed` keeps SQLite from choosing the key index.)
         try database.query(
             """
             INSERT INTO product_search(rowid, product_id, title, summary, keywords)
-            SELECT rowid, product_id, title, summary, keywords FROM products WHERE feed = ?
-            """, [feedName])
+            SELECT rowid, product_id, title, summary, keywords FROM products WHERE rowid >= ? AND +feed = ?
+            """, [.integer(firstRowID), feedName])
         try refreshWinners()
         let insertKeyword = try database.prepare("INSERT OR REPLACE INTO keywords(feed, id, title) VALUES(?,?,?)")
         for keyword in feed.keywords {
@@ -173,6 +205,33 @@ public final class Catalog {
         let insertSet = try database.prepare("INSERT INTO named_sets(feed, name, body) VALUES(?,?,?)")
         for (name, expression) in feed.namedDependencies.sorted(by: { $0.key < $1.key }) {
             try insertSet.run([feedName, .text(name), .blob(Array(try encoder.encode(expression)))])
+        }
+        // A name that is both a list and an os means the list, as the feed reader resolves it.
+        var lists = feed.namedOperatingSystems.mapValues { [$0] }
+        lists.merge(feed.namedOSLists) { _, list in list }
+        let insertList = try database.prepare("INSERT INTO os_lists(feed, name, body) VALUES(?,?,?)")
+        for (name, list) in lists.sorted(by: { $0.key < $1.key }) {
+            try insertList.run([feedName, .text(name), .blob(Array(try encoder.encode(list)))])
+        }
+        osListCache.removeAll()
+    }
+
+    /// Named os lists read back, by feed and name (a product read refers to a few).
+    private var osListCache: [String: [OperatingSystemSpec]?] = [:]
+
+    /// Fills in the installers whose `osList idref` was left for the reader (see `beginStream`).
+    private func resolveOSLists(_ product: inout Product, feed: String) throws {
+        for index in product.installers.indices {
+            let installer = product.installers[index]
+            guard let reference = installer.osListReference, installer.operatingSystems.isEmpty else { continue }
+            let key = feed + "\n" + reference
+            if osListCache[key] == nil {
+                let body = try database.query(
+                    "SELECT body FROM os_lists WHERE feed = ? AND name = ?", [.text(feed), .text(reference)]
+                ).first?.first?.blobValue
+                osListCache[key] = .some(try body.map { try decoder.decode([OperatingSystemSpec].self, from: Data($0)) })
+            }
+            if let list = osListCache[key] ?? nil { product.installers[index].operatingSystems = list }
         }
     }
 
@@ -209,6 +268,8 @@ public final class Catalog {
         try database.query("DELETE FROM products WHERE feed = ?", [.text(name)])
         try database.query("DELETE FROM keywords WHERE feed = ?", [.text(name)])
         try database.query("DELETE FROM named_sets WHERE feed = ?", [.text(name)])
+        try database.query("DELETE FROM os_lists WHERE feed = ?", [.text(name)])
+        osListCache.removeAll()
     }
 
     func removeFeed(named name: String) throws {
@@ -228,9 +289,10 @@ public final class Catalog {
             WHERE products.product_key = ? ORDER BY feeds.position DESC
             """, [.text(id.lowercased())])
         return try rows.map { row in
-            CatalogProduct(
-                feed: row[0].textValue ?? "", position: Int(row[1].integerValue ?? 0),
-                product: try ProductCodec.decode(row[2].blobValue ?? []))
+            let feed = row[0].textValue ?? ""
+            var product = try ProductCodec.decode(row[2].blobValue ?? [])
+            try resolveOSLists(&product, feed: feed)
+            return CatalogProduct(feed: feed, position: Int(row[1].integerValue ?? 0), product: product)
         }
     }
 

@@ -77,9 +77,22 @@ enum CatalogSchema {
         );
         INSERT INTO product_search(product_search) VALUES('rebuild');
         """,
+        // 5: each feed's named os lists (and named oses, as lists of one). Products are stored
+        // as their feed is read, and WebPI's feeds define their lists after the entries, so an
+        // installer's `osList idref` is resolved when the product is read back.
+        """
+        CREATE TABLE os_lists(
+            feed TEXT NOT NULL REFERENCES feeds(name) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            body BLOB NOT NULL,
+            PRIMARY KEY(feed, name)
+        );
+        """,
     ]
 
     /// The format of the product bodies stored in the index. When the code's model changes
     /// shape, this number goes up and the index is rebuilt from the cached feed copies.
-    static let indexFormat = 4  // 3: ProductCodec bodies; 4: winner flags, product_search rowid = products rowid.
+    // 3: ProductCodec bodies; 4: winner flags, product_search rowid = products rowid; 5: os lists
+    // resolved when read (rows of format 4 have none to resolve, but no os_lists rows either).
+    static let indexFormat = 5
 }

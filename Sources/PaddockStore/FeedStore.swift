@@ -91,11 +91,36 @@ public final class FeedStore {
         if try feedName == Self.builtinName || catalog.feed(named: feedName) != nil {
             throw StoreError.feedExists(feedName)
         }
-        let loaded = try await loadTree(source, name: feedName, insecure: insecure, previous: [:], key: key)
-        let position = try catalog.nextPosition()
-        let changes = try commit(loaded, basePosition: position, outcome: .added)
-        Self.discardInBackground(consume loaded)
-        return changes
+        return try await writing(large: source.isLarge) {
+            let loaded = try await loadTree(source, name: feedName, insecure: insecure, previous: [:], key: key)
+            let position = try catalog.nextPosition()
+            let changes = try commit(loaded, basePosition: position, outcome: .added)
+            Self.discardInBackground(consume loaded)
+            return changes
+        }
+    }
+
+    /// Runs `body` in one write transaction: a local feed's products are stored while it is
+    /// parsed (`ProductStream`), so the transaction spans the loading as well as the commit.
+    /// Committed if `body` returns, rolled back if it throws.
+    ///
+    /// A large load is written with a rollback journal: pages added past the end of the file
+    /// are not journaled, so they are written once, where WAL writes every page twice (to the
+    /// log, then at the checkpoint). Only when no other connection has the catalogue open
+    /// (leaving WAL needs it alone); WAL comes back after the commit. Crash safety and the
+    /// all-or-nothing commit are the rollback journal's.
+    private func writing<T>(large: Bool, _ body: () async throws -> T) async throws -> T {
+        let rollbackJournal = large && catalog.database.tryJournalMode("DELETE")
+        defer { if rollbackJournal { catalog.database.tryJournalMode("WAL") } }
+        try catalog.database.execute("BEGIN IMMEDIATE")
+        do {
+            let result = try await body()
+            try catalog.database.execute("COMMIT")
+            return result
+        } catch {
+            try? catalog.database.execute("ROLLBACK")
+            throw error
+        }
     }
 
     /// Re-reads feeds from their sources: remote ones with If-None-Match / If-Modified-Since.
@@ -117,21 +142,21 @@ public final class FeedStore {
             for record in family { previous[record.name] = record }
             let source = try FeedSource.parse(root.source, insecure: true)
             let key = try root.signature.map(TrustedKey.init(stored:))
-            let loaded = try await loadTree(source, name: root.name, insecure: true, previous: previous, key: key)
-            if loaded.allSatisfy({ $0.unchanged }) && Set(loaded.map(\.name)) == Set(family.map(\.name)) {
-                changes += loaded.map {
-                    FeedChange(name: $0.name, outcome: .unchanged, productCount: previous[$0.name]?.productCount ?? 0, warnings: [])
-                }
-                try catalog.database.transaction {
+            changes += try await writing(large: source.isLarge) {
+                let loaded = try await loadTree(source, name: root.name, insecure: true, previous: previous, key: key)
+                if loaded.allSatisfy({ $0.unchanged }) && Set(loaded.map(\.name)) == Set(family.map(\.name)) {
                     for record in family {
                         try catalog.database.query(
                             "UPDATE feeds SET refreshed_at = ? WHERE name = ?", [.text(Self.timestamp()), .text(record.name)])
                     }
+                    return loaded.map {
+                        FeedChange(name: $0.name, outcome: .unchanged, productCount: previous[$0.name]?.productCount ?? 0, warnings: [])
+                    }
                 }
-                continue
+                let changes = try commit(loaded, basePosition: root.position, outcome: .updated, replacing: family)
+                Self.discardInBackground(consume loaded)
+                return changes
             }
-            changes += try commit(loaded, basePosition: root.position, outcome: .updated, replacing: family)
-            Self.discardInBackground(consume loaded)
         }
         return changes
     }
@@ -174,7 +199,13 @@ public final class FeedStore {
         var lastModified: String?
         /// For a signed feed: the key and what the verified signature said.
         var signature: FeedSignature?
+        /// How many products went into the catalogue while the feed was read (`ProductStream`);
+        /// nil when all of them are in `feed.products`.
+        var streamedCount: Int?
+        /// The rowid of the first of them.
+        var streamedFrom: Int64?
         var unchanged: Bool { feed == nil }
+        var productCount: Int { (streamedCount ?? 0) + (feed?.products.count ?? 0) }
     }
 
     private func loadTree(
@@ -223,10 +254,17 @@ public final class FeedStore {
                 return LoadedFeed(
                     name: name, source: source, feed: try parse(bytes: bytes, label: path), contents: .data(data), signature: signature)
             }
-            // Parsed straight from the file: the reader streams it, nothing holds the whole text.
+            // Parsed straight from the file: the reader streams it, nothing holds the whole text,
+            // and its products go into the catalogue as they are read.
             // The stamp taken first is checked again once the cached copy is made (`commit`).
             guard let before = FileStamp(path: path) else { throw StoreError.sourceMissing(path) }
-            return LoadedFeed(name: name, source: source, feed: try parse(path: path, label: path), contents: .file(path, before))
+            let stream = try catalog.beginStream(feed: name, source: source.description, kind: .file)
+            defer { stream.cancel() }
+            let feed = try parse(path: path, label: path, emit: stream.send)
+            let streamed = try stream.finish()
+            return LoadedFeed(
+                name: name, source: source, feed: feed, contents: .file(path, before), streamedCount: streamed,
+                streamedFrom: stream.firstRowID)
         case .url(let url):
             var headers: [String: String] = [:]
             if let previous {
@@ -290,8 +328,8 @@ public final class FeedStore {
         return nsError.localizedDescription.isEmpty ? "\(error)" : nsError.localizedDescription
     }
 
-    private func parse(path: String, label: String) throws -> Feed {
-        do { return try FeedDocumentReader.read(path: path, label: label) } catch let error as XMLSyntaxError {
+    private func parse(path: String, label: String, emit: ((Product) throws -> Void)? = nil) throws -> Feed {
+        do { return try FeedDocumentReader.read(path: path, label: label, emit: emit) } catch let error as XMLSyntaxError {
             throw StoreError.malformedFeed(error)
         }
     }
@@ -321,8 +359,8 @@ public final class FeedStore {
         return cache
     }
 
-    /// Writes cached copies (to temporary names first) and the index in one transaction; on
-    /// any failure the temporaries are removed and the catalogue is as it was.
+    /// Writes cached copies (to temporary names first) and the index, in the caller's transaction
+    /// (`writing`); on any failure the temporaries are removed and the catalogue is as it was.
     private func commit(
         _ loaded: [LoadedFeed], basePosition: Int, outcome: FeedChange.Outcome, replacing family: [FeedRecord] = []
     ) throws -> [FeedChange] {
@@ -341,17 +379,9 @@ public final class FeedStore {
         // they take their final names only once both are done.
         let copier = CacheCopier(copies)
         defer { copier.wait() }  // Before the temporaries are removed (defers run last first).
-        // A large load is written with a rollback journal: pages added past the end of the file
-        // are not journaled, so they are written once, where WAL writes every page twice (to the
-        // log, then at the checkpoint). Only when no other connection has the catalogue open
-        // (leaving WAL needs it alone); WAL comes back after the commit. Crash safety and the
-        // all-or-nothing commit are the rollback journal's.
-        let rows = loaded.reduce(0) { $0 + ($1.feed?.products.count ?? 0) }
-        let rollbackJournal = rows >= Self.bulkLoadRows && catalog.database.tryJournalMode("DELETE")
-        defer { if rollbackJournal { catalog.database.tryJournalMode("WAL") } }
         let now = Self.timestamp()
         var changes: [FeedChange] = []
-        try catalog.database.transaction {
+        do {
             let keep = Set(loaded.map(\.name))
             for old in family where !keep.contains(old.name) { try catalog.removeFeed(named: old.name) }
             // New feeds take fresh positions: on an add, just above every other feed (children just
@@ -366,7 +396,8 @@ public final class FeedStore {
                     name: item.name, source: item.source.description, kind: item.source.isFile ? .file : .url,
                     parent: item.parent, position: old?.position ?? nextPosition, addedAt: old?.addedAt ?? now,
                     refreshedAt: now, etag: item.etag, lastModified: item.lastModified, contentSHA256: nil,
-                    title: feed.title, productCount: feed.products.count, warningCount: feed.warnings.count,
+                    title: feed.title, productCount: item.feed == nil ? feed.products.count : item.productCount,
+                    warningCount: feed.warnings.count,
                     signature: item.signature ?? old?.signature, updated: feed.updated?.text)
                 if old == nil { nextPosition += 1 }
                 let stamp: String?
@@ -375,10 +406,10 @@ public final class FeedStore {
                 case .data: stamp = nil
                 case nil: stamp = try catalog.stamp(ofFeed: item.name)  // Unchanged: as it was.
                 }
-                try catalog.store(feed, as: record, stamp: stamp)
+                try catalog.store(feed, as: record, stamp: stamp, streamedFrom: item.streamedFrom)
                 changes.append(
                     FeedChange(
-                        name: item.name, outcome: item.unchanged ? .unchanged : outcome, productCount: feed.products.count,
+                        name: item.name, outcome: item.unchanged ? .unchanged : outcome, productCount: record.productCount,
                         warnings: feed.warnings.map { "\(item.source.description):\($0.line):\($0.column): \($0.message)" }))
             }
             if let failure = copier.wait() { throw failure }
@@ -396,8 +427,9 @@ public final class FeedStore {
     /// (fewer pages written). Catalogues created before keep their 4 KB pages.
     static let catalogPageSize = 16384
 
-    /// From how many products a load is written with a rollback journal (see `commit`).
-    static let bulkLoadRows = 20_000
+    /// From what size a local feed is loaded with a rollback journal (see `writing`): about
+    /// 20,000 entries of a WebPI feed.
+    static let bulkLoadBytes: Int64 = 64 << 20
 
     static func timestamp() -> String {
         ISO8601DateFormatter().string(from: Date())
@@ -406,6 +438,12 @@ public final class FeedStore {
 
 extension FeedSource {
     var isFile: Bool { if case .file = self { return true } else { return false } }
+
+    /// A local file of `FeedStore.bulkLoadBytes` or more.
+    var isLarge: Bool {
+        guard case .file(let path) = self, let stamp = FileStamp(path: path) else { return false }
+        return stamp.size >= FeedStore.bulkLoadBytes
+    }
 }
 
 /// Writes cached feed copies on a thread of its own (see `FeedStore.commit`).

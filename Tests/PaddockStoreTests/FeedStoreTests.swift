@@ -1,5 +1,6 @@
 import PaddockSQLite
 import FeedModel
+import FeedReader
 import Foundation
 import Testing
 import TestSupport
@@ -189,6 +190,30 @@ struct FeedStoreTests {
         let reopened = try FeedStore(paths: sandbox.store.paths, config: PaddockConfig(), builtinFeedPath: nil)
         #expect(try reopened.catalog.resolve("a").first?.product.title == "a title")
     }
+    /// A local feed's products are stored while it is read, and WebPI's feeds define their os
+    /// lists after the entries: the lists are resolved when a product is read back. Every real
+    /// feed, added through the store, must read back exactly as the reader reads it whole.
+    @Test("every real WebPI feed reads back from the catalogue as the reader reads it (os lists resolved)")
+    func streamedFeedsReadBack() async throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: TestPaths.webpiFeeds.path).sorted()
+        #expect(files.count >= 8)
+        var resolvedLists = 0
+        for file in files {
+            let sandbox = try Sandbox()
+            let path = TestPaths.webpiFeeds.appendingPathComponent(file).path
+            let whole = try FeedDocumentReader.read(path: path, label: path)
+            let changes = try await sandbox.store.add(path, name: "f", insecure: false)
+            #expect(changes.first?.productCount == whole.products.count, "\(file)")
+            #expect(changes.first?.warnings == whole.warnings.map { "\(path):\($0.line):\($0.column): \($0.message)" }, "\(file)")
+            for product in whole.products {
+                let stored = try sandbox.store.catalog.resolve("f:\(product.productId)").first?.product
+                #expect(stored == product, "\(file): \(product.productId)")
+                resolvedLists += product.installers.filter { $0.osListReference != nil && !$0.operatingSystems.isEmpty }.count
+            }
+        }
+        #expect(resolvedLists >= 100, "Microsoft's feed names its os lists by idref, defined after the entries")
+    }
+
     /// A local feed's cached copy is a hard link on the same file system (a 400 MB feed is not
     /// copied), so an edit in place shows through it: the stamp taken before the parse is what
     /// tells `feed update` that the file changed, and an excerpt of the edited file is refused.
