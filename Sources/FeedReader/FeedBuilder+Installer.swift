@@ -86,6 +86,11 @@ extension FeedBuilder {
         return file
     }
 
+    /// An ASCII hex digit (lower case: hashes are lowered first).
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte)
+    }
+
     /// Hashes are compared case-insensitively; a placeholder (`__sha1__`) is kept as written so
     /// that verification fails at install time, and warned about now.
     private mutating func checkedHash(
@@ -93,7 +98,7 @@ extension FeedBuilder {
     ) -> String? {
         guard !text.isEmpty else { return nil }
         let lowered = text.lowercased()
-        if lowered.count != length || !lowered.allSatisfy(\.isHexDigit) {
+        if lowered.utf8.count != length || !lowered.utf8.allSatisfy(Self.isHexDigit) {
             warn(element, "\(name) '\(text)' of '\(productId)' is not \(length) hex digits; installing it will fail verification")
         }
         return lowered

@@ -18,6 +18,8 @@ struct FeedBuilder {
     /// their lists after the entries. A product with an inline list naming an os defined later
     /// waits for `finish()` and stays in `feed.products`.
     var emit: ((Product) throws -> Void)?
+    /// pd:version constraints found well-formed so far.
+    private var checkedConstraints: Set<String> = []
     /// The `osList idref`s of emitted products, each with the first product that used it, in
     /// order: `finish()` warns about those the feed never defines, as it does for the others.
     private var emittedReferences: [(reference: String, productId: String, line: Int)] = []
@@ -376,10 +378,12 @@ struct FeedBuilder {
         let id = element.trimmedText
         guard !id.isEmpty else { return nil }
         let constraint = element.attribute("version", namespace: FeedNamespace.paddock)
-        if let constraint {
+        // Feeds repeat the same few constraints: each distinct one is checked once.
+        if let constraint, checkedConstraints.insert(constraint).inserted {
             do {
                 _ = try VersionConstraint(parsing: constraint)
             } catch {
+                checkedConstraints.remove(constraint)  // Warned about at every use, as before.
                 warn(element, "pd:version of '\(id)': \(error); any version will be accepted until it is fixed")
             }
         }

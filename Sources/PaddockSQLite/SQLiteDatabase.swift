@@ -152,7 +152,13 @@ public final class SQLiteStatement {
             case .null: status = sqlite3_bind_null(statement, index)
             case .integer(let number): status = sqlite3_bind_int64(statement, index, number)
             case .real(let number): status = sqlite3_bind_double(statement, index, number)
-            case .text(let text): status = sqlite3_bind_text(statement, index, text, -1, paddock_sqlite_transient())
+            case .text(var text):
+                // The String's own UTF-8, with its length: no C string copy, no strlen.
+                status = text.withUTF8 {
+                    sqlite3_bind_text(
+                        statement, index, UnsafeRawPointer($0.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self),
+                        Int32($0.count), paddock_sqlite_transient())
+                }
             case .blob(let bytes):
                 status = bytes.withUnsafeBytes {
                     sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), paddock_sqlite_transient())
