@@ -54,7 +54,7 @@ final class BlockTree: @unchecked Sendable {
 }
 
 /// An element of a `BlockTree`: a tree and an index, cheap to copy. What the feed builder reads.
-struct BlockElement: Sendable {
+struct BlockElement: ElementNavigation, Sendable {
     let tree: BlockTree
     let index: Int32
 
@@ -74,14 +74,6 @@ struct BlockElement: Sendable {
     }
 
     var children: Children { Children(tree: tree, start: Int(node.childStart), count: Int(node.childCount)) }
-
-    func children(_ key: String) -> [BlockElement] { children.filter { $0.key == key } }
-    func child(_ key: String) -> BlockElement? { children.first { $0.key == key } }
-    func childText(_ key: String) -> String? {
-        guard let child = child(key) else { return nil }
-        let text = child.trimmedText
-        return text.isEmpty ? nil : text
-    }
 
     /// Text of this element and its descendants, trimmed: what a reader of
     /// `<startPage><!-- c --><startPage>x</startPage></startPage>` would want ("x").

@@ -1,6 +1,6 @@
 /// A small element tree, built for one feed entry (or one feed-level block) at a time, so
 /// memory stays bounded by the largest entry rather than the whole document.
-struct XMLElement: Sendable {
+struct XMLElement: ElementNavigation, Sendable {
     var namespaceURI: String
     var name: String
     /// The name folded to lower case: WebPI matched element names regardless of case
@@ -31,8 +31,20 @@ struct XMLElement: Sendable {
         }?.value
     }
 
-    func children(_ key: String) -> [XMLElement] { children.filter { $0.key == key } }
-    func child(_ key: String) -> XMLElement? { children.first { $0.key == key } }
+}
+
+/// Finding children by folded name, shared by the two element types: `XMLElement` (small
+/// documents read whole, and edited) and `BlockElement` (a feed's blocks).
+protocol ElementNavigation {
+    associatedtype Children: Collection where Children.Element == Self
+    var key: String { get }
+    var children: Children { get }
+    var trimmedText: String { get }
+}
+
+extension ElementNavigation {
+    func children(_ key: String) -> [Self] { children.filter { $0.key == key } }
+    func child(_ key: String) -> Self? { children.first { $0.key == key } }
     func childText(_ key: String) -> String? {
         guard let child = child(key) else { return nil }
         let text = child.trimmedText
