@@ -113,7 +113,7 @@ public final class Catalog {
 
     /// Starts storing a feed's products as they are read (see `ProductStream`), in the caller's
     /// transaction: what the catalogue held for the feed goes, and a placeholder row stands for
-    /// the feed until `store(_:as:stamp:streamed:)` writes the real one.
+    /// the feed until `store(_:as:stamp:streamedFrom:)` writes the real one.
     func beginStream(feed name: String, source: String, kind: FeedRecord.Kind) throws -> ProductStream {
         try removeContents(ofFeed: name)
         let firstRowID = try nextRowID()
