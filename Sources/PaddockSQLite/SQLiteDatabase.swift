@@ -86,6 +86,20 @@ public final class SQLiteDatabase {
         }
     }
 
+    /// The same for a body that awaits (a feed loaded and stored in one transaction). The
+    /// connection is the caller's alone meanwhile: nothing else may use it until this returns.
+    public func transaction<T>(_ body: () async throws -> T) async throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try await body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Tries to switch the journal mode without waiting for other connections (leaving WAL
     /// needs the database to itself); true when the mode is now `mode`.
     @discardableResult

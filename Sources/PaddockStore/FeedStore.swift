@@ -112,15 +112,7 @@ public final class FeedStore {
     private func writing<T>(large: Bool, _ body: () async throws -> T) async throws -> T {
         let rollbackJournal = large && catalog.database.tryJournalMode("DELETE")
         defer { if rollbackJournal { catalog.database.tryJournalMode("WAL") } }
-        try catalog.database.execute("BEGIN IMMEDIATE")
-        do {
-            let result = try await body()
-            try catalog.database.execute("COMMIT")
-            return result
-        } catch {
-            try? catalog.database.execute("ROLLBACK")
-            throw error
-        }
+        return try await catalog.database.transaction(body)
     }
 
     /// Re-reads feeds from their sources: remote ones with If-None-Match / If-Modified-Since.
@@ -205,7 +197,6 @@ public final class FeedStore {
         /// The rowid of the first of them.
         var streamedFrom: Int64?
         var unchanged: Bool { feed == nil }
-        var productCount: Int { (streamedCount ?? 0) + (feed?.products.count ?? 0) }
     }
 
     private func loadTree(
@@ -299,9 +290,14 @@ public final class FeedStore {
     private func isUnchanged(_ path: String, since previous: FeedRecord) throws -> Bool {
         let cache = cacheFile(for: previous.name).path
         guard let current = FileStamp(path: path) else { return false }
-        if let stored = try catalog.stamp(ofFeed: previous.name).flatMap { FileStamp(stamp: $0) }, stored == current { return true }
+        if let stored = try storedFileStamp(of: previous.name), stored == current { return true }
         if let cached = FileStamp(path: cache), cached.isSameFile(as: current) { return false }
         return Self.sameContents(path, cache)
+    }
+
+    /// The stamp of a local feed's file as it was when read (nil for other feeds).
+    private func storedFileStamp(of feedName: String) throws -> FileStamp? {
+        try catalog.stamp(ofFeed: feedName).flatMap { FileStamp(stamp: $0) }
     }
 
     /// Whether two files hold the same bytes: sizes first, then 1 MB at a time.
@@ -351,7 +347,7 @@ public final class FeedStore {
     /// no longer describes.
     public func cachedFeedFile(for record: FeedRecord) throws -> URL {
         let cache = cacheFile(for: record.name)
-        if let stored = try catalog.stamp(ofFeed: record.name).flatMap { FileStamp(stamp: $0) },
+        if let stored = try storedFileStamp(of: record.name),
             let current = FileStamp(path: cache.path), current.isSameFile(as: stored), current != stored
         {
             throw StoreError.feedFileEdited(feed: record.name, path: record.source)
@@ -396,7 +392,7 @@ public final class FeedStore {
                     name: item.name, source: item.source.description, kind: item.source.isFile ? .file : .url,
                     parent: item.parent, position: old?.position ?? nextPosition, addedAt: old?.addedAt ?? now,
                     refreshedAt: now, etag: item.etag, lastModified: item.lastModified, contentSHA256: nil,
-                    title: feed.title, productCount: item.feed == nil ? feed.products.count : item.productCount,
+                    title: feed.title, productCount: (item.streamedCount ?? 0) + feed.products.count,
                     warningCount: feed.warnings.count,
                     signature: item.signature ?? old?.signature, updated: feed.updated?.text)
                 if old == nil { nextPosition += 1 }
