@@ -11,10 +11,31 @@ public struct OperatingSystemSpec: Hashable, Sendable, Codable {
     public var minimumVersion: String?
     public var maximumVersion: String?
     public var osTypes: [String]
+    /// `<os idref="...">` naming a feed-level `<os>` not yet read: WebPI's feeds define their
+    /// `<oses>` after the entries. Only the name is known until then; whoever knows the feed's
+    /// oses (the reader at the end of the feed, the catalogue when it reads a product back)
+    /// puts the named os in its place, or drops it when the feed never defines it.
+    public var reference: String?
     public init(minimumVersion: String? = nil, maximumVersion: String? = nil, osTypes: [String] = []) {
         self.minimumVersion = minimumVersion
         self.maximumVersion = maximumVersion
         self.osTypes = osTypes
+    }
+
+    public init(reference: String) {
+        self.init()
+        self.reference = reference
+    }
+}
+
+extension [OperatingSystemSpec] {
+    /// The list with each `reference` replaced by the os `named` gives (dropped when it gives none).
+    public func resolvingReferences(_ named: (String) throws -> OperatingSystemSpec?) rethrows -> [OperatingSystemSpec] {
+        guard contains(where: { $0.reference != nil }) else { return self }
+        return try compactMap { os in
+            guard let reference = os.reference else { return os }
+            return try named(reference)
+        }
     }
 }
 

@@ -3,8 +3,7 @@ import FeedModel
 extension FeedBuilder {
     /// One `<installer>`. Windows-only parts are kept (and shown as "no installer for linux");
     /// a `pd:install` makes it a Linux installer.
-    /// `installerIndex` is where the installer will sit in its product (for lists resolved later).
-    mutating func installer(_ element: BlockElement, productId: String, installerIndex: Int) -> Installer? {
+    mutating func installer(_ element: BlockElement, productId: String) -> Installer? {
         var installer = Installer(id: element.childText("id"))
         for child in element.children {
             if child.namespaceURI == FeedNamespace.paddock {
@@ -20,17 +19,7 @@ extension FeedBuilder {
                 if let idref = child.attribute("idref") {
                     installer.osListReference = idref
                 } else {
-                    // Named oses may be defined later in the file: a list naming one is resolved
-                    // in finish(), keeping every item (inline or named) in order.
-                    let items = child.children("os")
-                    if items.contains(where: { $0.attribute("idref").map { feed.namedOperatingSystems[$0] == nil } ?? false }) {
-                        pendingInlineOSLists.append(
-                            PendingOSList(product: feed.products.count, installer: installerIndex, items: items.map(pendingOS)))
-                    } else {
-                        installer.operatingSystems = items.map { os in
-                            os.attribute("idref").flatMap { feed.namedOperatingSystems[$0] } ?? operatingSystem(os)
-                        }
-                    }
+                    installer.operatingSystems = child.children("os").map { listedOS($0) }
                 }
             case "architectures":
                 installer.architectures += child.children.map { $0.name.lowercased() }

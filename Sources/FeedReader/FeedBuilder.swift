@@ -13,10 +13,10 @@ struct FeedBuilder {
     private(set) var feed = Feed()
     private var productLines: [String: (id: String, line: Int)] = [:]
     /// When set, takes each product as soon as it is read (so that a large feed is stored while it
-    /// is parsed, and never held whole). Such a product's `osList idref`s are left to whoever
-    /// reads it back (`feed.namedOSLists`, `feed.namedOperatingSystems`): WebPI's feeds define
-    /// their lists after the entries. A product with an inline list naming an os defined later
-    /// waits for `finish()` and stays in `feed.products`.
+    /// is parsed, and never held whole). Such a product's `osList idref`s, and the `<os idref>`s
+    /// of its inline lists that named an os not read yet, are left to whoever reads it back
+    /// (`feed.namedOSLists`, `feed.namedOperatingSystems`): WebPI's feeds define their lists
+    /// and oses after the entries.
     var emit: ((Product) throws -> Void)?
     /// pd:version constraints found well-formed so far.
     private var checkedConstraints: Set<String> = []
@@ -78,7 +78,7 @@ struct FeedBuilder {
                     warn(list, "<osList> in <osLists> has no id attribute; skipped")
                     continue
                 }
-                pendingOSLists[id] = list.children("os").map(pendingOS)
+                feed.namedOSLists[id] = list.children("os").map { listedOS($0) }
             }
         case "dependencies":
             for set in element.children("dependency") {
@@ -99,41 +99,29 @@ struct FeedBuilder {
         }
     }
 
-    /// `<os>` children of named `osList`s can refer to named `os` defined later in the file,
-    /// so they are resolved at the end.
-    private var pendingOSLists: [String: [PendingOS]] = [:]
+    /// The `<os idref>`s read before their os was defined (WebPI's feeds define `<oses>` after
+    /// the entries), in order: the lists hold a placeholder (`OperatingSystemSpec.reference`), and
+    /// `finish()` warns about the names the feed never defines.
+    private var laterOSReferences: [(idref: String, line: Int, elementName: String)] = []
 
-    /// An inline `<osList>` naming an os defined later: filled in by finish().
-    struct PendingOSList {
-        var product: Int
-        var installer: Int
-        var items: [PendingOS]
+    /// An `<os>` of an `osList`: inline, a named os already read, or a placeholder for one
+    /// defined later (the product need not wait for it: see `emit`).
+    mutating func listedOS(_ element: BlockElement) -> OperatingSystemSpec {
+        guard let idref = element.attribute("idref") else { return operatingSystem(element) }
+        if let named = feed.namedOperatingSystems[idref] { return named }
+        laterOSReferences.append((idref, element.line, element.name))
+        return OperatingSystemSpec(reference: idref)
     }
-
-    /// An `<os>` of a list resolved at the end: what it says, not the element (the blocks'
-    /// trees are dropped as soon as they are read).
-    enum PendingOS {
-        case named(idref: String, line: Int, elementName: String)
-        case inline(OperatingSystemSpec)
-    }
-
-    func pendingOS(_ element: BlockElement) -> PendingOS {
-        if let idref = element.attribute("idref") { return .named(idref: idref, line: element.line, elementName: element.name) }
-        return .inline(operatingSystem(element))
-    }
-    var pendingInlineOSLists: [PendingOSList] = []
 
     mutating func finish() -> Feed {
-        for (id, oses) in pendingOSLists {
-            feed.namedOSLists[id] = oses.compactMap { resolveOS($0) }
+        let oses = feed.namedOperatingSystems
+        for (reference, line, elementName) in laterOSReferences where oses[reference] == nil {
+            feed.warnings.append(
+                FeedWarning(
+                    line: line, column: 0, message: "<os idref=\"\(reference)\"> names an os the feed does not define",
+                    elementName: elementName))
         }
-        for pending in pendingInlineOSLists
-        where feed.products.indices.contains(pending.product)
-            && feed.products[pending.product].installers.indices.contains(pending.installer)
-        {
-            let resolved = pending.items.compactMap { resolveOS($0) }
-            feed.products[pending.product].installers[pending.installer].operatingSystems = resolved
-        }
+        feed.namedOSLists = feed.namedOSLists.mapValues { $0.resolvingReferences { oses[$0] } }
         var unknownReferences: Set<String> = []
         for (reference, productId, line) in emittedReferences
         where feed.namedOSLists[reference] == nil && feed.namedOperatingSystems[reference] == nil {
@@ -142,6 +130,8 @@ struct FeedBuilder {
         }
         for index in feed.products.indices {
             for installerIndex in feed.products[index].installers.indices {
+                feed.products[index].installers[installerIndex].operatingSystems =
+                    feed.products[index].installers[installerIndex].operatingSystems.resolvingReferences { oses[$0] }
                 let installer = feed.products[index].installers[installerIndex]
                 guard let reference = installer.osListReference, installer.operatingSystems.isEmpty else { continue }
                 if let list = feed.namedOSLists[reference] {
@@ -170,18 +160,6 @@ struct FeedBuilder {
         FeedWarning(
             line: line, column: 0,
             message: "osList '\(reference)' (first used by '\(productId)') is not defined in this feed; those installers are read as Windows-only with no version limit")
-    }
-
-    private mutating func resolveOS(_ item: PendingOS) -> OperatingSystemSpec? {
-        switch item {
-        case .inline(let spec):
-            return spec
-        case .named(let idref, let line, let elementName):
-            if let named = feed.namedOperatingSystems[idref] { return named }
-            feed.warnings.append(
-                FeedWarning(line: line, column: 0, message: "<os idref=\"\(idref)\"> names an os the feed does not define", elementName: elementName))
-            return nil
-        }
     }
 
     // MARK: - Feed-level pieces
@@ -297,11 +275,10 @@ struct FeedBuilder {
         productLines[key] = (productId, element.line)
         var product = Product(productId: productId, line: element.line)
         product.isApplication = element.attribute("type")?.lowercased() == "application"
-        let pendingBefore = pendingInlineOSLists.count
         for field in fields {
             try takeEntryField(field, into: &product)
         }
-        if let emit, pendingInlineOSLists.count == pendingBefore {
+        if let emit {
             for installer in product.installers {
                 guard let reference = installer.osListReference, installer.operatingSystems.isEmpty,
                     emittedReferenceSet.insert(reference).inserted
@@ -361,8 +338,7 @@ struct FeedBuilder {
         case "discoveryhint": product.discovery = discovery(field)
         case "installers":
             for installerElement in field.children("installer") {
-                let index = product.installers.count
-                if let installer = installer(installerElement, productId: product.productId, installerIndex: index) {
+                if let installer = installer(installerElement, productId: product.productId) {
                     product.installers.append(installer)
                 }
             }

@@ -213,15 +213,25 @@ public final class Catalog {
         for (name, list) in lists.sorted(by: { $0.key < $1.key }) {
             try insertList.run([feedName, .text(name), .blob(Array(try encoder.encode(list)))])
         }
+        let insertOS = try database.prepare("INSERT INTO oses(feed, name, body) VALUES(?,?,?)")
+        for (name, os) in feed.namedOperatingSystems.sorted(by: { $0.key < $1.key }) {
+            try insertOS.run([feedName, .text(name), .blob(Array(try encoder.encode(os)))])
+        }
         osListCache.removeAll()
+        osCache.removeAll()
     }
 
-    /// Named os lists read back, by feed and name (a product read refers to a few).
+    /// Named os lists and oses read back, by feed and name (a product read refers to a few).
     private var osListCache: [String: [OperatingSystemSpec]?] = [:]
+    private var osCache: [String: OperatingSystemSpec?] = [:]
 
-    /// Fills in the installers whose `osList idref` was left for the reader (see `beginStream`).
+    /// Fills in the installers whose `osList idref`, or whose inline list's `<os idref>`s, were
+    /// left for the reader (see `beginStream`).
     private func resolveOSLists(_ product: inout Product, feed: String) throws {
         for index in product.installers.indices {
+            product.installers[index].operatingSystems = try product.installers[index].operatingSystems.resolvingReferences {
+                try namedOS($0, feed: feed)
+            }
             let installer = product.installers[index]
             guard let reference = installer.osListReference, installer.operatingSystems.isEmpty else { continue }
             let key = feed + "\n" + reference
@@ -233,6 +243,17 @@ public final class Catalog {
             }
             if let list = osListCache[key] ?? nil { product.installers[index].operatingSystems = list }
         }
+    }
+
+    private func namedOS(_ name: String, feed: String) throws -> OperatingSystemSpec? {
+        let key = feed + "\n" + name
+        if let cached = osCache[key] { return cached }
+        let body = try database.query(
+            "SELECT body FROM oses WHERE feed = ? AND name = ?", [.text(feed), .text(name)]
+        ).first?.first?.blobValue
+        let os = try body.map { try decoder.decode(OperatingSystemSpec.self, from: Data($0)) }
+        osCache[key] = .some(os)
+        return os
     }
 
     private func meta(_ record: FeedRecord) throws -> SQLiteValue {
@@ -269,7 +290,9 @@ public final class Catalog {
         try database.query("DELETE FROM keywords WHERE feed = ?", [.text(name)])
         try database.query("DELETE FROM named_sets WHERE feed = ?", [.text(name)])
         try database.query("DELETE FROM os_lists WHERE feed = ?", [.text(name)])
+        try database.query("DELETE FROM oses WHERE feed = ?", [.text(name)])
         osListCache.removeAll()
+        osCache.removeAll()
     }
 
     func removeFeed(named name: String) throws {

@@ -88,11 +88,22 @@ enum CatalogSchema {
             PRIMARY KEY(feed, name)
         );
         """,
+        // 6: each feed's named oses, for the `<os idref>`s of inline lists that named an os the
+        // feed defines after the entry (`OperatingSystemSpec.reference`), resolved when read.
+        """
+        CREATE TABLE oses(
+            feed TEXT NOT NULL REFERENCES feeds(name) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            body BLOB NOT NULL,
+            PRIMARY KEY(feed, name)
+        );
+        """,
     ]
 
     /// The format of the product bodies stored in the index. When the code's model changes
     /// shape, this number goes up and the index is rebuilt from the cached feed copies.
     // 3: ProductCodec bodies; 4: winner flags, product_search rowid = products rowid; 5: os lists
-    // resolved when read (rows of format 4 have none to resolve, but no os_lists rows either).
-    static let indexFormat = 5
+    // resolved when read (rows of format 4 have none to resolve, but no os_lists rows either);
+    // 6: oses of inline lists resolved when read (the codec writes `OperatingSystemSpec.reference`).
+    static let indexFormat = 6
 }

@@ -173,6 +173,7 @@ enum ProductCodec {
             string(os.minimumVersion)
             string(os.maximumVersion)
             strings(os.osTypes)
+            string(os.reference)
         }
 
         mutating func installer(_ i: Installer) {
@@ -360,7 +361,9 @@ enum ProductCodec {
         }
 
         mutating func os() throws -> OperatingSystemSpec {
-            OperatingSystemSpec(minimumVersion: try optionalString(), maximumVersion: try optionalString(), osTypes: try strings())
+            var os = OperatingSystemSpec(minimumVersion: try optionalString(), maximumVersion: try optionalString(), osTypes: try strings())
+            os.reference = try optionalString()
+            return os
         }
 
         mutating func installer() throws -> Installer {

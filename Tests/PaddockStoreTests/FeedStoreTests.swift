@@ -198,6 +198,7 @@ struct FeedStoreTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: TestPaths.webpiFeeds.path).sorted()
         #expect(files.count >= 8)
         var resolvedLists = 0
+        var resolvedInlineLists = 0
         for file in files {
             let sandbox = try Sandbox()
             let path = TestPaths.webpiFeeds.appendingPathComponent(file).path
@@ -209,9 +210,42 @@ struct FeedStoreTests {
                 let stored = try sandbox.store.catalog.resolve("f:\(product.productId)").first?.product
                 #expect(stored == product, "\(file): \(product.productId)")
                 resolvedLists += product.installers.filter { $0.osListReference != nil && !$0.operatingSystems.isEmpty }.count
+                resolvedInlineLists += product.installers.filter { $0.osListReference == nil && !$0.operatingSystems.isEmpty }.count
             }
         }
         #expect(resolvedLists >= 100, "Microsoft's feed names its os lists by idref, defined after the entries")
+        #expect(resolvedInlineLists >= 8, "Microsoft's feed's inline lists name oses (<os idref>) defined after the entries")
+    }
+
+    /// Products are stored as they are read: an inline list naming oses defined after the entry
+    /// (as Microsoft's feed writes them) keeps the names, and the catalogue fills them in when it
+    /// reads the product back; a name the feed never defines is dropped, with the reader's warning.
+    @Test("an inline osList naming oses defined later is resolved when read back; an undefined one is dropped with a warning")
+    func inlineOSListsResolvedOnRead() async throws {
+        let sandbox = try Sandbox()
+        let xml = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+            <entry><productId>a</productId><installers><installer><id>1</id><osList>
+              <os><minimumVersion><osMajorVersion>5</osMajorVersion></minimumVersion></os>
+              <os idref="Later1"/>
+              <os idref="Nowhere"/>
+              <os idref="Later2"/>
+            </osList></installer></installers></entry>
+            <oses>
+              <os id="Later1"><minimumVersion><osMajorVersion>6</osMajorVersion></minimumVersion></os>
+              <os id="Later2"><maximumVersion><osMajorVersion>10</osMajorVersion></maximumVersion></os>
+            </oses>
+            </feed>
+            """
+        let path = try sandbox.write("f.xml", xml)
+        let changes = try await sandbox.store.add(path, name: "f", insecure: false)
+        #expect(changes.first?.warnings == ["\(path):6:3: <os idref=\"Nowhere\"> names an os the feed does not define"])
+        let installer = try #require(try sandbox.store.catalog.resolve("a").first?.product.installers.first)
+        #expect(installer.operatingSystems.map(\.minimumVersion) == ["5.0.0.0", "6.0.0.0", nil])
+        #expect(installer.operatingSystems.map(\.maximumVersion) == [nil, nil, "10.0.0.0"])
+        #expect(installer.operatingSystems.allSatisfy { $0.reference == nil })
+        #expect(try FeedDocumentReader.read(path: path, label: path).products.first?.installers.first == installer)
     }
 
     /// A local feed's cached copy is a hard link on the same file system (a 400 MB feed is not
