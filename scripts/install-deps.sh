@@ -2,7 +2,7 @@
 # Installs the Debian packages paddock needs to build, test and benchmark. Safe to run again:
 # it only calls apt-get when something is missing.
 set -euo pipefail
-packages=(pkg-config libxml2-dev libsqlite3-dev libxml2-utils python3-solv libarchive-dev)
+packages=(pkg-config libxml2-dev libsqlite3-dev libxml2-utils python3-solv libarchive-dev libjemalloc-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

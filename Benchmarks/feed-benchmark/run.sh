@@ -28,6 +28,7 @@ if [[ -n "${PADDOCK_BIN:-}" ]]; then
     say "== using $paddock (PADDOCK_BIN; not building)"
 else
     say "== building paddock (release)"
+    "$repo/scripts/install-deps.sh"  # The libraries it links (libxml2, SQLite, libarchive, jemalloc).
     # --product paddock: only the executable and what it needs (not test-support targets).
     (cd "$repo" && flock /tmp/paddock-swift.lock swift build -c release --product paddock)
     paddock="$repo/.build/release/paddock"

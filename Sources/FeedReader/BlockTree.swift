@@ -6,9 +6,11 @@
 /// `childIndexes` (written when the element closes), its text a run of `bytes` (made a String
 /// only when asked for), its attributes a run of `attributes`.
 final class BlockTree: @unchecked Sendable {
+    /// Plain integers only: building a block appends these by the million, and a struct without
+    /// references is copied as bytes (no reference counting).
     struct Node {
-        var name: String
-        var key: String
+        /// Index in `names`.
+        var name: Int32
         var namespace: Int32
         var line: Int32
         var childStart: Int32 = 0
@@ -20,7 +22,8 @@ final class BlockTree: @unchecked Sendable {
     }
 
     struct Attribute {
-        var name: String
+        /// Index in `names`.
+        var name: Int32
         var namespace: Int32
         var valueStart: Int32
         var valueCount: Int32
@@ -34,13 +37,22 @@ final class BlockTree: @unchecked Sendable {
     let bytes: [UInt8]
     /// Namespace URIs used in this block; nodes and attributes hold an index.
     let namespaces: [String]
+    /// Element and attribute names: the parser's whole table (shared by its blocks, not copied).
+    let names: [Name]
 
-    init(nodes: [Node], childIndexes: [Int32], attributes: [Attribute], bytes: [UInt8], namespaces: [String]) {
+    /// A name as written, and folded to lower case.
+    struct Name {
+        let name: String
+        let key: String
+    }
+
+    init(nodes: [Node], childIndexes: [Int32], attributes: [Attribute], bytes: [UInt8], namespaces: [String], names: [Name]) {
         self.nodes = nodes
         self.childIndexes = childIndexes
         self.attributes = attributes
         self.bytes = bytes
         self.namespaces = namespaces
+        self.names = names
     }
 
     var root: BlockElement { BlockElement(tree: self, index: 0) }
@@ -60,10 +72,10 @@ struct BlockElement: ElementNavigation, Sendable {
 
     private var node: BlockTree.Node { tree.nodes[Int(index)] }
 
-    var name: String { node.name }
+    var name: String { tree.names[Int(node.name)].name }
     /// The name folded to lower case: WebPI matched element names regardless of case
     /// (`cmdline`/`cmdLine`), and so does paddock.
-    var key: String { node.key }
+    var key: String { tree.names[Int(node.name)].key }
     var namespaceURI: String { tree.namespaces[Int(node.namespace)] }
     var line: Int { Int(node.line) }
 
@@ -113,7 +125,7 @@ struct BlockElement: ElementNavigation, Sendable {
         let folded = name.lowercased()
         for position in Int(node.attributeStart)..<Int(node.attributeStart + node.attributeCount) {
             let attribute = tree.attributes[position]
-            guard attribute.name == name || attribute.name.lowercased() == folded else { continue }
+            guard tree.names[Int(attribute.name)].key == folded else { continue }
             if let namespace, tree.namespaces[Int(attribute.namespace)] != namespace { continue }
             return tree.string(attribute.valueStart, attribute.valueCount)
         }

@@ -235,7 +235,7 @@ private struct BlockEvents {
 
     /// The name of the innermost element still open (nil when the root was closed or never opened).
     var innermostOpenElement: String? {
-        if let last = open.last { return nodes[Int(last)].name }
+        if let last = open.last { return names.blockNames[Int(nodes[Int(last)].name)].name }
         return depth >= 1 ? rootName : nil
     }
 
@@ -256,15 +256,15 @@ private struct BlockEvents {
     ) {
         depth += 1
         endRunBeforeChild()
-        let name = names[localName]
+        let global = names.global(localName)
         guard depth <= XMLBlockParser.maximumDepth else {
-            refuse("elements are nested more than \(XMLBlockParser.maximumDepth) deep here (<\(name.name)>); this is not a feed paddock reads: check the file")
+            refuse("elements are nested more than \(XMLBlockParser.maximumDepth) deep here (<\(names.name(global))>); this is not a feed paddock reads: check the file")
             return
         }
         if depth == 1 {
-            rootName = name.name
+            rootName = names.name(global)
             sawRoot = true
-            do { try checkRoot(name.name, line) } catch {
+            do { try checkRoot(rootName, line) } catch {
                 refusal = error
                 stop()
             }
@@ -273,7 +273,7 @@ private struct BlockEvents {
         if depth == 2 { namespacePointers.removeAll(keepingCapacity: true) }
         let index = Int32(nodes.count)
         var node = BlockTree.Node(
-            name: name.name, key: name.key, namespace: namespaceIndex(uri), line: Int32(clamping: line),
+            name: names.inBlock(global), namespace: namespaceIndex(uri), line: Int32(clamping: line),
             attributeStart: Int32(self.attributes.count))
         if attributeCount > 0, let attributes {
             for position in 0..<attributeCount {
@@ -284,7 +284,7 @@ private struct BlockEvents {
                 Self.appendAttributeValue(UnsafeBufferPointer(start: valueStart, count: valueEnd - valueStart), to: &bytes)
                 self.attributes.append(
                     BlockTree.Attribute(
-                        name: names[attributes[base]].name, namespace: namespaceIndex(attributes[base + 2]),
+                        name: names.inBlock(names.global(attributes[base])), namespace: namespaceIndex(attributes[base + 2]),
                         valueStart: start, valueCount: Int32(bytes.count) - start))
                 node.attributeCount += 1
             }
@@ -335,7 +335,9 @@ private struct BlockEvents {
             runStart = openText[level - 1].count  // The parent's next run begins after this child.
             return
         }
-        let tree = BlockTree(nodes: nodes, childIndexes: childIndexes, attributes: attributes, bytes: bytes, namespaces: namespaces)
+        let tree = BlockTree(
+            nodes: nodes, childIndexes: childIndexes, attributes: attributes, bytes: bytes, namespaces: namespaces,
+            names: names.takeBlockNames())
         // Fresh buffers for the next block, sized like this one (the tree keeps these).
         nodes = []
         nodes.reserveCapacity(tree.nodes.count)
@@ -428,27 +430,59 @@ private struct BlockEvents {
 
 /// Swift strings for libxml2's interned names. The parser's dictionary gives each distinct name
 /// one pointer, so a small table indexed by the pointer's bits answers without hashing the text.
+/// Names are numbered twice: once for the whole parse, and once within the open block, whose
+/// nodes hold the block's numbers and whose tree gets the block's names (a few dozen: the work
+/// per block stays in proportion to the block, however many names the document uses).
 private struct InternedNames {
     private static let slots = 512
-    private var table = [(pointer: UnsafeRawPointer?, name: String, key: String)](repeating: (nil, "", ""), count: slots)
-    private var overflow: [UnsafeRawPointer: (name: String, key: String)] = [:]
+    private var table = [(pointer: UnsafeRawPointer?, global: Int32)](repeating: (nil, 0), count: slots)
+    private var overflow: [UnsafeRawPointer: Int32] = [:]
+    /// By global number; 0 is the empty name (a null pointer).
+    private var all: [BlockTree.Name] = [BlockTree.Name(name: "", key: "")]
+    /// By global number: the number in the open block, or -1.
+    private var numberInBlock: [Int32] = [-1]
+    private(set) var blockNames: [BlockTree.Name] = []
+    private var blockGlobals: [Int32] = []
 
-    subscript(_ pointer: UnsafePointer<xmlChar>?) -> (name: String, key: String) {
-        mutating get {
-            guard let pointer else { return ("", "") }
-            let raw = UnsafeRawPointer(pointer)
-            // Dictionary entries are at least 8-byte aligned; the bits above are spread enough.
-            let slot = Int(truncatingIfNeeded: UInt(bitPattern: raw) >> 3) & (Self.slots - 1)
-            if table[slot].pointer == raw { return (table[slot].name, table[slot].key) }
-            if let known = overflow[raw] { return known }
-            let name = String(cString: pointer)
-            let entry = (name: name, key: name.lowercased())
-            if table[slot].pointer == nil {
-                table[slot] = (raw, entry.name, entry.key)
-            } else {
-                overflow[raw] = entry
-            }
-            return entry
+    mutating func global(_ pointer: UnsafePointer<xmlChar>?) -> Int32 {
+        guard let pointer else { return 0 }
+        let raw = UnsafeRawPointer(pointer)
+        // Dictionary entries are at least 8-byte aligned; the bits above are spread enough.
+        let slot = Int(truncatingIfNeeded: UInt(bitPattern: raw) >> 3) & (Self.slots - 1)
+        if table[slot].pointer == raw { return table[slot].global }
+        if let known = overflow[raw] { return known }
+        let name = String(cString: pointer)
+        let global = Int32(all.count)
+        all.append(BlockTree.Name(name: name, key: name.lowercased()))
+        numberInBlock.append(-1)
+        if table[slot].pointer == nil {
+            table[slot] = (raw, global)
+        } else {
+            overflow[raw] = global
         }
+        return global
+    }
+
+    func name(_ global: Int32) -> String { all[Int(global)].name }
+
+    /// The name's number in the open block.
+    mutating func inBlock(_ global: Int32) -> Int32 {
+        let known = numberInBlock[Int(global)]
+        if known >= 0 { return known }
+        let number = Int32(blockNames.count)
+        numberInBlock[Int(global)] = number
+        blockNames.append(all[Int(global)])
+        blockGlobals.append(global)
+        return number
+    }
+
+    /// The open block's names, for its tree; the next block numbers afresh.
+    mutating func takeBlockNames() -> [BlockTree.Name] {
+        for global in blockGlobals { numberInBlock[Int(global)] = -1 }
+        blockGlobals.removeAll(keepingCapacity: true)
+        let names = blockNames
+        blockNames = []
+        blockNames.reserveCapacity(names.count)
+        return names
     }
 }
