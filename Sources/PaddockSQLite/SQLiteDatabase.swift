@@ -190,10 +190,50 @@ public final class SQLiteStatement {
         throw database.lastError(status, sql: sql)
     }
 
-    /// Binds, runs to completion, and resets: for inserts in a loop.
+    /// Binds, runs to completion, and resets: for inserts in a loop. Texts and blobs are read by
+    /// SQLite where they are (`SQLITE_STATIC`) instead of copied first: the statement runs inside
+    /// the closures that lend their bytes, and is reset and unbound before they return.
     public func run(_ values: [SQLiteValue]) throws {
-        try bind(values)
-        while try step() {}
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        try runBinding(values, from: 0)
+    }
+
+    private func runBinding(_ values: [SQLiteValue], from offset: Int) throws {
+        guard offset < values.count else {
+            defer {
+                sqlite3_reset(statement)
+                sqlite3_clear_bindings(statement)
+            }
+            while try step() {}
+            return
+        }
+        let index = Int32(offset + 1)
+        func check(_ status: Int32) throws {
+            guard status == SQLITE_OK else { throw database.lastError(status, sql: sql) }
+        }
+        switch values[offset] {
+        case .text(var text):
+            try text.withUTF8 {
+                let start = UnsafeRawPointer($0.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
+                try check(sqlite3_bind_text(statement, index, start, Int32($0.count), nil))
+                try runBinding(values, from: offset + 1)
+            }
+        case .blob(let bytes):
+            try bytes.withUnsafeBytes {
+                try check(sqlite3_bind_blob(statement, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32($0.count), nil))
+                try runBinding(values, from: offset + 1)
+            }
+        case .null:
+            try check(sqlite3_bind_null(statement, index))
+            try runBinding(values, from: offset + 1)
+        case .integer(let number):
+            try check(sqlite3_bind_int64(statement, index, number))
+            try runBinding(values, from: offset + 1)
+        case .real(let number):
+            try check(sqlite3_bind_double(statement, index, number))
+            try runBinding(values, from: offset + 1)
+        }
     }
 
     public func row() -> [SQLiteValue] {

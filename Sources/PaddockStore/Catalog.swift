@@ -113,16 +113,17 @@ public final class Catalog {
 
     /// Starts storing a feed's products as they are read (see `ProductStream`), in the caller's
     /// transaction: what the catalogue held for the feed goes, and a placeholder row stands for
-    /// the feed until `store(_:as:stamp:streamedFrom:)` writes the real one.
+    /// the feed until `store(_:as:stamp:streamed:)` writes the real one.
     func beginStream(feed name: String, source: String, kind: FeedRecord.Kind) throws -> ProductStream {
         try removeContents(ofFeed: name)
-        let firstRowID = try nextRowID()
         try database.query(
             """
             INSERT OR IGNORE INTO feeds(name, source, kind, position, added_at, refreshed_at, product_count, warning_count)
             VALUES(?, ?, ?, 0, '', '', 0, 0)
             """, [.text(name), .text(source), .text(kind.rawValue)])
-        return ProductStream(insert: try database.prepare(Self.insertProductSQL), feed: name, firstRowID: firstRowID)
+        return ProductStream(
+            insert: try database.prepare(Self.insertProductSQL), index: try database.prepare(Self.indexProductSQL),
+            database: database, feed: name)
     }
 
     /// The rowid the next product will get: rows stored from then on are those from it up.
@@ -136,6 +137,11 @@ public final class Catalog {
         VALUES(?,?,?,?,?,?,?,?,?,?,?,1)
         """
 
+    /// A product's row in the full-text index: its rowid, then `productRow`'s id, title, summary and keywords.
+    static let indexProductSQL = """
+        INSERT INTO product_search(rowid, product_id, title, summary, keywords) VALUES(?,?,?,?,?)
+        """
+
     /// A product's row in `products` (all but the winner flag).
     static func productRow(_ product: Product, feed: SQLiteValue, key: String? = nil) -> [SQLiteValue] {
         [
@@ -147,12 +153,12 @@ public final class Catalog {
     }
 
     /// Replaces everything known of `record.name` with `feed`, in the caller's transaction. With
-    /// `streamedFrom` (the stream's first rowid), the feed's products went in while it was read
-    /// (`beginStream`); those in `feed.products` (the ones that waited for the end of the feed)
-    /// are added to them.
-    func store(_ feed: Feed, as record: FeedRecord, stamp: String?, streamedFrom: Int64? = nil) throws {
-        if streamedFrom == nil { try removeContents(ofFeed: record.name) }
-        let firstRowID = try streamedFrom ?? nextRowID()
+    /// `streamed`, the feed's products went in (and were indexed for search) while it was read
+    /// (`beginStream`); those in `feed.products`, if any, are added to them.
+    func store(_ feed: Feed, as record: FeedRecord, stamp: String?, streamed: Bool = false) throws {
+        if !streamed { try removeContents(ofFeed: record.name) }
+        // The rows this call inserts are from here on (streamed ones are below).
+        let firstRowID = try nextRowID()
         try database.query(
             """
             INSERT INTO feeds(name, source, kind, parent, position, added_at, refreshed_at, etag, last_modified,
@@ -189,9 +195,8 @@ public final class Catalog {
             for row in rows.take(chunk) { try insertProduct.run(row) }
         }
         // The full-text index reads the rows just written (external content: the text is stored
-        // once), in rowid order: in the order of the key index, the rows of a feed stored as it
-        // was read are all over the table, and a large one is read back page by page from disk.
-        // (`+feed` keeps SQLite from choosing the key index.)
+        // once), in rowid order: in the order of the key index they would be read back page by
+        // page from all over the table. (`+feed` keeps SQLite from choosing the key index.)
         try database.query(
             """
             INSERT INTO product_search(rowid, product_id, title, summary, keywords)

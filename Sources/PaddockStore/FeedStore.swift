@@ -194,8 +194,6 @@ public final class FeedStore {
         /// How many products went into the catalogue while the feed was read (`ProductStream`);
         /// nil when all of them are in `feed.products`.
         var streamedCount: Int?
-        /// The rowid of the first of them.
-        var streamedFrom: Int64?
         var unchanged: Bool { feed == nil }
     }
 
@@ -254,8 +252,7 @@ public final class FeedStore {
             let feed = try parse(path: path, label: path, emit: stream.send)
             let streamed = try stream.finish()
             return LoadedFeed(
-                name: name, source: source, feed: feed, contents: .file(path, before), streamedCount: streamed,
-                streamedFrom: stream.firstRowID)
+                name: name, source: source, feed: feed, contents: .file(path, before), streamedCount: streamed)
         case .url(let url):
             var headers: [String: String] = [:]
             if let previous {
@@ -402,7 +399,7 @@ public final class FeedStore {
                 case .data: stamp = nil
                 case nil: stamp = try catalog.stamp(ofFeed: item.name)  // Unchanged: as it was.
                 }
-                try catalog.store(feed, as: record, stamp: stamp, streamedFrom: item.streamedFrom)
+                try catalog.store(feed, as: record, stamp: stamp, streamed: item.streamedCount != nil)
                 changes.append(
                     FeedChange(
                         name: item.name, outcome: item.unchanged ? .unchanged : outcome, productCount: record.productCount,

@@ -16,7 +16,8 @@ enum ProductCodec {
 
     static func encode(_ product: Product) -> [UInt8] {
         var writer = Writer()
-        writer.bytes.reserveCapacity(512)
+        // A product with installers, dependencies and a long summary is 1-3 KB: no regrowth.
+        writer.bytes.reserveCapacity(4096)
         writer.byte(version)
         writer.product(product)
         return writer.bytes

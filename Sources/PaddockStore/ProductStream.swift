@@ -3,8 +3,8 @@ import Foundation
 import PaddockSQLite
 
 /// Products stored while their feed is still being parsed: the reader hands each one over as it
-/// is read, and a thread of its own encodes and inserts them into the transaction the caller
-/// holds open. A large feed is thus stored alongside its parse instead of after it, and never
+/// is read, and a thread of its own encodes and inserts them, and indexes them for search, in
+/// the transaction the caller holds open. A large feed is thus stored alongside its parse instead of after it, and never
 /// held whole in memory.
 ///
 /// The database connection is used by that thread alone from `init` until `finish` or `cancel`
@@ -14,6 +14,8 @@ final class ProductStream: @unchecked Sendable {
     private static let capacity = 16  // Batches waiting: memory stays bounded on any feed.
 
     private let insert: SQLiteStatement
+    private let index: SQLiteStatement
+    private let database: SQLiteDatabase
     private let feed: SQLiteValue
     private let condition = NSCondition()
     private var queue: [[Product]] = []
@@ -24,12 +26,11 @@ final class ProductStream: @unchecked Sendable {
     /// The batch being filled, and the count: the sender's alone.
     private var batch: [Product] = []
     private(set) var count = 0
-    /// The rowid of the first product stored: the feed's rows are from there up.
-    let firstRowID: Int64
 
-    init(insert: SQLiteStatement, feed: String, firstRowID: Int64) {
+    init(insert: SQLiteStatement, index: SQLiteStatement, database: SQLiteDatabase, feed: String) {
         self.insert = insert
-        self.firstRowID = firstRowID
+        self.index = index
+        self.database = database
         self.feed = .text(feed)
         batch.reserveCapacity(Self.batchSize)
         let thread = Thread { [self] in
@@ -94,7 +95,11 @@ final class ProductStream: @unchecked Sendable {
             condition.unlock()
             if stop { continue }  // Drained without inserting: the sender sees the error.
             do {
-                for product in products { try insert.run(Catalog.productRow(product, feed: feed)) }
+                for product in products {
+                    let row = Catalog.productRow(product, feed: feed)
+                    try insert.run(row)
+                    try index.run([.integer(database.lastInsertRowID), row[2], row[3], row[5], row[6]])
+                }
             } catch {
                 condition.withLock { failure = error }
             }
