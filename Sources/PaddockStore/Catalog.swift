@@ -268,8 +268,8 @@ public final class Catalog {
 
     /// Keeps `winner` true on exactly one definition of each product id: the one from the
     /// highest-position feed. Rows are inserted as winners; this settles the ids defined by more
-    /// than one feed, and the ids whose winner was removed. Both sets are found through the
-    /// indexes, without touching the rows of ids that only one feed defines.
+    /// than one feed, and the ids whose winner was removed. Both sets are found in one pass over
+    /// the key index (it holds the flag), without touching the rows of ids only one feed defines.
     func refreshWinners() throws {
         try database.query(
             """
@@ -277,10 +277,7 @@ public final class Catalog {
                 SELECT p2.rowid FROM products p2 JOIN feeds f2 ON f2.name = p2.feed
                 WHERE p2.product_key = products.product_key ORDER BY f2.position DESC, p2.feed LIMIT 1))
             WHERE product_key IN (
-                SELECT product_key FROM products GROUP BY product_key HAVING COUNT(*) > 1
-                UNION
-                SELECT product_key FROM products WHERE winner = 0
-                    AND product_key NOT IN (SELECT product_key FROM products WHERE winner = 1))
+                SELECT product_key FROM products GROUP BY product_key HAVING COUNT(*) > 1 OR MAX(winner) = 0)
             """)
     }
 
