@@ -8,7 +8,8 @@
 # 2. installs xmllint (libxml2-utils) and GNU time if missing (apt-get; run as root);
 # 3. generates a WebPI feed of ENTRIES entries into a temporary directory;
 # 4. times `xmllint --stream --noout FEED` and `paddock feed add FEED` (fresh PADDOCK_HOME,
-#    built-in feed off), with peak RSS, MB/s and the paddock/xmllint ratio (target <= 2);
+#    built-in feed off) three times, alternated, and reports the median run of each with its
+#    peak RSS, MB/s and the paddock/xmllint ratio (target <= 2);
 # 5. times `paddock show PRODUCT` and `paddock search WORD` against that catalogue: median
 #    of 20 runs each, in ms, process start included (target < 50 ms).
 # It prints figures; it asserts nothing.
@@ -76,16 +77,30 @@ timed() {  # timed OUTFILE COMMAND...: runs it, leaves "SECONDS KB" in OUTFILE
         say "   FAILED: $*"; cat "$work/stderr"; exit 1;
     }
 }
-say "== xmllint --stream --noout"
-timed "$work/xmllint.time" xmllint --stream --noout "$feed"
-say "== paddock feed add"
-timed "$work/paddock.time" "$paddock" feed add "$feed" --name bench
+# Three rounds, each xmllint then paddock (into a fresh catalogue), and the median run of each:
+# this machine's speed drifts by 10-20% from minute to minute, and a single pair of runs
+# measures the drift as much as the programs. Every run's time is printed.
+rounds=3
+xmllint_runs=()
+paddock_runs=()
+for ((round = 1; round <= rounds; round++)); do
+    say "== round $round of $rounds: xmllint --stream --noout, paddock feed add"
+    timed "$work/xmllint.time" xmllint --stream --noout "$feed"
+    xmllint_runs+=("$(cat "$work/xmllint.time")")
+    rm -rf "$home/data" "$home/cache" "$home/state"
+    timed "$work/paddock.time" "$paddock" feed add "$feed" --name bench
+    paddock_runs+=("$(cat "$work/paddock.time")")
+done
 say "   $(cat "$work/stdout")"
 warnings="$(grep -c 'warning' "$work/stderr" || true)"
 [[ "$warnings" == 0 ]] || say "   ($warnings warning lines on stderr)"
 
-read -r xmllint_s xmllint_kb < "$work/xmllint.time"
-read -r paddock_s paddock_kb < "$work/paddock.time"
+median_run() {  # median_run "SECONDS KB"...: the run with the median time
+    printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"
+}
+seconds_of() { printf '%s\n' "$@" | cut -d' ' -f1 | tr '\n' ' '; }
+read -r xmllint_s xmllint_kb <<< "$(median_run "${xmllint_runs[@]}")"
+read -r paddock_s paddock_kb <<< "$(median_run "${paddock_runs[@]}")"
 rate() { awk -v mb="$megabytes" -v s="$1" 'BEGIN { if (s > 0) printf "%.1f", mb / s; else print "inf" }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 ratio="$(awk -v a="$paddock_s" -v b="$xmllint_s" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
@@ -114,6 +129,7 @@ say "feed: $entries entries, $megabytes MB ($bytes bytes); catalogue database ${
 printf '%-34s %9s %9s %12s\n' "" "seconds" "MB/s" "peak RSS MB"
 printf '%-34s %9s %9s %12s\n' "xmllint --stream --noout" "$xmllint_s" "$(rate "$xmllint_s")" "$(mib "$xmllint_kb")"
 printf '%-34s %9s %9s %12s\n' "paddock feed add" "$paddock_s" "$(rate "$paddock_s")" "$(mib "$paddock_kb")"
+say "(median of $rounds alternated runs; xmllint: $(seconds_of "${xmllint_runs[@]}")s, paddock: $(seconds_of "${paddock_runs[@]}")s)"
 say "ratio paddock/xmllint: $ratio (target <= 2)"
 say "paddock show $product: median $show_ms ms (target < 50 ms)"
 say "paddock search $word: median $search_ms ms, $hits results shown (target < 50 ms)"

@@ -37,6 +37,8 @@ final class BlockTree: @unchecked Sendable {
     let bytes: [UInt8]
     /// Namespace URIs used in this block; nodes and attributes hold an index.
     let namespaces: [String]
+    /// What each of `namespaces` is to the builder.
+    let namespaceKinds: [FeedNamespace.Kind]
     /// Element and attribute names: the parser's whole table (shared by its blocks, not copied).
     let names: [Name]
 
@@ -52,6 +54,7 @@ final class BlockTree: @unchecked Sendable {
         self.attributes = attributes
         self.bytes = bytes
         self.namespaces = namespaces
+        self.namespaceKinds = namespaces.map(FeedNamespace.Kind.init(uri:))
         self.names = names
     }
 
@@ -77,6 +80,7 @@ struct BlockElement: ElementNavigation, Sendable {
     /// (`cmdline`/`cmdLine`), and so does paddock.
     var key: String { tree.names[Int(node.name)].key }
     var namespaceURI: String { tree.namespaces[Int(node.namespace)] }
+    var namespaceKind: FeedNamespace.Kind { tree.namespaceKinds[Int(node.namespace)] }
     var line: Int { Int(node.line) }
 
     /// The element's own text (pieces around child elements joined), untrimmed.

@@ -6,11 +6,11 @@ extension FeedBuilder {
     mutating func installer(_ element: BlockElement, productId: String) -> Installer? {
         var installer = Installer(id: element.childText("id"))
         for child in element.children {
-            if child.namespaceURI == FeedNamespace.paddock {
+            if child.namespaceKind == .paddock {
                 takePaddockInstallerField(child, into: &installer, productId: productId)
                 continue
             }
-            guard FeedNamespace.isWebPI(child.namespaceURI) else { continue }
+            guard child.namespaceKind == .webPI else { continue }
             switch child.key {
             case "id": break
             case "languageid":
@@ -48,7 +48,7 @@ extension FeedBuilder {
         var file = InstallerFile()
         for child in element.children {
             let text = child.trimmedText
-            if child.namespaceURI == FeedNamespace.paddock {
+            if child.namespaceKind == .paddock {
                 if child.key == "sha256" {
                     file.sha256 = checkedHash(child, text, length: 64, name: "pd:sha256", productId: productId)
                 } else {
@@ -56,7 +56,7 @@ extension FeedBuilder {
                 }
                 continue
             }
-            guard FeedNamespace.isWebPI(child.namespaceURI) else { continue }  // Foreign extensions: ignored.
+            guard child.namespaceKind == .webPI else { continue }  // Foreign extensions: ignored.
             switch child.key {
             case "filesize":
                 if let size = Int(text), size >= 0 {
@@ -95,7 +95,7 @@ extension FeedBuilder {
 
     private mutating func installCommands(_ element: BlockElement, productId: String) -> [InstallCommand] {
         element.children.compactMap { command in
-            guard FeedNamespace.isWebPI(command.namespaceURI) else { return nil }  // Foreign extensions: ignored.
+            guard command.namespaceKind == .webPI else { return nil }  // Foreign extensions: ignored.
             switch command.key {
             case "msiinstall":
                 return .msiInstall(msi: command.childText("msi"), properties: command.childText("properties"))

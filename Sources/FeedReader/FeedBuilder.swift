@@ -33,11 +33,11 @@ struct FeedBuilder {
 
     /// One child of `<feed>`.
     mutating func take(_ element: BlockElement) throws {
-        if element.namespaceURI == FeedNamespace.paddock {
+        if element.namespaceKind == .paddock {
             warn(element, "unknown paddock element <\(element.name)> in <feed> skipped")
             return
         }
-        guard FeedNamespace.isWebPI(element.namespaceURI) else {
+        guard element.namespaceKind == .webPI else {
             warn(element, "element <\(element.name)> in namespace '\(element.namespaceURI)' skipped")
             return
         }
@@ -248,10 +248,10 @@ struct FeedBuilder {
     private mutating func takeEntry(_ element: BlockElement) throws {
         // Kudu's feed wraps most fields in <metadata>; both forms are accepted.
         var fields = Array(element.children)
-        if fields.contains(where: { $0.key == "metadata" && FeedNamespace.isWebPI($0.namespaceURI) }) {
+        if fields.contains(where: { $0.key == "metadata" && $0.namespaceKind == .webPI }) {
             fields = []
             for child in element.children {
-                if child.key == "metadata", FeedNamespace.isWebPI(child.namespaceURI) {
+                if child.key == "metadata", child.namespaceKind == .webPI {
                     fields += child.children
                 } else {
                     fields.append(child)
@@ -292,11 +292,11 @@ struct FeedBuilder {
     }
 
     private mutating func takeEntryField(_ field: BlockElement, into product: inout Product) throws {
-        if field.namespaceURI == FeedNamespace.paddock {
+        if field.namespaceKind == .paddock {
             warn(field, "unknown paddock element <\(field.name)> in entry '\(product.productId)' skipped")
             return
         }
-        guard FeedNamespace.isWebPI(field.namespaceURI) else { return }  // Foreign extensions: ignored by design.
+        guard field.namespaceKind == .webPI else { return }  // Foreign extensions: ignored by design.
         switch field.key {
         case "productid": break
         case "title": product.title = field.trimmedText.nilIfEmpty
@@ -372,7 +372,7 @@ struct FeedBuilder {
             return .named(idref)
         }
         var parts: [DependencyExpression] = []
-        for child in element.children where FeedNamespace.isWebPI(child.namespaceURI) {
+        for child in element.children where child.namespaceKind == .webPI {
             switch child.key {
             case "productid":
                 if let requirement = requirement(child) { parts.append(.product(requirement)) }
@@ -407,11 +407,11 @@ struct FeedBuilder {
     mutating func discovery(_ element: BlockElement) -> DiscoveryHint? {
         var hints: [DiscoveryHint] = []
         for child in element.children {
-            if child.namespaceURI == FeedNamespace.paddock {
+            if child.namespaceKind == .paddock {
                 if let hint = paddockDiscovery(child) { hints.append(hint) }
                 continue
             }
-            guard FeedNamespace.isWebPI(child.namespaceURI) else { continue }
+            guard child.namespaceKind == .webPI else { continue }
             switch child.key {
             case "or", "and":
                 let inner = child.children("discoveryhint").compactMap { discovery($0) }

@@ -7,4 +7,14 @@ public enum FeedNamespace {
 
     /// WebPI elements are Atom elements; feeds written without a default namespace are read too.
     static func isWebPI(_ uri: String) -> Bool { uri == atom || uri.isEmpty }
+
+    /// What a namespace is to the feed reader: told once per namespace a block uses, so that the
+    /// builder compares small values instead of URIs for every element.
+    enum Kind {
+        case webPI, paddock, foreign
+
+        init(uri: String) {
+            self = FeedNamespace.isWebPI(uri) ? .webPI : uri == FeedNamespace.paddock ? .paddock : .foreign
+        }
+    }
 }
