@@ -39,7 +39,7 @@ final class BlockTree: @unchecked Sendable {
     let namespaces: [String]
     /// What each of `namespaces` is to the builder.
     let namespaceKinds: [FeedNamespace.Kind]
-    /// Element and attribute names: the parser's whole table (shared by its blocks, not copied).
+    /// The element and attribute names this block uses; nodes and attributes hold an index.
     let names: [Name]
 
     /// A name as written, and folded to lower case.

@@ -238,30 +238,25 @@ public final class Catalog {
     private func resolveOSLists(_ product: inout Product, feed: String) throws {
         for index in product.installers.indices {
             product.installers[index].operatingSystems = try product.installers[index].operatingSystems.resolvingReferences {
-                try namedOS($0, feed: feed)
+                try named($0, in: "oses", feed: feed, cache: &osCache)
             }
             let installer = product.installers[index]
             guard let reference = installer.osListReference, installer.operatingSystems.isEmpty else { continue }
-            let key = feed + "\n" + reference
-            if osListCache[key] == nil {
-                let body = try database.query(
-                    "SELECT body FROM os_lists WHERE feed = ? AND name = ?", [.text(feed), .text(reference)]
-                ).first?.first?.blobValue
-                osListCache[key] = .some(try body.map { try decoder.decode([OperatingSystemSpec].self, from: Data($0)) })
+            if let list = try named(reference, in: "os_lists", feed: feed, cache: &osListCache) {
+                product.installers[index].operatingSystems = list
             }
-            if let list = osListCache[key] ?? nil { product.installers[index].operatingSystems = list }
         }
     }
 
-    private func namedOS(_ name: String, feed: String) throws -> OperatingSystemSpec? {
+    /// A feed's named piece kept as JSON in `table` (`os_lists`, `oses`): read once per feed and name.
+    private func named<T: Decodable>(_ name: String, in table: String, feed: String, cache: inout [String: T?]) throws -> T? {
         let key = feed + "\n" + name
-        if let cached = osCache[key] { return cached }
-        let body = try database.query(
-            "SELECT body FROM oses WHERE feed = ? AND name = ?", [.text(feed), .text(name)]
-        ).first?.first?.blobValue
-        let os = try body.map { try decoder.decode(OperatingSystemSpec.self, from: Data($0)) }
-        osCache[key] = .some(os)
-        return os
+        if let cached = cache[key] { return cached }
+        let body = try database.query("SELECT body FROM \(table) WHERE feed = ? AND name = ?", [.text(feed), .text(name)])
+            .first?.first?.blobValue
+        let value = try body.map { try decoder.decode(T.self, from: Data($0)) }
+        cache[key] = .some(value)
+        return value
     }
 
     private func meta(_ record: FeedRecord) throws -> SQLiteValue {
