@@ -3,9 +3,9 @@ import Foundation
 import PaddockSQLite
 
 /// Products stored while their feed is still being parsed: the reader hands each one over as it
-/// is read, and a thread of its own encodes and inserts them, and indexes them for search, in
-/// the transaction the caller holds open. A large feed is thus stored alongside its parse instead of after it, and never
-/// held whole in memory.
+/// is read, and a thread of its own encodes, inserts and indexes them for search in the
+/// transaction the caller holds open. A large feed is thus stored alongside its parse instead of
+/// after it, and never held whole in memory.
 ///
 /// The database connection is used by that thread alone from `init` until `finish` or `cancel`
 /// returns; the caller must not touch it in between.
