@@ -1,6 +1,4 @@
 #ifndef PADDOCK_CSQLITE_SHIM_H
 #define PADDOCK_CSQLITE_SHIM_H
 #include <sqlite3.h>
-// SQLITE_TRANSIENT is a cast macro Swift cannot import.
-static inline void (*paddock_sqlite_transient(void))(void *) { return SQLITE_TRANSIENT; }
 #endif

@@ -113,11 +113,7 @@ public final class SQLiteDatabase {
     /// Runs a statement with arguments and returns every row.
     @discardableResult
     public func query(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
-        let statement = try prepare(sql)
-        try statement.bind(arguments)
-        var rows: [[SQLiteValue]] = []
-        while try statement.step() { rows.append(statement.row()) }
-        return rows
+        try prepare(sql).rows(arguments)
     }
 
     /// The rowid of the last row inserted on this connection.
@@ -156,57 +152,42 @@ public final class SQLiteStatement {
 
     deinit { sqlite3_finalize(statement) }
 
-    public func bind(_ values: [SQLiteValue]) throws {
-        sqlite3_reset(statement)
-        sqlite3_clear_bindings(statement)
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
-            let status: Int32
-            switch value {
-            case .null: status = sqlite3_bind_null(statement, index)
-            case .integer(let number): status = sqlite3_bind_int64(statement, index, number)
-            case .real(let number): status = sqlite3_bind_double(statement, index, number)
-            case .text(var text):
-                // The String's own UTF-8, with its length: no C string copy, no strlen.
-                status = text.withUTF8 {
-                    sqlite3_bind_text(
-                        statement, index, UnsafeRawPointer($0.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self),
-                        Int32($0.count), paddock_sqlite_transient())
-                }
-            case .blob(let bytes):
-                status = bytes.withUnsafeBytes {
-                    sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), paddock_sqlite_transient())
-                }
-            }
-            guard status == SQLITE_OK else { throw database.lastError(status, sql: sql) }
-        }
-    }
-
     /// Advances to the next row; false when done.
-    public func step() throws -> Bool {
+    private func step() throws -> Bool {
         let status = sqlite3_step(statement)
         if status == SQLITE_ROW { return true }
         if status == SQLITE_DONE { return false }
         throw database.lastError(status, sql: sql)
     }
 
-    /// Binds, runs to completion, and resets: for inserts in a loop. Texts and blobs are read by
-    /// SQLite where they are (`SQLITE_STATIC`) instead of copied first: the statement runs inside
-    /// the closures that lend their bytes, and is reset and unbound before they return.
+    /// Binds, runs to completion, and resets: for inserts in a loop.
     public func run(_ values: [SQLiteValue]) throws {
-        sqlite3_reset(statement)
-        sqlite3_clear_bindings(statement)
-        try runBinding(values, from: 0)
+        try withBindings(values) { while try step() {} }
     }
 
-    private func runBinding(_ values: [SQLiteValue], from offset: Int) throws {
+    /// Binds, runs, and returns every row.
+    public func rows(_ values: [SQLiteValue]) throws -> [[SQLiteValue]] {
+        try withBindings(values) {
+            var rows: [[SQLiteValue]] = []
+            while try step() { rows.append(row()) }
+            return rows
+        }
+    }
+
+    /// Runs `body` with `values` bound. Texts and blobs are read by SQLite where they are
+    /// (`SQLITE_STATIC`) instead of copied first: `body` runs inside the closures that lend their
+    /// bytes, and the statement is reset and unbound before they return (rows are copied out).
+    private func withBindings<T>(_ values: [SQLiteValue], from offset: Int = 0, _ body: () throws -> T) throws -> T {
+        if offset == 0 {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
         guard offset < values.count else {
             defer {
                 sqlite3_reset(statement)
                 sqlite3_clear_bindings(statement)
             }
-            while try step() {}
-            return
+            return try body()
         }
         let index = Int32(offset + 1)
         func check(_ status: Int32) throws {
@@ -214,33 +195,31 @@ public final class SQLiteStatement {
         }
         switch values[offset] {
         case .text(var text):
-            try text.withUTF8 {
+            return try text.withUTF8 {
                 let start = UnsafeRawPointer($0.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
                 try check(sqlite3_bind_text(statement, index, start, Int32($0.count), nil))
-                try runBinding(values, from: offset + 1)
+                return try withBindings(values, from: offset + 1, body)
             }
         case .blob(let bytes):
-            try bytes.withUnsafeBytes {
+            return try bytes.withUnsafeBytes {
                 try check(sqlite3_bind_blob(statement, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32($0.count), nil))
-                try runBinding(values, from: offset + 1)
+                return try withBindings(values, from: offset + 1, body)
             }
         case .null:
             try check(sqlite3_bind_null(statement, index))
-            try runBinding(values, from: offset + 1)
         case .integer(let number):
             try check(sqlite3_bind_int64(statement, index, number))
-            try runBinding(values, from: offset + 1)
         case .real(let number):
             try check(sqlite3_bind_double(statement, index, number))
-            try runBinding(values, from: offset + 1)
         }
+        return try withBindings(values, from: offset + 1, body)
     }
 
-    public func row() -> [SQLiteValue] {
+    private func row() -> [SQLiteValue] {
         (0..<sqlite3_column_count(statement)).map(column)
     }
 
-    public func column(_ index: Int32) -> SQLiteValue {
+    private func column(_ index: Int32) -> SQLiteValue {
         switch sqlite3_column_type(statement, index) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, index))
         case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, index))
