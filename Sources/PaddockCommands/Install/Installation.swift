@@ -188,6 +188,9 @@ struct Installation {
     /// Everything that can be refused before a byte is downloaded: app-scoped products with no
     /// app, two templates, a missing app, unverifiable files, Debian packages without root.
     private func check(_ plan: InstallPlan) throws {
+        if let violation = plan.orderViolations.first {
+            throw CommandError(message: "internal error: the plan would install \(violation) before it; please report it", exitCode: 70)
+        }
         let steps = plan.stepsToInstall
         let templates = steps.filter { $0.installer?.linux?.kind == .archive && $0.scope == .app }
         let appScoped = steps.filter { $0.scope == .app }
