@@ -28,13 +28,15 @@ final class OpsSandbox {
         var kind: Kind
         /// A `<pd:file>` discovery hint (a product found on the machine when the path exists).
         var discoveredBy: String?
+        /// The archive's `destination` (the product id when nil).
+        var destination: String?
     }
 
     init() throws {
         root = try TestPaths.temporaryDirectory("paddock-ops")
         environment = [
             "PADDOCK_HOME": root.appendingPathComponent("home").path,
-            "PADDOCK_BUILTIN_FEED": root.appendingPathComponent("no-builtin.xml").path,
+            "PADDOCK_BUILTIN_FEED": "off",
             "NO_COLOR": "1",
             "no_proxy": "127.0.0.1,localhost",
         ]
@@ -82,7 +84,7 @@ final class OpsSandbox {
                 let archive = files.isEmpty ? (path: "", sha256: "") : try makeArchive(product.id, version: product.version, files: files)
                 installer = """
                     <installerFile><installerURL>\(url ?? archive.path)</installerURL><pd:sha256>\(sha256 ?? archive.sha256)</pd:sha256></installerFile>
-                    <pd:install kind="archive" scope="user" strip="1" destination="\(product.id)"/>
+                    <pd:install kind="archive" scope="user" strip="1" destination="\(Self.escape(product.destination ?? product.id))"/>
                     """
             case .command(let arguments):
                 installer = "<pd:install kind=\"command\">" + arguments.map { "<pd:arg>\(Self.escape($0))</pd:arg>" }.joined() + "</pd:install>"

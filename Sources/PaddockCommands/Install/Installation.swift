@@ -2,6 +2,7 @@ import ArgumentParser
 import FeedModel
 import FeedReader
 import Foundation
+import PaddockBasics
 import PaddockApps
 import PaddockArchive
 import PaddockDownload
@@ -167,8 +168,9 @@ struct Installation {
     /// commit drops them. Its Debian packages stay (apt upgrades them), as do its Python
     /// packages (pip replaces them in place).
     private func moveAsideFiles(of old: InstalledProduct, transaction: InstallTransaction) throws {
+        let appFolder = old.app.isEmpty ? nil : try state.app(named: old.app)?.path
         for receipt in try state.receipts(of: old.productId, app: old.app) where receipt.kind == .file || receipt.kind == .directory {
-            try transaction.moveAside(receipt.path)
+            try transaction.moveAside(receipt.path, appFolder: receipt.path == appFolder)
         }
     }
 
@@ -303,7 +305,9 @@ struct Installation {
             return [Receipt(kind: .directory, path: template.layout.source.path)]
         case .archive:
             guard let file else { throw CommandError(message: "\(step.productId) has an archive installer but no file to download", exitCode: 65) }
-            let destination = context.paths.data.appendingPathComponent("programs/\(linux.destination ?? step.productId)")
+            let destination = try PathConfinement.resolve(
+                linux.destination ?? step.productId, under: context.paths.programs,
+                what: "the folder \(step.productId) unpacks into (its pd:install destination or product id)")
             try transaction.moveAside(destination.path)
             try transaction.willCreate(destination.path)
             do {
