@@ -92,6 +92,9 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
     } catch let error as StoreError {
         context.output.error(error.description)
         throw ExitCode(error.exitCode)
+    } catch let error as DownloadError {
+        context.output.error(error.description)  // A server misbehaving, or a file not as declared.
+        throw ExitCode(69)
     } catch let error as XMLSyntaxError {
         context.output.error(error.description)
         throw ExitCode(65)
@@ -102,9 +105,6 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
         // The app's own step failed: its log says why; status 1, as the hook's failure.
         context.output.error(error.description)
         throw ExitCode(1)
-    } catch let error as DownloadError {
-        context.output.error(error.description)  // A server misbehaving, or a file not as declared.
-        throw ExitCode(69)
     } catch let error as PathConfinement.Escape {
         // A path from a feed, a name or paddock's records that would leave its folder.
         context.output.error("refused: \(error)")
