@@ -6,6 +6,7 @@ import Foundation
 import PaddockBasics
 import PaddockApps
 import PaddockState
+import PaddockSystem
 import PaddockStore
 
 #if canImport(Glibc)
@@ -100,6 +101,15 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
     } catch let error as DeployFailure {
         // The app's own step failed: its log says why; status 1, as the hook's failure.
         context.output.error(error.description)
+        throw ExitCode(1)
+    } catch let error as CommandFailure {
+        // A step of an install (apt, pip, a venv, a command installer) failed: the command and
+        // its last line of output, on one line; the whole output is in the install log.
+        let last = error.output.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let command = error.arguments.joined(separator: " ").escapingControlCharacters
+        context.output.error(
+            "'\(command)' exited with status \(error.status)\(last.map { ": \(String($0).escapingControlCharacters)" } ?? "")"
+                + "; what the command had changed is undone (the whole output is in \(context.paths.state.path)/logs)")
         throw ExitCode(1)
     } catch let error as PathConfinement.Escape {
         // A path from a feed, a name or paddock's records that would leave its folder.

@@ -104,4 +104,26 @@ struct PathConfinementEndToEndTests {
             #expect(try state.unfinishedTransactions().map(\.id) == [id])
         }
     }
+
+    /// The symptom a bare Debian showed: a step that fails (there, making the venv without
+    /// python3-venv) ended in "internal error … please report it". Now the command and its
+    /// last line, exit 1, nothing recorded.
+    @Test("a failing install step (apt-get on a package that does not exist) is one line naming the command and its output, exit 1, never an internal error")
+    func failingStepIsNotInternal() throws {
+        let sandbox = try OpsSandbox()
+        try sandbox.writeFeed([
+            .init(id: "tool", version: "1.0", needs: ["ghost"], kind: .archive(files: ["bin/tool": "tool\n"])),
+            .init(id: "ghost", version: "1.0", kind: .apt(["paddock-no-such-package"])),
+        ])
+        let install = try sandbox.paddock(["install", "tool", "--yes"])
+        #expect(install.status == (getuid() == 0 ? 1 : 77), "\(install.stderr)")
+        #expect(!install.stderr.contains("internal error"), "\(install.stderr)")
+        if getuid() == 0 {
+            let errors = install.stderr.split(separator: "\n").filter { $0.hasPrefix("paddock: error:") }
+            #expect(errors.count == 1, "\(install.stderr)")
+            #expect(errors.first?.hasPrefix("paddock: error: 'apt-get install -y -q --no-install-recommends paddock-no-such-package' exited with status 100: E: Unable to locate package paddock-no-such-package; what the command had changed is undone") == true, "\(install.stderr)")
+        }
+        #expect(try sandbox.state().installed().isEmpty)
+        #expect(try sandbox.state().unfinishedTransactions().isEmpty)
+    }
 }

@@ -323,7 +323,7 @@ struct Installation {
             guard !arguments.isEmpty else { return [] }
             let result = try ProcessRunner().run(arguments, environment: context.environment, log: log, check: false)
             if result.status != 0 && !linux.ignoreExitCode {
-                throw CommandError(message: "installing \(step.productId): '\(arguments.joined(separator: " "))' exited with status \(result.status); see \(log)", exitCode: 70)
+                throw CommandError(message: "installing \(step.productId): '\(arguments.joined(separator: " "))' exited with status \(result.status); see \(log)", exitCode: 1)
             }
             return []
         }
