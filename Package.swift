@@ -37,15 +37,16 @@ let package = Package(
         .target(name: "FeedReader", dependencies: ["FeedModel", "CLibXML2"], swiftSettings: swiftSettings),
         .target(name: "PaddockSQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         // What every I/O module shares: the one check that keeps a path under its root.
-        .target(name: "PaddockBasics", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CSpawn"),
+        .target(name: "PaddockBasics", dependencies: ["FeedModel", "CSpawn"], swiftSettings: swiftSettings),
         .target(
             name: "PaddockSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         .target(
             name: "PaddockStore", dependencies: ["FeedModel", "FeedReader", "PaddockSQLite", "PaddockSigning"],
             swiftSettings: swiftSettings),
-        .target(name: "PaddockSystem", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
-        .target(name: "PaddockApps", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
+        .target(name: "PaddockSystem", dependencies: ["FeedModel", "PaddockBasics"], swiftSettings: swiftSettings),
+        .target(name: "PaddockApps", dependencies: ["FeedModel", "PaddockBasics"], swiftSettings: swiftSettings),
         .target(name: "PaddockState", dependencies: ["FeedModel", "PaddockSQLite", "PaddockBasics"], swiftSettings: swiftSettings),
         .target(name: "PaddockArchive", dependencies: ["CLibArchive"], swiftSettings: swiftSettings),
         .target(
@@ -103,7 +104,7 @@ let package = Package(
             name: "ResolverBenchmark", dependencies: ["Resolver", "FeedModel"], path: "Benchmarks/ResolverBenchmark",
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["TestSupport", "PaddockApps", "PaddockState"],
+            name: "EndToEndTests", dependencies: ["TestSupport", "PaddockApps", "PaddockBasics", "PaddockState"],
             // The pseudo-terminal driver the tests run with python3.
             exclude: ["pty_driver.py"], swiftSettings: swiftSettings),
     ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PaddockBasics
 import PaddockApps
 import PaddockDownload
 import PaddockSQLite

@@ -175,7 +175,9 @@ extension Installation {
         let values = loaded.values(port: 8000, workers: 1)
         context.output.progress("running the deploy hook of '\(layout.name)'")
         do {
-            try DeployHook.run(layout: layout, manifest: manifest, environment: loaded.environment(values: values, base: context.environment), values: values)
+            try DeployHook.run(
+                layout: layout, manifest: manifest, environment: loaded.environment(values: values, base: context.environment), values: values,
+                childStarted: { try transaction.recordChild($0) })
         } catch let failure as DeployFailure {
             throw CommandError(message: failure.description + "\nnothing was installed", exitCode: 1)
         }

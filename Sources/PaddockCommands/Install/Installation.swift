@@ -321,7 +321,7 @@ struct Installation {
             variables["InstallerFile"] = file?.path ?? ""
             let arguments = linux.arguments.map { PathVariables.expand($0, environment: variables) }
             guard !arguments.isEmpty else { return [] }
-            let result = try ProcessRunner().run(arguments, environment: context.environment, log: log, check: false)
+            let result = try PackageSteps.tracked(by: transaction).run(arguments, environment: context.environment, log: log, check: false)
             if result.status != 0 && !linux.ignoreExitCode {
                 throw CommandError(message: "installing \(step.productId): '\(arguments.joined(separator: " "))' exited with status \(result.status); see \(log)", exitCode: 1)
             }
