@@ -126,4 +126,27 @@ struct PathConfinementEndToEndTests {
         #expect(try sandbox.state().installed().isEmpty)
         #expect(try sandbox.state().unfinishedTransactions().isEmpty)
     }
+
+    @Test("a feed from a server naming a file of this machine (file://, an absolute path) is refused before anything is read (exit 65)",
+        arguments: ["file:///etc/hostname", "/etc/hostname", "FILE:/etc/hostname"])
+    func remoteFeedNamesLocalFile(location: String) throws {
+        let sandbox = try OpsSandbox()
+        let feed = """
+            <feed xmlns="http://www.w3.org/2005/Atom" xmlns:pd="urn:paddock:feed:1"><title>remote</title>
+            <entry><productId>leak</productId><version>1.0</version><installers><installer><id>1</id>
+            <installerFile><installerURL>\(location)</installerURL><pd:sha256>\(String(repeating: "ab", count: 32))</pd:sha256></installerFile>
+            <pd:install kind="archive" scope="user"/></installer></installers></entry></feed>
+            """
+        let server = try LoopbackHTTPServer { request in .serving(Array(feed.utf8), for: request) }
+        defer { server.stop() }
+        #expect(try sandbox.paddock(["feed", "add", "\(server.baseURL)/feed.xml", "--name", "remote", "--insecure"]).status == 0)
+        let install = try sandbox.paddock(["install", "leak", "--yes"])
+        #expect(install.status == 65, "\(install.stderr)")
+        #expect(
+            install.stderr
+                == "paddock: error: the remote feed 'remote' (\(server.baseURL)/feed.xml) names a file on this machine, '\(location)'; a feed from a server may only name http(s) downloads\n")
+        #expect(try sandbox.state().installed().isEmpty)
+        let cached = ((try? FileManager.default.contentsOfDirectory(atPath: sandbox.home.appendingPathComponent("cache/downloads").path)) ?? [])
+        #expect(cached.isEmpty, "\(cached)")
+    }
 }

@@ -178,4 +178,12 @@ struct HostileFeedTests {
                 "5:7: warning: <pd:install> destination '\(shown)' of 'tool' must be a folder name inside paddock's programs folder (relative, no '..'); this installer is not usable"
             ])
     }
+
+    @Test("bytes that are not UTF-8 are one line: where, which bytes, what to do")
+    func invalidUTF8() throws {
+        let bytes = Array("\(Self.atom)\n<entry><productId>a".utf8) + [0xFF, 0xFE] + Array("b</productId></entry></feed>\n".utf8)
+        let error = #expect(throws: XMLSyntaxError.self) { try FeedDocumentReader.read(bytes: bytes, label: "feed.xml") }
+        #expect(error?.description.contains("\n") == false, "\(error?.description ?? "")")
+        #expect(error?.description.hasPrefix("feed.xml:2:20: Input is not proper UTF-8, indicate encoding !; Bytes: 0xFF 0xFE") == true, "\(error?.description ?? "")")
+    }
 }

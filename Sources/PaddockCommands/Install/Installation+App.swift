@@ -71,7 +71,7 @@ extension Installation {
         } catch let error as ParameterResolver.Failure {
             throw CommandError(message: "\(step.productId): \(error.message)", exitCode: 64)
         }
-        let secretNames = Set(parameters.filter { $0.hasTag("Password") || $0.hasTag("NoStore") }.map(\.name))
+        let secretNames = Set(parameters.filter(\.isSecret).map(\.name))
         let source = URL(fileURLWithPath: options.path ?? FileManager.default.currentDirectoryPath + "/" + app).standardizedFileURL
         if let contents = try? FileManager.default.contentsOfDirectory(atPath: source.path), !contents.isEmpty {
             throw CommandError(message: "'\(source.path)' already exists and is not empty; choose another --path or app name", exitCode: 73)
