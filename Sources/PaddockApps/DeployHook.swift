@@ -73,7 +73,9 @@ public enum DeployHook {
     }
 
     public static func tail(_ url: URL, lines: Int) -> [String] {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        // Lossy: a log holds whatever its programs and clients wrote, valid UTF-8 or not.
+        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+        let text = String(decoding: data, as: UTF8.self)
         return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }.suffix(lines).map { $0 }
     }
 }

@@ -318,7 +318,8 @@ struct LogsCommand: AsyncParsableCommand {
         try await runReportingErrors(context) {
             let loaded = try context.loadApp(app, state: try context.openState())
             let file = deploy ? loaded.layout.state.appendingPathComponent(loaded.manifest.deployLog) : loaded.layout.appLog
-            for line in DeployHook.tail(file, lines: lines) { context.output.line(line) }
+            // A log holds what clients sent (a User-Agent, a path): its escapes are shown, not obeyed.
+            for line in DeployHook.tail(file, lines: lines) { context.output.line(line.terminalSafe()) }
             guard follow else { return }
             context.output.flush()  // The new lines below are written straight to stdout, after these.
             var offset = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
@@ -329,7 +330,7 @@ struct LogsCommand: AsyncParsableCommand {
                 if size > offset {
                     try handle.seek(toOffset: UInt64(offset))
                     let data = handle.readData(ofLength: size - offset)
-                    FileHandle.standardOutput.write(data)
+                    FileHandle.standardOutput.write(Data(String(decoding: data, as: UTF8.self).terminalSafe(lines: true).utf8))
                     offset = size
                 } else if size < offset {
                     offset = 0  // The log was rotated or truncated.

@@ -66,7 +66,7 @@ func printSummaries(_ products: [ProductSummary], context: CommandContext, empty
         let id = product.productId.padding(toLength: max(width, product.productId.count), withPad: " ", startingAt: 0)
         let version = product.version.map { " \($0)" } ?? ""
         let platform = product.hasLinuxInstaller ? "" : context.output.dim("  (no installer for linux)")
-        context.output.line("\(context.output.bold(id))  \(product.title ?? "")\(version)\(platform)")
+        context.output.line("\(context.output.bold(id.terminalSafe()))  \((product.title ?? "").terminalSafe())\(version.terminalSafe())\(platform)")
     }
 }
 

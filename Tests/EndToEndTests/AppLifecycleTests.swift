@@ -169,6 +169,14 @@ struct AppLifecycleTests {
         #expect(page?.body.contains("Your paddock Flask app is running") == true)
         let apps = try sandbox.paddock(["apps", "--json"])
         #expect(apps.stdout.contains("\"running\" : true"))
+        // A client's User-Agent lands in the log with its escapes: logs shows them, never obeys them.
+        let log = sandbox.root.appendingPathComponent("home/state/apps/api/logs/app.log")
+        let handle = try FileHandle(forWritingTo: log)
+        try handle.seekToEnd()
+        handle.write(Data("agent \u{1b}]0;owned\u{07}\u{1b}[2J \u{9b}31m done\n".utf8))
+        try handle.close()
+        let logs = try sandbox.paddock(["logs", "api", "-n", "1"])
+        #expect(logs.stdout == "agent \\u{1b}]0;owned\\u{7}\\u{1b}[2J \\u{9b}31m done\n", "\(logs.stdout)")
         #expect(try sandbox.paddock(["stop", "api"]).status == 0)
         #expect(!HTTPProbe.isListening(port: port))
 

@@ -149,4 +149,40 @@ struct PathConfinementEndToEndTests {
         let cached = ((try? FileManager.default.contentsOfDirectory(atPath: sandbox.home.appendingPathComponent("cache/downloads").path)) ?? [])
         #expect(cached.isEmpty, "\(cached)")
     }
+
+    @Test("titles and summaries with C1 controls and bidi overrides are shown escaped by list, search and show")
+    func feedTextOnTheTerminal() throws {
+        let sandbox = try OpsSandbox()
+        // XML 1.0 allows C1 controls and bidi overrides as characters (not C0 ones such as ESC).
+        let feed = """
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+            <entry><productId>tool</productId><version>1.0</version><title>Safe &#x9B;2J&#x202E;txt.exe</title>
+            <summary>sum&#x85;mary &#x2066;x</summary></entry></feed>
+            """
+        let file = sandbox.root.appendingPathComponent("text.xml")
+        try Data(feed.utf8).write(to: file)
+        #expect(try sandbox.paddock(["feed", "add", file.path]).status == 0)
+        let shownTitle = "Safe \\u{9b}2J\\u{202e}txt.exe"
+        for command in [["list"], ["search", "tool"], ["show", "tool"]] {
+            let result = try sandbox.paddock(command)
+            #expect(result.status == 0)
+            #expect(result.stdout.contains(shownTitle), "\(command): \(result.stdout)")
+            #expect(!result.stdout.unicodeScalars.contains { $0.value == 0x9B || $0.value == 0x202E || $0.value == 0x85 || $0.value == 0x2066 }, "\(command)")
+        }
+        #expect(try sandbox.paddock(["show", "tool"]).stdout.contains("summary:   sum\\u{85}mary \\u{2066}x"))
+    }
+
+    @Test("an archive that is refused is named by its product and its source, not by its file in the download cache")
+    func archiveRefusalNamesProduct() throws {
+        let sandbox = try OpsSandbox()
+        let junk = sandbox.root.appendingPathComponent("junk.tar.gz")
+        try Data("this is not an archive\n".utf8).write(to: junk)
+        try sandbox.writeFeed([.init(id: "tool", version: "1.0", kind: .archive(files: [:], url: junk.path, sha256: try OpsSandbox.sha256(junk)))])
+        let install = try sandbox.paddock(["install", "tool", "--yes"])
+        #expect(install.status == 65)
+        let errors = install.stderr.split(separator: "\n").filter { $0.hasPrefix("paddock: error:") }
+        #expect(errors.count == 1, "\(install.stderr)")
+        #expect(errors.first?.hasPrefix("paddock: error: the archive of tool (\(junk.path)) is refused: archive '") == true, "\(install.stderr)")
+        #expect(errors.first?.hasSuffix("nothing was extracted") == true, "\(install.stderr)")
+    }
 }

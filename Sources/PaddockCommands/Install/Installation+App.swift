@@ -31,7 +31,7 @@ extension Installation {
         do {
             _ = try ArchiveExtractor.extract(file, into: folder, stripComponents: step.installer?.linux?.stripComponents ?? 0)
         } catch let error as ArchiveError {
-            throw CommandError(message: error.description, exitCode: 65)
+            throw CommandError(message: Self.archiveRefusal(step, error), exitCode: 65)
         }
         let parametersFile = folder.appendingPathComponent("Parameters.xml")
         var parameters: [DeploymentParameter] = []

@@ -313,7 +313,7 @@ struct Installation {
             do {
                 _ = try ArchiveExtractor.extract(file, into: destination, stripComponents: linux.stripComponents)
             } catch let error as ArchiveError {
-                throw CommandError(message: error.description, exitCode: 65)
+                throw CommandError(message: Self.archiveRefusal(step, error), exitCode: 65)
             }
             return [Receipt(kind: .directory, path: destination.path)]
         case .command:
@@ -327,6 +327,16 @@ struct Installation {
             }
             return []
         }
+    }
+}
+
+extension Installation {
+    /// An archive refused, named by its product and where it came from (the archive's own name
+    /// is its file in the download cache, which tells the user nothing); entry names from the
+    /// archive are shown escaped.
+    static func archiveRefusal(_ step: PlanStep, _ error: ArchiveError) -> String {
+        let source = step.installer?.file.flatMap { $0.url ?? $0.relativeURL }.map { " (\($0))" } ?? ""
+        return "the archive of \(step.productId)\(source) is refused: \(error.description.escapingControlCharacters)"
     }
 }
 
