@@ -82,21 +82,32 @@ struct Doctor {
     typealias Check = DoctorReport.Check
 
     func run(wait: Bool) throws -> DoctorReport {
-        // Opened without the automatic recovery, so that the first check reports it.
-        let state = try StateStore(directory: context.paths.state, ownedRoots: context.paths.ownedRoots)
-        let lock = try StateLock(path: state.lockPath, wait: wait) { holder in
+        // The lock first: the state database may be what is broken, and that is reported too.
+        try FileManager.default.createDirectory(at: context.paths.state, withIntermediateDirectories: true)
+        let lock = try StateLock(path: StateStore.lockPath(in: context.paths.state), wait: wait) { holder in
             context.output.progress("waiting for another paddock (\(holder)) to finish")
         }
         defer { withExtendedLifetime(lock) {} }
         var checks: [Check] = []
-        checks.append(try transactions(state))
-        checks.append(try database(state))
-        checks.append(try schema(state))
-        checks.append(catalogue())
-        checks.append(builtinFeed())
-        checks.append(try receipts(state))
-        checks.append(try backups(state))
-        checks.append(try apps(state))
+        do {
+            // Opened without the automatic recovery, so that the first check reports it.
+            let state = try StateStore(directory: context.paths.state, ownedRoots: context.paths.ownedRoots, programs: context.paths.programs)
+            checks.append(try transactions(state))
+            checks.append(try database(state))
+            checks.append(try schema(state))
+            checks.append(catalogue())
+            checks.append(builtinFeed())
+            checks.append(try receipts(state))
+            checks.append(try backups(state))
+            checks.append(try apps(state))
+        } catch {
+            // A state database that cannot be read: what can be recovered, and the checks that
+            // do not need it (StateRecovery.swift).
+            guard let check = StateRecovery.check(for: error, paths: context.paths) else { throw error }
+            checks.removeAll { $0.name == check.name }
+            checks.append(check)
+            if !checks.contains(where: { $0.name == "index database" }) { checks += [catalogue(), builtinFeed()] }
+        }
         checks.append(downloads())
         return DoctorReport(checks: checks)
     }
@@ -146,7 +157,8 @@ struct Doctor {
         return Check(name: "built-in feed", status: .ok, summary: config.builtinFeedPath ?? location.path ?? "", details: [])
     }
 
-    /// The feed index can always be rebuilt from the feeds, so damage there is repaired by removing it.
+    /// The feed index can always be rebuilt from the feeds, so damage there is repaired by removing
+    /// it and building it again from the registrations (`feeds.json`) and the cached copies.
     private func catalogue() -> Check {
         let path = context.paths.catalogDatabase.path
         guard FileManager.default.fileExists(atPath: path) else {
@@ -160,9 +172,7 @@ struct Doctor {
         }
         if findings == ["ok"] { return Check(name: "index database", status: .ok, summary: "integrity_check ok", details: []) }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        return Check(
-            name: "index database", status: .repaired, summary: "was damaged and is removed; the next command rebuilds it from the feeds",
-            details: Array(findings.prefix(10)))
+        return IndexRebuild.check(context: context, findings: Array(findings.prefix(10)))
     }
 
     private func receipts(_ state: StateStore) throws -> Check {
