@@ -17,7 +17,9 @@ struct DoctorCommand: AsyncParsableCommand {
         discussion: """
             Takes the lock (like every command that writes), then checks and, where it is safe, \
             repairs: an unfinished transaction (rolled back), the state database's integrity and \
-            schema version, the index database's integrity, records whose files are missing, \
+            schema version (one that cannot be read is reported with what can be recovered, and \
+            left as it is), the index database's integrity (a damaged one is rebuilt from the \
+            feeds added and their cached copies), records whose files are missing, \
             backups a killed paddock left, apps' stale pid and status files, and the download \
             cache (files whose hash does not match their name are removed, as are a dead \
             paddock's temporary folders). Each check prints ok, repaired or problem, with what to \

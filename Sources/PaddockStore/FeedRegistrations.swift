@@ -112,9 +112,13 @@ extension FeedStore {
     /// Keeps `feeds.json` true to the index when they differ: a catalogue made before the file
     /// existed (its registrations are copied out), or a paddock that died between the two.
     func syncRegistrations() throws {
-        let current = try currentRegistrations()
-        if (try? registrations.load()) == current { return }
-        try catalog.database.transaction { try saveRegistrations() }
+        if try (try? registrations.load()) == currentRegistrations() { return }
+        // Compared again with the write lock held: a writer that had written the file and not
+        // yet committed has finished by then, and the two agree.
+        try catalog.database.transaction {
+            let current = try currentRegistrations()
+            if (try? registrations.load()) != current { try registrations.save(current) }
+        }
     }
 
     /// A new, empty index beside a `feeds.json` that lists feeds (the index was damaged and
@@ -129,6 +133,8 @@ extension FeedStore {
         let ordered = entries.sorted { ($0.feed.parent == nil ? 0 : 1, $0.feed.position) < ($1.feed.parent == nil ? 0 : 1, $1.feed.position) }
         var restored: [RestoredFeed] = []
         try catalog.database.transaction {
+            // Another paddock may have restored them meanwhile (it held the write lock first).
+            guard try catalog.feeds().allSatisfy({ $0.kind == .builtin }) else { return }
             for var entry in ordered {
                 if let parent = entry.feed.parent, !names.contains(parent) { entry.feed.parent = nil }
                 let cache = cacheFile(for: entry.feed.name)

@@ -38,7 +38,9 @@ public final class FeedStore {
         self.restoredFeeds = try restoreRegistrationsIfNeeded()
         if try catalog.needsReindex { try reindexFromCache() }
         try syncBuiltinFeed()
-        try syncRegistrations()
+        // Best effort here (a read-only data folder still reads); every change to the feeds
+        // writes the file, and fails when it cannot.
+        try? syncRegistrations()
     }
 
     /// How errors of the index database name it.
