@@ -130,7 +130,7 @@ struct Doctor {
         return Check(
             name: "state database", status: .problem,
             summary: "integrity_check found damage in \(state.directory.appendingPathComponent("state.sqlite").path); back it up and restore an earlier copy",
-            details: Array(findings.prefix(10)))
+            details: Array(findings.prefix(10)) + StateRecovery.recoverable(context.paths))
     }
 
     private func schema(_ state: StateStore) throws -> Check {

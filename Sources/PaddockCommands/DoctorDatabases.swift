@@ -30,6 +30,13 @@ enum StateRecovery {
         default:
             return nil
         }
+        return DoctorReport.Check(name: checkName, status: .problem, summary: summary, details: recoverable(paths))
+    }
+
+    /// What can be recovered, one line each: what paddock put on disk, what the file still says,
+    /// and its write-ahead log.
+    static func recoverable(_ paths: PaddockPaths) -> [String] {
+        let path = paths.stateDatabase.path
         var details = StateStore.footprints(in: paths.state, programs: paths.programs).map(\.description)
         details += salvage(path)
         let wal = path + "-wal"
@@ -37,7 +44,7 @@ enum StateRecovery {
             details.append("\(wal) (\(size.intValue) bytes) may hold the latest changes: keep it with state.sqlite's backup")
         }
         if details.isEmpty { details.append("nothing of paddock's is on disk: no program folders, app folders or install logs") }
-        return DoctorReport.Check(name: checkName, status: .problem, summary: summary, details: details)
+        return details
     }
 
     /// What can still be read from the file (read-only): the products it records, and the

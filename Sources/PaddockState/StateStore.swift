@@ -92,13 +92,16 @@ public final class StateStore {
     /// What paddock leaves on disk when it installs: archive products' folders under
     /// `programs`, apps' state folders (`apps/APP`) and install logs (`logs/install-N.log`) in
     /// the state folder. Each with what it is, for messages: "program folder /…/programs/a".
+    /// Only what paddock makes counts: folders and files, not symbolic links someone put there.
     public static func footprints(in directory: URL, programs: URL?) -> [StateFootprint] {
-        func entries(_ folder: URL?, _ kind: StateFootprint.Kind) -> [StateFootprint] {
+        func entries(_ folder: URL?, _ kind: StateFootprint.Kind, type: FileAttributeType) -> [StateFootprint] {
             guard let folder, let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
-            return names.filter { !$0.hasPrefix(".") }.sorted().map { StateFootprint(kind: kind, path: folder.appendingPathComponent($0).path) }
+            return names.filter { !$0.hasPrefix(".") }.sorted().map { folder.appendingPathComponent($0).path }
+                .filter { (try? FileManager.default.attributesOfItem(atPath: $0))?[.type] as? FileAttributeType == type }
+                .map { StateFootprint(kind: kind, path: $0) }
         }
-        return entries(programs, .program) + entries(directory.appendingPathComponent("apps"), .app)
-            + entries(directory.appendingPathComponent("logs"), .installLog)
+        return entries(programs, .program, type: .typeDirectory) + entries(directory.appendingPathComponent("apps"), .app, type: .typeDirectory)
+            + entries(directory.appendingPathComponent("logs"), .installLog, type: .typeRegular)
     }
 
     public static func timestamp() -> String { ISO8601DateFormatter().string(from: Date()) }

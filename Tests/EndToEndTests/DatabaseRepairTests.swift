@@ -61,6 +61,32 @@ struct DatabaseRepairTests {
         #expect(checks == ["state database:problem", "index database:ok", "built-in feed:ok", "downloads:ok"])
     }
 
+    @Test("a state.sqlite damaged past its first page: a failing query names the state database; doctor lists what it can still read")
+    func partlyDamagedState() throws {
+        let sandbox = try OpsSandbox()
+        try sandbox.writeFeed([InstallerOpsTests.archive("a")])
+        #expect(try sandbox.paddock(["install", "a", "--yes"]).status == 0)
+        let database = sandbox.home.appendingPathComponent("state/state.sqlite").path
+        // Pages of 4096 bytes, the tables' root pages in the order StateSchema creates them:
+        // 2 installed, 3 its key, 4 receipts. Only the receipts' page is overwritten.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: database))
+        #expect(bytes.count >= 5 * 4096)
+        bytes.replaceSubrange(3 * 4096..<4 * 4096, with: Self.garbage.prefix(4096))
+        try Self.clobber(database, with: bytes)
+
+        let uninstall = try sandbox.paddock(["uninstall", "a", "--yes"])
+        #expect(uninstall.status == 74)
+        #expect(
+            uninstall.stderr.hasPrefix("paddock: error: the state database '\(database)' is damaged (SQLite error 11: "), "\(uninstall.stderr)")
+        let doctor = try sandbox.paddock(["doctor"])
+        #expect(doctor.status == 1, "\(doctor.stderr)")
+        #expect(doctor.stderr == "")
+        #expect(doctor.stdout.contains("\nproblem   state database: "), "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("\n          - program folder \(sandbox.programs.path)/a\n"))
+        #expect(doctor.stdout.contains("\n          - recorded as installed: a 1.0\n"), "\(doctor.stdout)")
+        #expect(doctor.stdout.hasSuffix("paddock has problems; see above for what to run.\n"))
+    }
+
     @Test("a 0-byte state.sqlite after an install: not 'nothing installed'; doctor names the program folder it found; a fresh home stays quiet")
     func emptiedState() throws {
         let fresh = try OpsSandbox()
