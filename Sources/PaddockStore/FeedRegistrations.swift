@@ -69,10 +69,12 @@ struct FeedRegistrations {
             }
             return fsync(descriptor) == 0
         }
+        var failure = ok ? 0 : (errno == 0 ? EIO : errno)
         close(descriptor)
-        guard ok, rename(temporary, url.path) == 0 else {
+        if failure == 0 && rename(temporary, url.path) != 0 { failure = errno }
+        guard failure == 0 else {
             unlink(temporary)
-            throw Self.failure(url.path, String(cString: strerror(errno)))
+            throw Self.failure(url.path, String(cString: strerror(failure)))
         }
         let folder = open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if folder >= 0 {
