@@ -124,7 +124,11 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
     } catch let error as ExitCode {
         throw error
     } catch let error as SQLiteError {
-        context.output.error("the catalogue database failed: \(error); run 'paddock doctor' or remove \(context.paths.catalogDatabase.path)")
+        // Each database names itself in its errors; the advice differs (DatabaseFailure.swift).
+        context.output.error(DatabaseFailure.message(error, paths: context.paths))
+        throw ExitCode(74)
+    } catch let error as StateDatabaseError {
+        context.output.error(error.description)
         throw ExitCode(74)
     } catch {
         context.output.error("internal error: \(error); please report it")
