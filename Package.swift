@@ -36,6 +36,8 @@ let package = Package(
         // I/O around the core.
         .target(name: "FeedReader", dependencies: ["FeedModel", "CLibXML2"], swiftSettings: swiftSettings),
         .target(name: "PaddockSQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
+        // What every I/O module shares: the one check that keeps a path under its root.
+        .target(name: "PaddockBasics", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
         .target(
             name: "PaddockSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
@@ -44,7 +46,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(name: "PaddockSystem", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
         .target(name: "PaddockApps", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
-        .target(name: "PaddockState", dependencies: ["FeedModel", "PaddockSQLite"], swiftSettings: swiftSettings),
+        .target(name: "PaddockState", dependencies: ["FeedModel", "PaddockSQLite", "PaddockBasics"], swiftSettings: swiftSettings),
         .target(name: "PaddockArchive", dependencies: ["CLibArchive"], swiftSettings: swiftSettings),
         .target(
             name: "PaddockDownload",
@@ -53,7 +55,7 @@ let package = Package(
         .target(
             name: "PaddockCommands",
             dependencies: [
-                "FeedModel", "FeedReader", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "PaddockArchive", "PaddockDownload", "PaddockSigning", "Resolver",
+                "FeedModel", "FeedReader", "PaddockBasics", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "PaddockArchive", "PaddockDownload", "PaddockSigning", "Resolver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -89,6 +91,7 @@ let package = Package(
         .testTarget(
             name: "PaddockStoreTests", dependencies: ["PaddockStore", "PaddockSigning", "PaddockSQLite", "FeedReader", "FeedModel", "TestSupport"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "PaddockBasicsTests", dependencies: ["PaddockBasics", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PaddockSigningTests", dependencies: ["PaddockSigning"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PaddockStateTests", dependencies: ["PaddockState", "PaddockSystem", "PaddockSQLite", "TestSupport"],

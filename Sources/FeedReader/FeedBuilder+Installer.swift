@@ -160,7 +160,18 @@ extension FeedBuilder {
                     warn(element, "<pd:install> strip '\(strip)' is not a whole number; 0 is used")
                 }
             }
-            install.destination = element.attribute("destination")
+            if let destination = element.attribute("destination") {
+                // The folder is made under paddock's programs folder; one that could leave it
+                // (checked again, with links resolved, where it is used) is refused here too.
+                let parts = destination.split(separator: "/")
+                if destination.hasPrefix("/") || parts.isEmpty || parts.contains("..")
+                    || destination.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+                {
+                    warn(element, "<pd:install> destination '\(destination.escapingControlCharacters)' of '\(productId)' must be a folder name inside paddock's programs folder (relative, no '..'); this installer is not usable")
+                    return
+                }
+                install.destination = destination
+            }
             if (kind == .apt || kind == .pip) && install.packages.isEmpty {
                 warn(element, "<pd:install kind=\"\(kind.rawValue)\"> of '\(productId)' names no <pd:package>")
             }

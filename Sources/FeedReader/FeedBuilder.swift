@@ -265,6 +265,12 @@ struct FeedBuilder {
                 line: element.line, elementName: element.name,
                 message: "<entry> has no <productId>; every entry needs one: add <productId>YourProduct</productId>")
         }
+        // paddock makes folder and file names from product ids: one that could climb out of a
+        // folder or forge a line is refused here, once, for every later use.
+        if let problem = ProductIdRule.problem(with: productId) {
+            warn(idElement, "productId '\(productId.escapingControlCharacters)' \(problem); this entry is skipped")
+            return
+        }
         // The index keys products by lower-cased id, so ids differing only in case are the same product.
         let key = productId.lowercased()
         if let first = productLines[key] {

@@ -94,9 +94,18 @@ enum PrologCheck {
     static let doctypeMessage =
         "the feed has a DOCTYPE; paddock refuses DTDs, entities and external references in feeds: remove the <!DOCTYPE ...> declaration"
 
+    /// A file that is missing or cannot be opened, said so with its path (not as an empty file).
+    static func unreadable(_ path: String, label: String) -> XMLSyntaxError? {
+        guard !FileManager.default.isReadableFile(atPath: path) else { return nil }
+        let why = FileManager.default.fileExists(atPath: path) ? "cannot be opened for reading" : "does not exist"
+        // The label is usually the path itself; said once then.
+        return XMLSyntaxError(file: label, line: 0, column: 0, message: label == path ? "the file \(why)" : "the file '\(path)' \(why)")
+    }
+
     static func check(_ text: FeedText, label: String) throws {
         let head = text.prefix(1 << 16)
         guard !head.isEmpty else {
+            if case .file(let path) = text, let error = unreadable(path, label: label) { throw error }
             throw XMLSyntaxError(file: label, line: 1, column: 1, message: "the file is empty: a feed needs a <feed> root element")
         }
         let doctype = Array("<!DOCTYPE".utf8)

@@ -63,6 +63,7 @@ final class XMLStream {
 
     init(path: String, label: String) throws {
         guard let reader = xmlReaderForFile(path, nil, safeParseOptions) else {
+            if let error = PrologCheck.unreadable(path, label: label) { throw error }
             throw XMLSyntaxError(file: label, line: 0, column: 0, message: "cannot open the file for reading")
         }
         self.reader = reader

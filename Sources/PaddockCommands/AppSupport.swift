@@ -69,7 +69,7 @@ extension CommandContext {
     /// left (one warning line). Every command that reads or writes installed state goes
     /// through here.
     func openState() throws -> StateStore {
-        let state = try StateStore(directory: paths.state)
+        let state = try StateStore(directory: paths.state, ownedRoots: paths.ownedRoots)
         try recoverIfAbandoned(state)
         return state
     }

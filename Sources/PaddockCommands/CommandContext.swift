@@ -3,8 +3,10 @@ import ArgumentParser
 import FeedModel
 import FeedReader
 import Foundation
+import PaddockBasics
 import PaddockApps
 import PaddockState
+import PaddockSystem
 import PaddockStore
 
 #if canImport(Glibc)
@@ -25,28 +27,61 @@ struct CommandContext {
 
     func openStore() throws -> FeedStore {
         let config = try PaddockConfig.load(from: paths.configFile)
-        return try FeedStore(paths: paths, config: config, builtinFeedPath: BuiltinFeedLocator.locate(environment: environment))
+        let builtin = BuiltinFeedLocator.locate(environment: environment)
+        // Said on every command that reads the catalogue: without it, "no loaded feed defines
+        // blank-django" would be the only sign that paddock has lost its own feed.
+        if let problem = builtin.problem(config: config, configFile: paths.configFile) { output.warning(problem) }
+        return try FeedStore(paths: paths, config: config, builtinFeedPath: builtin.path)
     }
 }
 
-/// Finds the feed that ships with paddock: `PADDOCK_BUILTIN_FEED`, an installed copy beside
-/// the binary (`../share/paddock/Feeds`), or the `Feeds/` folder of the checkout it was built in.
+/// Finds the feed that ships with paddock: `PADDOCK_BUILTIN_FEED` (`off` for none), an
+/// installed copy beside the binary (`../share/paddock/Feeds`, as the package puts it), or the
+/// `Feeds/` folder of the checkout it was built in.
 enum BuiltinFeedLocator {
     static let fileName = "paddock.xml"
 
-    static func locate(environment: [String: String]) -> String? {
-        if let path = environment["PADDOCK_BUILTIN_FEED"], !path.isEmpty { return path }
+    /// Where the feed is (nil when nowhere), and where it was looked for.
+    struct Location {
+        var path: String?
+        /// Where it was looked for, in words.
+        var searched: String
+        var fromEnvironment = false
+        var turnedOff = false
+
+        /// One line when the built-in feed should be loaded and cannot be: where paddock looked
+        /// and what points it elsewhere; nil when it is found or turned off.
+        func problem(config: PaddockConfig, configFile: URL) -> String? {
+            guard config.builtinFeedEnabled, !turnedOff else { return nil }
+            if let configured = config.builtinFeedPath {
+                if FileManager.default.fileExists(atPath: configured) { return nil }
+                return "the built-in feed is not at '\(configured)' (builtin-feed-path in \(configFile.path)): fix that path, or set builtin-feed = false there"
+            }
+            if let path, FileManager.default.fileExists(atPath: path) { return nil }
+            if fromEnvironment, let path {
+                return "the built-in feed is not at '\(path)' (PADDOCK_BUILTIN_FEED): fix that variable, or set it to 'off'"
+            }
+            return "the built-in feed was not found (looked for \(searched)): reinstall paddock, or point PADDOCK_BUILTIN_FEED or builtin-feed-path in \(configFile.path) at a paddock.xml"
+        }
+    }
+
+    static func locate(environment: [String: String]) -> Location {
+        if let path = environment["PADDOCK_BUILTIN_FEED"], !path.isEmpty {
+            if path == "off" { return Location(path: nil, searched: "", turnedOff: true) }
+            return Location(path: path, searched: path, fromEnvironment: true)
+        }
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var directory = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? executable.path)
             .deletingLastPathComponent()
         let installed = directory.appendingPathComponent("../share/paddock/Feeds/\(fileName)").standardizedFileURL.path
-        if FileManager.default.fileExists(atPath: installed) { return installed }
+        let searched = "\(installed), and Feeds/\(fileName) in \(directory.path) and the 5 folders above it"
+        if FileManager.default.fileExists(atPath: installed) { return Location(path: installed, searched: searched) }
         for _ in 0..<6 {
             let candidate = directory.appendingPathComponent("Feeds/\(fileName)").path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            if FileManager.default.fileExists(atPath: candidate) { return Location(path: candidate, searched: searched) }
             directory = directory.deletingLastPathComponent()
         }
-        return nil
+        return Location(path: nil, searched: searched)
     }
 }
 
@@ -67,6 +102,22 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
         // The app's own step failed: its log says why; status 1, as the hook's failure.
         context.output.error(error.description)
         throw ExitCode(1)
+    } catch let error as CommandFailure {
+        // A step of an install (apt, pip, a venv, a command installer) failed: the command and
+        // its last line of output, on one line; the whole output is in the install log.
+        let last = error.output.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let command = error.arguments.joined(separator: " ").escapingControlCharacters
+        context.output.error(
+            "'\(command)' exited with status \(error.status)\(last.map { ": \(String($0).escapingControlCharacters)" } ?? "")"
+                + "; what the command had changed is undone (the whole output is in \(context.paths.state.path)/logs)")
+        throw ExitCode(1)
+    } catch let error as PathConfinement.Escape {
+        // A path from a feed, a name or paddock's records that would leave its folder.
+        context.output.error("refused: \(error)")
+        throw ExitCode(65)
+    } catch let error as JournalError {
+        context.output.error(error.description)
+        throw ExitCode(65)
     } catch let error as StateLock.Failure {
         context.output.error(error.description)
         throw ExitCode(75)  // EX_TEMPFAIL: try again later.

@@ -4,6 +4,7 @@ import PaddockApps
 import PaddockDownload
 import PaddockSQLite
 import PaddockState
+import PaddockStore
 import PaddockSystem
 
 #if canImport(Glibc)
@@ -82,7 +83,7 @@ struct Doctor {
 
     func run(wait: Bool) throws -> DoctorReport {
         // Opened without the automatic recovery, so that the first check reports it.
-        let state = try StateStore(directory: context.paths.state)
+        let state = try StateStore(directory: context.paths.state, ownedRoots: context.paths.ownedRoots)
         let lock = try StateLock(path: state.lockPath, wait: wait) { holder in
             context.output.progress("waiting for another paddock (\(holder)) to finish")
         }
@@ -92,6 +93,7 @@ struct Doctor {
         checks.append(try database(state))
         checks.append(try schema(state))
         checks.append(catalogue())
+        checks.append(builtinFeed())
         checks.append(try receipts(state))
         checks.append(try backups(state))
         checks.append(try apps(state))
@@ -125,6 +127,23 @@ struct Doctor {
         return Check(
             name: "schema", status: .problem,
             summary: "version \(version), but this paddock knows up to \(known): a newer paddock wrote it; use that one", details: [])
+    }
+
+    /// The feed that ships with paddock: found, turned off, or missing (every catalogue
+    /// command warns of it too).
+    private func builtinFeed() -> Check {
+        let config: PaddockConfig
+        do { config = try PaddockConfig.load(from: context.paths.configFile) } catch {
+            return Check(name: "built-in feed", status: .problem, summary: "\(error)", details: [])
+        }
+        let location = BuiltinFeedLocator.locate(environment: context.environment)
+        if let problem = location.problem(config: config, configFile: context.paths.configFile) {
+            return Check(name: "built-in feed", status: .problem, summary: problem, details: [])
+        }
+        guard config.builtinFeedEnabled, !location.turnedOff else {
+            return Check(name: "built-in feed", status: .ok, summary: "turned off", details: [])
+        }
+        return Check(name: "built-in feed", status: .ok, summary: config.builtinFeedPath ?? location.path ?? "", details: [])
     }
 
     /// The feed index can always be rebuilt from the feeds, so damage there is repaired by removing it.

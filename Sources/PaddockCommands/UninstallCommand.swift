@@ -155,10 +155,15 @@ struct Uninstaller {
             TestPause.at("begin", environment: context.environment)
             for product in removal.products {
                 context.output.progress("removing \(Self.describe(product))")
+                // A receipt's path comes from the state database: it is moved aside only when it
+                // lies under paddock's own folders or is the product's app's own folder.
+                let appFolder = product.app.isEmpty ? nil : try state.app(named: product.app)?.path
                 for receipt in try state.receipts(of: product.productId, app: product.app) {
                     switch receipt.kind {
                     case .file, .directory:
-                        if !(try transaction.moveAside(receipt.path)) && !removal.apps.contains(where: { receipt.path == $0.path }) {
+                        if !(try transaction.moveAside(receipt.path, appFolder: receipt.path == appFolder))
+                            && !removal.apps.contains(where: { receipt.path == $0.path })
+                        {
                             missing.append(receipt.path)
                         }
                     case .pip:
@@ -172,7 +177,7 @@ struct Uninstaller {
                 transaction.recordRemoval(product.productId, app: product.app)
             }
             for app in removal.apps {
-                try transaction.moveAside(app.path)
+                try transaction.moveAside(app.path, appFolder: true)
                 try transaction.moveAside(app.stateDirectory)
                 transaction.recordRemoval(app: app.name)
             }

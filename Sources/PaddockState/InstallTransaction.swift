@@ -1,4 +1,6 @@
+import FeedModel
 import Foundation
+import PaddockBasics
 import PaddockSQLite
 
 /// One step of a transaction, written to the journal before the step is taken.
@@ -17,6 +19,18 @@ public struct JournalEntry: Sendable, Hashable {
     public var action: Action
     public var path: String
     public var detail: String?
+}
+
+/// A journal row paddock will not act on: an action it does not know, or a path outside the
+/// folders it owns. The rollback stops there, having deleted nothing the row names.
+public struct JournalError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var transaction: Int64
+    public var sequence: Int
+    public var problem: String
+
+    public var description: String {
+        "the journal of transaction \(transaction), row \(sequence), \(problem); paddock will not undo it: check that path by hand, then run 'paddock doctor'"
+    }
 }
 
 /// An install as a transaction: every side effect is journaled first (write-ahead), so that
@@ -45,19 +59,65 @@ public final class InstallTransaction {
             [.integer(id), .integer(Int64(sequence)), .text(action.rawValue), .text(path), SQLiteValue(detail)])
     }
 
-    /// Call before creating `path` (which must not exist yet).
-    public func willCreate(_ path: String) throws { try append(.create, path) }
+    /// Marks a journal row for an app's own source folder, which may lie anywhere the user chose.
+    static let appFolderDetail = "app"
+
+    /// Call before creating `path` (which must not exist yet), a path under the folders paddock
+    /// owns; anywhere else is refused before anything is created.
+    public func willCreate(_ path: String) throws {
+        try PathConfinement.check(path, under: store.ownedRoots, what: "the path to create")
+        try append(.create, path)
+    }
+
+    /// Marks a journal row for a path inside an app's folder: "in-app:" and the folder.
+    static let insideAppPrefix = "in-app:"
+
+    /// Call before creating `path` inside the app folder `appFolder` (its environment, say).
+    /// A rollback removes it only if that folder is an app paddock knows (registered, or made
+    /// by this same transaction).
+    public func willCreate(_ path: String, insideApp appFolder: String) throws {
+        try Self.checkAppFolder(appFolder)
+        try PathConfinement.check(path, under: [URL(fileURLWithPath: appFolder)], what: "the path to create in the app")
+        try append(.create, path, Self.insideAppPrefix + appFolder)
+    }
+
+    /// Call before creating an app's source folder, which lies where the user chose (the
+    /// current folder, or `--path`). A rollback removes it only while it is empty or holds the
+    /// app's manifest, so a damaged row cannot name some other folder for removal.
+    public func willCreateAppFolder(_ path: String) throws {
+        try Self.checkAppFolder(path)
+        try append(.create, path, Self.appFolderDetail)
+    }
 
     /// Moves an existing `path` aside (journaled), so that it can be restored on rollback and
-    /// dropped on commit. Returns false when there was nothing at `path`.
+    /// dropped on commit. Returns false when there was nothing at `path`. The path must lie
+    /// under the folders paddock owns, or be an app's own folder (`appFolder`).
     @discardableResult
-    public func moveAside(_ path: String) throws -> Bool {
-        guard FileManager.default.fileExists(atPath: path) else { return false }
-        let backup = path + ".paddock-backup-\(id)"
+    public func moveAside(_ path: String, appFolder: Bool = false) throws -> Bool {
+        if appFolder { try Self.checkAppFolder(path) } else { try PathConfinement.check(path, under: store.ownedRoots, what: "the path to replace") }
+        guard FileManager.default.fileExists(atPath: path) || isSymbolicLink(path) else { return false }
+        let backup = backupPath(of: path)
         try append(.replace, path, backup)
         try FileManager.default.moveItem(atPath: path, toPath: backup)
         return true
     }
+
+    /// Where `moveAside` puts `path`: derived, never read from the journal, so that a damaged
+    /// row cannot name another file to restore or drop.
+    private func backupPath(of path: String) -> String { path + ".paddock-backup-\(id)" }
+
+    /// An app folder is absolute and normalised, and neither the root nor a folder that holds
+    /// paddock's own (removing it would remove them too).
+    static func checkAppFolder(_ path: String) throws(PathConfinement.Escape) {
+        let components = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard path.hasPrefix("/"), !components.isEmpty, !components.contains(where: { $0 == "." || $0 == ".." }),
+            !path.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw PathConfinement.Escape(what: "the app folder", path: path, root: "an absolute folder of its own", reason: "is not a usable app folder")
+        }
+    }
+
+    private func isSymbolicLink(_ path: String) -> Bool { (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil }
 
     public func willInstallAptPackage(_ name: String) throws { try append(.apt, name) }
     public func willInstallPipPackage(_ name: String, venv: String) throws { try append(.pip, name, venv) }
@@ -123,22 +183,31 @@ public final class InstallTransaction {
         }
         finished = true
         for entry in entries where entry.action == .replace {
-            if let backup = entry.detail { try? FileManager.default.removeItem(atPath: backup) }
+            try? FileManager.default.removeItem(atPath: backupPath(of: entry.path))
         }
     }
 
     /// Undoes the journal in reverse order. Package undo needs a process, so the caller
     /// supplies it; file undo is done here.
     public func rollback(undoPackage: (JournalEntry) throws -> Void) throws {
-        for entry in try store.journal(of: id).reversed() {
+        // Every row is read and checked before the first is undone: one bad row stops the
+        // rollback with nothing done, not half-way.
+        let entries = try store.journal(of: id).reversed()
+        let appFolders = Set(entries.filter { $0.action == .create && $0.detail == Self.appFolderDetail }.map(\.path))
+            .union(try store.apps().map(\.path))
+        for entry in entries { try check(entry, appFolders: appFolders) }
+        for entry in entries {
             switch entry.action {
             case .create:
-                if FileManager.default.fileExists(atPath: entry.path) || (try? FileManager.default.destinationOfSymbolicLink(atPath: entry.path)) != nil {
+                if FileManager.default.fileExists(atPath: entry.path) || isSymbolicLink(entry.path) {
                     try FileManager.default.removeItem(atPath: entry.path)
                 }
             case .replace:
-                guard let backup = entry.detail, FileManager.default.fileExists(atPath: backup) else { continue }
-                if FileManager.default.fileExists(atPath: entry.path) { try FileManager.default.removeItem(atPath: entry.path) }
+                let backup = backupPath(of: entry.path)
+                guard FileManager.default.fileExists(atPath: backup) || isSymbolicLink(backup) else { continue }
+                if FileManager.default.fileExists(atPath: entry.path) || isSymbolicLink(entry.path) {
+                    try FileManager.default.removeItem(atPath: entry.path)
+                }
                 try FileManager.default.moveItem(atPath: backup, toPath: entry.path)
             case .apt, .pip:
                 try undoPackage(entry)
@@ -152,4 +221,32 @@ public final class InstallTransaction {
     }
 
     public var isFinished: Bool { finished }
+
+    /// Whether paddock may undo `entry`: a file row names a path under the folders it owns,
+    /// or an app folder that is still empty or holds the app's manifest.
+    private func check(_ entry: JournalEntry, appFolders: Set<String>) throws {
+        func refuse(_ problem: String) -> JournalError { JournalError(transaction: id, sequence: entry.sequence, problem: problem) }
+        switch entry.action {
+        case .create where entry.detail?.hasPrefix(Self.insideAppPrefix) == true:
+            let folder = String(entry.detail!.dropFirst(Self.insideAppPrefix.count))
+            guard appFolders.contains(folder) else {
+                throw refuse("names '\(folder.escapingControlCharacters)' as its app's folder, and no app lives there")
+            }
+            do { try PathConfinement.check(entry.path, under: [URL(fileURLWithPath: folder)], what: "the path to remove") } catch { throw refuse("names \(error)") }
+        case .create where entry.detail == Self.appFolderDetail:
+            do { try Self.checkAppFolder(entry.path) } catch { throw refuse("names \(error)") }
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: entry.path)) ?? []
+            if !contents.isEmpty && !contents.contains("paddock-app.xml") {
+                throw refuse("names the app folder '\(entry.path.escapingControlCharacters)', which holds files but no paddock-app.xml")
+            }
+        case .create:
+            do { try PathConfinement.check(entry.path, under: store.ownedRoots, what: "the path to remove") } catch { throw refuse("names \(error)") }
+        case .replace:
+            // Only the app folder may lie outside paddock's own folders; its backup beside it is
+            // named by paddock, so the row cannot point the restore anywhere else.
+            do { try Self.checkAppFolder(entry.path) } catch { throw refuse("names \(error)") }
+        case .apt, .pip:
+            break
+        }
+    }
 }

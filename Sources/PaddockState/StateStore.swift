@@ -1,3 +1,4 @@
+import FeedModel
 import Foundation
 import PaddockSQLite
 
@@ -49,9 +50,14 @@ public struct Receipt: Codable, Sendable, Hashable {
 public final class StateStore {
     let database: SQLiteDatabase
     public let directory: URL
+    /// The folders paddock owns (its data, cache and state): a rollback or a commit touches a
+    /// path the journal names only when it lies under one of them (or is an app's own folder,
+    /// see `InstallTransaction.rollback`).
+    public let ownedRoots: [URL]
 
-    public init(directory: URL) throws {
+    public init(directory: URL, ownedRoots: [URL] = []) throws {
         self.directory = directory
+        self.ownedRoots = ownedRoots.isEmpty ? [directory] : ownedRoots
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         database = try SQLiteDatabase(path: directory.appendingPathComponent("state.sqlite").path)
         try database.migrate(StateSchema.migrations)
@@ -173,11 +179,19 @@ public final class StateStore {
         return recovered
     }
 
+    /// The journal of a transaction, in order. A row whose action this paddock does not know
+    /// (a newer paddock's, or a damaged row) is an error naming it: reading it as anything
+    /// else could make a rollback delete what its path names.
     func journal(of transaction: Int64) throws -> [JournalEntry] {
         try database.query("SELECT seq, action, path, backup FROM journal WHERE txn = ? ORDER BY seq", [.integer(transaction)]).map {
-            JournalEntry(
-                sequence: Int($0[0].integerValue ?? 0), action: JournalEntry.Action(rawValue: $0[1].textValue ?? "") ?? .create,
-                path: $0[2].textValue ?? "", detail: $0[3].textValue)
+            let sequence = Int($0[0].integerValue ?? 0)
+            let actionText = $0[1].textValue ?? ""
+            guard let action = JournalEntry.Action(rawValue: actionText) else {
+                throw JournalError(
+                    transaction: transaction, sequence: sequence,
+                    problem: "has the action '\(actionText.escapingControlCharacters)', which this paddock does not know")
+            }
+            return JournalEntry(sequence: sequence, action: action, path: $0[2].textValue ?? "", detail: $0[3].textValue)
         }
     }
 

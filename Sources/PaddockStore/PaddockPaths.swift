@@ -41,6 +41,11 @@ public struct PaddockPaths: Sendable, Hashable {
     public var catalogDatabase: URL { data.appendingPathComponent("catalog.sqlite") }
     public var feedCache: URL { data.appendingPathComponent("feeds", isDirectory: true) }
     public var downloadCache: URL { cache.appendingPathComponent("downloads", isDirectory: true) }
+    /// Where archive products are unpacked, each in a folder of its own.
+    public var programs: URL { data.appendingPathComponent("programs", isDirectory: true) }
+    /// The folders that are paddock's own: what it creates, replaces or removes lies under one
+    /// of them, or is an app's own folder.
+    public var ownedRoots: [URL] { [data, cache, state] }
 
     public func createDirectories() throws {
         for directory in [config, data, cache, state, feedCache] {

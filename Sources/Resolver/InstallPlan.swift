@@ -90,6 +90,22 @@ public struct InstallPlan: Sendable, Hashable, Codable {
 
     public func step(for productId: String) -> PlanStep? { steps.first { $0.productId == productId } }
 
+    /// Steps to install that a stage could run before (or beside) a product they depend on,
+    /// as "step needs dependency"; empty for every plan the resolver makes. The installer
+    /// checks it before running anything, since running pip before the product that makes its
+    /// environment is what an order by name did.
+    public var orderViolations: [String] {
+        var stageOf: [String: Int] = [:]
+        for (index, stage) in stages.enumerated() {
+            for step in stage.steps { stageOf[step.productId.lowercased()] = step.alreadyInstalled ? -1 : index }
+        }
+        return stages.enumerated().flatMap { index, stage in
+            stage.steps.filter { !$0.alreadyInstalled }.flatMap { step in
+                step.dependsOn.filter { (stageOf[$0.lowercased()] ?? -1) >= index }.map { "\(step.productId) needs \($0)" }
+            }
+        }
+    }
+
     /// Why `productId` is in the plan: one path from each requested product that needs it;
     /// nil when the plan does not contain it.
     public func why(_ productId: String) -> [[String]]? { step(for: productId)?.why }

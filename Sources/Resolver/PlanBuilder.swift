@@ -169,10 +169,24 @@ struct PlanBuilder {
             stages: stages.map { PlanStage(steps: $0.sorted(by: PlanBuilder.stageOrder)) })
     }
 
-    /// Within a stage: what is already there first (it comes first in dependency order), then by id.
+    /// Within a stage: what is already there first (it comes first in dependency order), then
+    /// the machine before the user before an app (an app's environment is built on what the
+    /// system provides), then by id. Dependencies alone decide the stages; this order only
+    /// makes the steps of one stage run in the same order on every machine, and never lets a
+    /// name put an app's step before a system one it might rely on without saying so.
     private static func stageOrder(_ left: PlanStep, _ right: PlanStep) -> Bool {
         if left.alreadyInstalled != right.alreadyInstalled { return left.alreadyInstalled }
+        let leftScope = scopeRank(left.scope), rightScope = scopeRank(right.scope)
+        if leftScope != rightScope { return leftScope < rightScope }
         return left.productId < right.productId
+    }
+
+    private static func scopeRank(_ scope: LinuxInstall.Scope?) -> Int {
+        switch scope {
+        case .system: return 0
+        case .user, nil: return 1
+        case .app: return 2
+        }
     }
 
     private func step(for node: Node, edges: [Node: [Node]], requestedBy: [Node: [String]], paths: [Node: [[String]]]) -> PlanStep {

@@ -16,7 +16,7 @@ struct CLITests {
                 TestPaths.binary, arguments,
                 environment: [
                     "PADDOCK_HOME": root.appendingPathComponent("home").path,
-                    "PADDOCK_BUILTIN_FEED": builtin ?? root.appendingPathComponent("no-builtin.xml").path,
+                    "PADDOCK_BUILTIN_FEED": builtin ?? "off",
                     "NO_COLOR": "1",
                 ])
         }

@@ -17,7 +17,7 @@ struct OfflineBundleTests {
                 TestPaths.binary, arguments,
                 environment: [
                     "PADDOCK_HOME": root.appendingPathComponent(home).path,
-                    "PADDOCK_BUILTIN_FEED": root.appendingPathComponent("no-builtin.xml").path,
+                    "PADDOCK_BUILTIN_FEED": "off",
                     "NO_COLOR": "1",
                 ], directory: root)
         }

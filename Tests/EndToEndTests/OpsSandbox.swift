@@ -20,6 +20,8 @@ final class OpsSandbox {
             /// Unpacked to `programs/<id>`; `url` nil means "a file beside the feed".
             case archive(files: [String: String], url: String? = nil, sha256: String? = nil)
             case command([String])
+            /// Debian packages, installed with apt-get.
+            case apt([String])
         }
         var id: String
         var version: String
@@ -28,13 +30,15 @@ final class OpsSandbox {
         var kind: Kind
         /// A `<pd:file>` discovery hint (a product found on the machine when the path exists).
         var discoveredBy: String?
+        /// The archive's `destination` (the product id when nil).
+        var destination: String?
     }
 
     init() throws {
         root = try TestPaths.temporaryDirectory("paddock-ops")
         environment = [
             "PADDOCK_HOME": root.appendingPathComponent("home").path,
-            "PADDOCK_BUILTIN_FEED": root.appendingPathComponent("no-builtin.xml").path,
+            "PADDOCK_BUILTIN_FEED": "off",
             "NO_COLOR": "1",
             "no_proxy": "127.0.0.1,localhost",
         ]
@@ -82,10 +86,12 @@ final class OpsSandbox {
                 let archive = files.isEmpty ? (path: "", sha256: "") : try makeArchive(product.id, version: product.version, files: files)
                 installer = """
                     <installerFile><installerURL>\(url ?? archive.path)</installerURL><pd:sha256>\(sha256 ?? archive.sha256)</pd:sha256></installerFile>
-                    <pd:install kind="archive" scope="user" strip="1" destination="\(product.id)"/>
+                    <pd:install kind="archive" scope="user" strip="1" destination="\(Self.escape(product.destination ?? product.id))"/>
                     """
             case .command(let arguments):
                 installer = "<pd:install kind=\"command\">" + arguments.map { "<pd:arg>\(Self.escape($0))</pd:arg>" }.joined() + "</pd:install>"
+            case .apt(let packages):
+                installer = "<pd:install kind=\"apt\" scope=\"system\">" + packages.map { "<pd:package name=\"\(Self.escape($0))\"/>" }.joined() + "</pd:install>"
             }
             // "base" or "base@<2" (a version constraint of the Linux extension).
             let requirements = product.needs.map { need -> String in

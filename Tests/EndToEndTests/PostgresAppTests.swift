@@ -3,12 +3,9 @@ import PaddockApps
 import Testing
 import TestSupport
 
-/// The Blank Django Project on PostgreSQL, where .ci/run started one (scripts/postgres-for-tests.sh
+/// The Blank Django Project on PostgreSQL, which scripts/test.sh starts (scripts/postgres-for-tests.sh
 /// sets PADDOCK_TEST_POSTGRES=postgresql://USER:PASSWORD@HOST:PORT).
-@Suite(
-    "Django on PostgreSQL",
-    .enabled(if: ProcessInfo.processInfo.environment["PADDOCK_TEST_POSTGRES"] != nil, "no PostgreSQL: run scripts/postgres-for-tests.sh and export what it prints (.ci/run does)"),
-    .enabled(if: PyPI.reachable, PyPI.skipReason))
+@Suite("Django on PostgreSQL", .requires(.pypi, .postgres))
 struct PostgresAppTests {
     static let server = URLComponents(string: ProcessInfo.processInfo.environment["PADDOCK_TEST_POSTGRES"] ?? "")
 

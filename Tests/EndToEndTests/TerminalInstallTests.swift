@@ -58,7 +58,7 @@ struct TerminalInstallTests {
 
     @Test(
         "asked on a terminal: Proceed, a bad package name refused and asked again, a default taken with Enter, a bad port then a good one",
-        .enabled(if: PyPI.reachable, PyPI.skipReason))
+        .requires(.pypi))
     func interactive() throws {
         let sandbox = try Sandbox()
         let appPrompt = "Application package name [ttyapp]: "
@@ -95,7 +95,7 @@ struct TerminalInstallTests {
     }
 
     @Test("on a terminal, the input closed at a prompt (Ctrl-D) is an error naming --param, and nothing is installed",
-        .enabled(if: PyPI.reachable, PyPI.skipReason))
+        .requires(.pypi))
     func inputClosedAtPrompt() throws {
         let sandbox = try Sandbox()
         let session = try Self.onTerminal(

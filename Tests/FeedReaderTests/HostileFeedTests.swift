@@ -136,4 +136,46 @@ struct HostileFeedTests {
                 "8:5: warning: <dependency> has no <productId>, <and>, <or> or idref; ignored",
             ])
     }
+
+    /// Product ids become folder and file names: one that could climb out of a folder or forge
+    /// a line is refused, the entry skipped, with a warning that names the line.
+    static let hostileIds: [(id: String, shown: String, problem: String)] = [
+        ("../../victim", "../../victim", "contains a path separator"),
+        ("tools/victim", "tools/victim", "contains a path separator"),
+        ("tools\\victim", "tools\\victim", "contains a path separator"),
+        ("..", "..", "is '..', a folder's name"),
+        (".", ".", "is '.', a folder's name"),
+        ("forged&#10;installed ok", "forged\\u{a}installed ok", "contains a control character"),
+        ("tab&#9;bed", "tab\\u{9}bed", "contains a control character"),
+    ]
+
+    @Test("a product id with a path separator, '.', '..' or a control character is refused, naming the line", arguments: hostileIds)
+    func hostileProductId(id: String, shown: String, problem: String) throws {
+        let xml = "\(Self.atom)\n  <entry>\n    <productId>good</productId>\n  </entry>\n  <entry>\n    <productId>\(id)</productId>\n  </entry>\n</feed>"
+        let feed = try FeedDocumentReader.read(bytes: Array(xml.utf8), label: "feed.xml")
+        #expect(feed.products.map(\.productId) == ["good"])
+        #expect(feed.warnings.map(\.description) == ["6:5: warning: productId '\(shown)' \(problem); this entry is skipped"])
+    }
+
+    @Test("an archive destination that could leave paddock's programs folder makes the installer unusable, naming the line",
+        arguments: ["../../victim", "/etc", "a/../../b", "", "x&#10;y"])
+    func hostileDestination(destination: String) throws {
+        let xml = """
+            \(Self.atom)
+              <entry>
+                <productId>tool</productId>
+                <installers><installer><id>1</id>
+                  <pd:install xmlns:pd="urn:paddock:feed:1" kind="archive" scope="user" destination="\(destination)"/>
+                </installer></installers>
+              </entry>
+            </feed>
+            """
+        let feed = try FeedDocumentReader.read(bytes: Array(xml.utf8), label: "feed.xml")
+        #expect(feed.products.first?.installers.first?.linux == nil)
+        let shown = destination.replacingOccurrences(of: "&#10;", with: "\\u{a}")
+        #expect(
+            feed.warnings.map(\.description) == [
+                "5:7: warning: <pd:install> destination '\(shown)' of 'tool' must be a folder name inside paddock's programs folder (relative, no '..'); this installer is not usable"
+            ])
+    }
 }

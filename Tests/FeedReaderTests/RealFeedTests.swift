@@ -5,7 +5,7 @@ import TestSupport
 
 @testable import FeedReader
 
-/// Every real WebPI feed in ../shared/feeds/webpi reads, with the exact product count and
+/// Every real WebPI feed in Tests/Fixtures/webpi reads, with the exact product count and
 /// values checked against the file.
 @Suite("Real WebPI feeds")
 struct RealFeedTests {
@@ -24,7 +24,7 @@ struct RealFeedTests {
         try FeedDocumentReader.read(path: TestPaths.webpiFeeds.appendingPathComponent(file).path, label: file)
     }
 
-    @Test("every feed in shared/feeds/webpi is covered")
+    @Test("every feed in Tests/Fixtures/webpi is covered")
     func everyFeedIsListed() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: TestPaths.webpiFeeds.path).sorted()
         #expect(files == Self.counts.map(\.file).sorted())

@@ -5,7 +5,7 @@ import TestSupport
 
 @testable import FeedReader
 
-/// Every Parameters.xml and Manifest.xml in ../shared/feeds/msdeploy reads into the model.
+/// Every Parameters.xml and Manifest.xml in Tests/Fixtures/msdeploy reads into the model.
 @Suite("Web Deploy package files")
 struct WebDeployReaderTests {
     static let parameterCounts: [(file: String, count: Int)] = [
@@ -24,7 +24,7 @@ struct WebDeployReaderTests {
 
     static func path(_ file: String) -> String { TestPaths.msdeployFiles.appendingPathComponent(file).path }
 
-    @Test("every package file in shared/feeds/msdeploy is covered")
+    @Test("every package file in Tests/Fixtures/msdeploy is covered")
     func covered() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: TestPaths.msdeployFiles.path)
         let parameterFiles = files.filter { $0.lowercased().contains("parameters") }.sorted()

@@ -1,4 +1,5 @@
 import Foundation
+import PaddockSQLite
 import Testing
 import TestSupport
 
@@ -11,7 +12,8 @@ struct StateStoreTests {
         let store: StateStore
         init() throws {
             root = try TestPaths.temporaryDirectory("paddock-state")
-            store = try StateStore(directory: root.appendingPathComponent("state"))
+            // The sandbox's folder stands for paddock's own folders (data, cache, state).
+            store = try StateStore(directory: root.appendingPathComponent("state"), ownedRoots: [root])
         }
         deinit { try? FileManager.default.removeItem(at: root) }
         func path(_ name: String) -> String { root.appendingPathComponent(name).path }
@@ -71,7 +73,7 @@ struct StateStoreTests {
             try Data("x".utf8).write(to: URL(fileURLWithPath: created))
             // The process "dies" here: no commit, no rollback.
         }
-        let reopened = try StateStore(directory: sandbox.store.directory)
+        let reopened = try StateStore(directory: sandbox.store.directory, ownedRoots: [sandbox.root])
         #expect(try reopened.unfinishedTransactions().map(\.command) == ["install half"])
         #expect(try reopened.recover { _ in } == ["install half"])
         #expect(!FileManager.default.fileExists(atPath: created))
@@ -109,5 +111,103 @@ struct StateStoreTests {
         #expect(try sandbox.store.app(named: "mysite") == app)
         try sandbox.store.removeApp(named: "mysite")
         #expect(try sandbox.store.apps().isEmpty)
+    }
+
+    // MARK: - The journal fails safe
+
+    /// A journal row written straight into the database, as a damaged file or another paddock
+    /// would leave it.
+    static func forge(_ store: StateStore, transaction: Int64, sequence: Int, action: String, path: String, detail: String? = nil) throws {
+        try store.database.query(
+            "INSERT INTO journal(txn, seq, action, path, backup) VALUES(?,?,?,?,?)",
+            [.integer(transaction), .integer(Int64(sequence)), .text(action), .text(path), detail.map { .text($0) } ?? .null])
+    }
+
+    /// What a rollback must refuse, with nothing removed: each row's problem as the error says it.
+    static let refusedRows: [(action: String, path: String, detail: String?, problem: String)] = [
+        ("remove-everything", "VICTIM", nil, "has the action 'remove-everything', which this paddock does not know"),
+        ("Create", "VICTIM", nil, "has the action 'Create', which this paddock does not know"),
+        ("", "VICTIM", nil, "has the action '', which this paddock does not know"),
+        ("create", "victim", nil, "names the path to remove 'victim' is not an absolute path"),
+        ("create", "OUTSIDE", nil, "names the path to remove 'OUTSIDE' lies outside"),
+        ("create", "ROOT/state/../../outside", nil, "names the path to remove 'ROOT/state/../../outside' contains '.' or '..'"),
+        ("create", "OUTSIDE", "app", "names the app folder 'OUTSIDE', which holds files but no paddock-app.xml"),
+        ("create", "OUTSIDE/keep.txt", "in-app:OUTSIDE", "names 'OUTSIDE' as its app's folder, and no app lives there"),
+        ("replace", "relative/path", "relative/path.paddock-backup-1", "names the app folder 'relative/path' is not a usable app folder"),
+    ]
+
+    @Test("a journal row it does not know or cannot trust stops the rollback, names the row, and removes nothing", arguments: refusedRows)
+    func journalFailsSafe(row: (action: String, path: String, detail: String?, problem: String)) throws {
+        let sandbox = try Sandbox()
+        // A folder outside paddock's roots with a file in it: what a bad row would delete.
+        let outside = try TestPaths.temporaryDirectory("paddock-outside")
+        defer { try? FileManager.default.removeItem(at: outside) }
+        try Data("keep".utf8).write(to: outside.appendingPathComponent("keep.txt"))
+        let victim = sandbox.path("victim")
+        try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: true)
+        // The current folder holds a "victim" too: a relative row must not reach it.
+        let substitute = { (text: String) in
+            text.replacingOccurrences(of: "VICTIM", with: victim).replacingOccurrences(of: "OUTSIDE", with: outside.path)
+                .replacingOccurrences(of: "ROOT", with: sandbox.root.path)
+        }
+        let transaction = try sandbox.store.begin(command: "install x")
+        let created = sandbox.path("created")
+        try transaction.willCreate(created)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: created))
+        try Self.forge(sandbox.store, transaction: transaction.id, sequence: 2, action: row.action, path: substitute(row.path), detail: row.detail.map(substitute))
+        var undone: [JournalEntry] = []
+        let error = #expect(throws: JournalError.self) { try transaction.rollback { undone.append($0) } }
+        #expect(error?.sequence == 2)
+        #expect(error?.description.contains(substitute(row.problem)) == true, "\(error?.description ?? "no error")")
+        #expect(error?.description.contains("transaction \(transaction.id), row 2") == true)
+        // Nothing undone at all: the good row before the bad one is still there too.
+        #expect(undone.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: victim))
+        #expect(FileManager.default.fileExists(atPath: outside.appendingPathComponent("keep.txt").path))
+        #expect(FileManager.default.fileExists(atPath: created))
+        #expect(try sandbox.store.unfinishedTransactions().map(\.id) == [transaction.id])
+    }
+
+    @Test("a path outside paddock's folders is refused before it is journaled or touched")
+    func refusedBeforeRecording() throws {
+        let sandbox = try Sandbox()
+        let outside = try TestPaths.temporaryDirectory("paddock-outside")
+        defer { try? FileManager.default.removeItem(at: outside) }
+        let transaction = try sandbox.store.begin(command: "install x")
+        #expect(throws: (any Error).self) { try transaction.willCreate(outside.appendingPathComponent("new").path) }
+        #expect(throws: (any Error).self) { try transaction.moveAside(outside.path) }
+        #expect(throws: (any Error).self) { try transaction.willCreate(sandbox.root.path + "/../escape") }
+        #expect(throws: (any Error).self) { try transaction.willCreate(outside.path + "/x", insideApp: "relative") }
+        #expect(throws: (any Error).self) { try transaction.willCreate(sandbox.path("elsewhere"), insideApp: outside.path) }
+        #expect(try sandbox.store.journal(of: transaction.id).isEmpty)
+        #expect(FileManager.default.fileExists(atPath: outside.path))
+    }
+
+    @Test("an app folder outside paddock's folders, and its environment, are rolled back; one registered app's new environment too")
+    func appFoldersRollBack() throws {
+        let sandbox = try Sandbox()
+        let apps = try TestPaths.temporaryDirectory("paddock-apps")
+        defer { try? FileManager.default.removeItem(at: apps) }
+        // A new app: its folder (empty at first, then holding its manifest) and its venv.
+        let newApp = apps.appendingPathComponent("mysite").path
+        let transaction = try sandbox.store.begin(command: "install blank-django --app mysite")
+        try transaction.willCreateAppFolder(newApp)
+        try FileManager.default.createDirectory(atPath: newApp, withIntermediateDirectories: true)
+        try transaction.willCreate(newApp + "/.venv", insideApp: newApp)
+        try FileManager.default.createDirectory(atPath: newApp + "/.venv/bin", withIntermediateDirectories: true)
+        try Data("<app/>".utf8).write(to: URL(fileURLWithPath: newApp + "/paddock-app.xml"))
+        try transaction.rollback { _ in }
+        #expect(!FileManager.default.fileExists(atPath: newApp))
+        // A registered app gets an environment it lacked: the rollback removes only that.
+        let existing = apps.appendingPathComponent("old").path
+        try FileManager.default.createDirectory(atPath: existing, withIntermediateDirectories: true)
+        try Data("code".utf8).write(to: URL(fileURLWithPath: existing + "/app.py"))
+        try sandbox.store.saveApp(AppRecord(name: "old", template: "t", path: existing, stateDirectory: sandbox.path("state/apps/old"), parameters: [:], port: 8000))
+        let second = try sandbox.store.begin(command: "install psycopg --app old")
+        try second.willCreate(existing + "/.venv", insideApp: existing)
+        try FileManager.default.createDirectory(atPath: existing + "/.venv", withIntermediateDirectories: true)
+        try second.rollback { _ in }
+        #expect(!FileManager.default.fileExists(atPath: existing + "/.venv"))
+        #expect(FileManager.default.fileExists(atPath: existing + "/app.py"))
     }
 }

@@ -177,6 +177,7 @@ struct PlanChecker {
                 }
                 #expect(chosen.count == plan.stepsToInstall.count, "seed \(seed): plan names unknown products")
                 if let wrong = checker.problemWith(chosen: chosen) { Issue.record("seed \(seed): invalid plan: \(wrong)") }
+                #expect(plan.orderViolations.isEmpty, "seed \(seed): a stage runs a product before one it needs")
                 for step in plan.steps where step.alreadyInstalled {
                     #expect(problem.installed[step.productId] != nil, "seed \(seed): \(step.productId) marked installed")
                 }
@@ -205,6 +206,7 @@ struct PlanChecker {
             if let wrong = PlanChecker(problem: problem).problemWith(chosen: chosen) {
                 Issue.record("seed \(seed): invalid plan: \(wrong)")
             }
+            #expect(plan.orderViolations.isEmpty, "seed \(seed): \(plan.orderViolations)")
         }
         #expect(solved > 50)
     }

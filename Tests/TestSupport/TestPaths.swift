@@ -1,19 +1,17 @@
 import Foundation
 
-/// Where the tests find things: the repository, the real feeds beside it, the built binary.
+/// Where the tests find things: the repository, the real feeds in it, the built binary.
 public enum TestPaths {
     /// The repository root, from this file's own path (Tests/TestSupport/TestPaths.swift).
     public static let repository: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `../shared` beside the checkout, as CI lays it out; `PADDOCK_SHARED` overrides.
-    public static var shared: URL {
-        if let path = ProcessInfo.processInfo.environment["PADDOCK_SHARED"] { return URL(fileURLWithPath: path) }
-        return repository.deletingLastPathComponent().appendingPathComponent("shared")
-    }
+    /// The real feeds and Web Deploy files the tests read: byte-for-byte copies kept in the
+    /// repository (Tests/Fixtures/README.md names each one's source).
+    public static var fixtures: URL { repository.appendingPathComponent("Tests/Fixtures") }
 
-    public static var webpiFeeds: URL { shared.appendingPathComponent("feeds/webpi") }
-    public static var msdeployFiles: URL { shared.appendingPathComponent("feeds/msdeploy") }
+    public static var webpiFeeds: URL { fixtures.appendingPathComponent("webpi") }
+    public static var msdeployFiles: URL { fixtures.appendingPathComponent("msdeploy") }
     public static var builtinFeed: URL { repository.appendingPathComponent("Feeds/paddock.xml") }
 
     /// The `paddock` binary that `swift build` made (`PADDOCK_BIN` overrides).

@@ -1,6 +1,7 @@
 import FeedModel
 import FeedReader
 import Foundation
+import PaddockBasics
 import PaddockApps
 import PaddockArchive
 import PaddockState
@@ -75,7 +76,8 @@ extension Installation {
         if let contents = try? FileManager.default.contentsOfDirectory(atPath: source.path), !contents.isEmpty {
             throw CommandError(message: "'\(source.path)' already exists and is not empty; choose another --path or app name", exitCode: 73)
         }
-        let layout = AppLayout(name: app, source: source, state: context.paths.state.appendingPathComponent("apps/\(app)"))
+        let appState = try PathConfinement.resolve(app, under: context.paths.state.appendingPathComponent("apps"), what: "the state folder of app")
+        let layout = AppLayout(name: app, source: source, state: appState)
         var required: [String] = []
         for parameter in parameters {
             for product in parameter.products(for: values[parameter.name] ?? "") where !required.contains(product) { required.append(product) }
@@ -107,7 +109,12 @@ extension Installation {
     func prepareApp(_ template: StagedTemplate, transaction: InstallTransaction) throws {
         for folder in [template.layout.source, template.layout.state] {
             if !FileManager.default.fileExists(atPath: folder.path) {
-                try transaction.willCreate(folder.path)
+                // The source folder is where the user chose; the state folder is paddock's own.
+                if folder == template.layout.source {
+                    try transaction.willCreateAppFolder(folder.path)
+                } else {
+                    try transaction.willCreate(folder.path)
+                }
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             }
         }

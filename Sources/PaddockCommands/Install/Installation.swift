@@ -2,6 +2,7 @@ import ArgumentParser
 import FeedModel
 import FeedReader
 import Foundation
+import PaddockBasics
 import PaddockApps
 import PaddockArchive
 import PaddockDownload
@@ -167,8 +168,9 @@ struct Installation {
     /// commit drops them. Its Debian packages stay (apt upgrades them), as do its Python
     /// packages (pip replaces them in place).
     private func moveAsideFiles(of old: InstalledProduct, transaction: InstallTransaction) throws {
+        let appFolder = old.app.isEmpty ? nil : try state.app(named: old.app)?.path
         for receipt in try state.receipts(of: old.productId, app: old.app) where receipt.kind == .file || receipt.kind == .directory {
-            try transaction.moveAside(receipt.path)
+            try transaction.moveAside(receipt.path, appFolder: receipt.path == appFolder)
         }
     }
 
@@ -188,6 +190,9 @@ struct Installation {
     /// Everything that can be refused before a byte is downloaded: app-scoped products with no
     /// app, two templates, a missing app, unverifiable files, Debian packages without root.
     private func check(_ plan: InstallPlan) throws {
+        if let violation = plan.orderViolations.first {
+            throw CommandError(message: "internal error: the plan would install \(violation) before it; please report it", exitCode: 70)
+        }
         let steps = plan.stepsToInstall
         let templates = steps.filter { $0.installer?.linux?.kind == .archive && $0.scope == .app }
         let appScoped = steps.filter { $0.scope == .app }
@@ -300,7 +305,9 @@ struct Installation {
             return [Receipt(kind: .directory, path: template.layout.source.path)]
         case .archive:
             guard let file else { throw CommandError(message: "\(step.productId) has an archive installer but no file to download", exitCode: 65) }
-            let destination = context.paths.data.appendingPathComponent("programs/\(linux.destination ?? step.productId)")
+            let destination = try PathConfinement.resolve(
+                linux.destination ?? step.productId, under: context.paths.programs,
+                what: "the folder \(step.productId) unpacks into (its pd:install destination or product id)")
             try transaction.moveAside(destination.path)
             try transaction.willCreate(destination.path)
             do {
@@ -316,7 +323,7 @@ struct Installation {
             guard !arguments.isEmpty else { return [] }
             let result = try ProcessRunner().run(arguments, environment: context.environment, log: log, check: false)
             if result.status != 0 && !linux.ignoreExitCode {
-                throw CommandError(message: "installing \(step.productId): '\(arguments.joined(separator: " "))' exited with status \(result.status); see \(log)", exitCode: 70)
+                throw CommandError(message: "installing \(step.productId): '\(arguments.joined(separator: " "))' exited with status \(result.status); see \(log)", exitCode: 1)
             }
             return []
         }

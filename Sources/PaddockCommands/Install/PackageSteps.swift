@@ -28,7 +28,7 @@ struct PackageSteps {
     /// site-packages), journaled so a rollback removes it.
     func ensureVenv(_ venv: URL, transaction: InstallTransaction, log: String) throws {
         guard !FileManager.default.fileExists(atPath: venv.appendingPathComponent("bin/python").path) else { return }
-        try transaction.willCreate(venv.path)
+        try transaction.willCreate(venv.path, insideApp: venv.deletingLastPathComponent().path)
         let python = ProcessRunner.which("python3", path: "/usr/bin:/bin") ?? "python3"
         try runner.run([python, "-m", "venv", venv.path], environment: environment, log: log)
     }

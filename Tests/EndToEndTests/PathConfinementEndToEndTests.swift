@@ -1,0 +1,129 @@
+import Foundation
+import PaddockSQLite
+import Testing
+import TestSupport
+
+@testable import PaddockState
+
+/// A feed, a damaged state database or journal cannot make the real `paddock` create, replace
+/// or remove anything outside its own folders: a victim folder beside PADDOCK_HOME, with a file
+/// in it, survives every attempt.
+@Suite("Paths from feeds and records stay inside paddock's folders, end to end", .serialized)
+struct PathConfinementEndToEndTests {
+    /// A victim folder beside PADDOCK_HOME, with a file in it.
+    static func makeVictim(_ sandbox: OpsSandbox) throws -> URL {
+        let victim = sandbox.root.appendingPathComponent("victim")
+        try FileManager.default.createDirectory(at: victim, withIntermediateDirectories: true)
+        try Data("precious\n".utf8).write(to: victim.appendingPathComponent("precious.txt"))
+        return victim
+    }
+
+    static func expectIntact(_ victim: URL, _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(
+            (try? String(contentsOf: victim.appendingPathComponent("precious.txt"), encoding: .utf8)) == "precious\n",
+            "\(label): the victim folder was touched", sourceLocation: sourceLocation)
+        let leftovers = ((try? FileManager.default.contentsOfDirectory(atPath: victim.deletingLastPathComponent().path)) ?? [])
+            .filter { $0.hasPrefix("victim.") }
+        #expect(leftovers.isEmpty, "\(label): \(leftovers)", sourceLocation: sourceLocation)
+    }
+
+    @Test("destination=\"../../victim\" in a feed: the installer is refused when the feed is read, and install touches nothing")
+    func destinationFromFeed() throws {
+        let sandbox = try OpsSandbox()
+        let victim = try Self.makeVictim(sandbox)
+        // programs/ is home/data/programs: ../../ from there is the sandbox, where the victim is.
+        try sandbox.writeFeed([
+            .init(id: "evil", version: "1.0", kind: .archive(files: ["bin/evil": "evil\n"]), destination: "../../../victim")
+        ])
+        let feeds = try sandbox.paddock(["feed", "list", "--json"])
+        #expect(feeds.stdout.contains("\"warningCount\" : 1"), "\(feeds.stdout)")
+        let install = try sandbox.paddock(["install", "evil", "--yes"])
+        #expect(install.status != 0)
+        #expect(install.stderr.contains("evil"), "\(install.stderr)")
+        Self.expectIntact(victim, "install")
+        #expect(try sandbox.state().installed().isEmpty)
+    }
+
+    @Test("a folder inside programs/ that is a link out: install refuses before unpacking (exit 65), naming the path and the link")
+    func linkOutOfPrograms() throws {
+        let sandbox = try OpsSandbox()
+        let victim = try Self.makeVictim(sandbox)
+        try sandbox.writeFeed([.init(id: "tool", version: "1.0", kind: .archive(files: ["bin/tool": "tool\n"]), destination: "shared/tool")])
+        try FileManager.default.createDirectory(at: sandbox.programs, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: sandbox.programs.appendingPathComponent("shared").path, withDestinationPath: victim.path)
+        let install = try sandbox.paddock(["install", "tool", "--yes"])
+        #expect(install.status == 65, "\(install.stderr)")
+        #expect(
+            install.stderr.contains(
+                "paddock: error: refused: the folder tool unpacks into (its pd:install destination or product id) 'shared/tool' leads outside through a symbolic link"),
+            "\(install.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: victim.appendingPathComponent("tool").path))
+        Self.expectIntact(victim, "install through a link")
+        let state = try sandbox.state()
+        #expect(try state.installed().isEmpty)
+        #expect(try state.unfinishedTransactions().isEmpty)
+    }
+
+    @Test("a receipt in the state database changed to name a folder outside: uninstall refuses (exit 65) and removes nothing")
+    func damagedReceipt() throws {
+        let sandbox = try OpsSandbox()
+        let victim = try Self.makeVictim(sandbox)
+        try sandbox.writeFeed([.init(id: "tool", version: "1.0", kind: .archive(files: ["bin/tool": "tool\n"]))])
+        let install = try sandbox.paddock(["install", "tool", "--yes"])
+        #expect(install.status == 0, "\(install.stderr)")
+        try sandbox.state().database.query("UPDATE receipts SET path = ?", [.text(victim.path)])
+        let uninstall = try sandbox.paddock(["uninstall", "tool", "--yes"])
+        #expect(uninstall.status == 65, "\(uninstall.stderr)")
+        #expect(uninstall.stderr.contains("refused: the path to replace '\(victim.path)' lies outside"), "\(uninstall.stderr)")
+        Self.expectIntact(victim, "uninstall")
+        #expect(try sandbox.state().installed().map(\.productId) == ["tool"])
+        #expect(FileManager.default.fileExists(atPath: sandbox.programs.appendingPathComponent("tool/bin/tool").path))
+    }
+
+    @Test("a journal left by a dead paddock with an unknown action or a path outside: recovery stops, names the row, deletes nothing")
+    func damagedJournal() throws {
+        for (action, path) in [("erase", "VICTIM"), ("create", "VICTIM"), ("create", "victim")] {
+            let sandbox = try OpsSandbox()
+            let victim = try Self.makeVictim(sandbox)
+            try sandbox.writeFeed([.init(id: "tool", version: "1.0", kind: .archive(files: ["bin/tool": "tool\n"]))])
+            let state = try sandbox.state()
+            // As a killed paddock leaves it: an open transaction of a process that is gone.
+            let id = try #require(
+                state.database.query(
+                    "INSERT INTO transactions(command, pid, started_at, state) VALUES('install tool', 999999, '2026-01-01T00:00:00Z', 'open') RETURNING id"
+                ).first?.first?.integerValue)
+            try state.database.query(
+                "INSERT INTO journal(txn, seq, action, path, backup) VALUES(?, 1, ?, ?, NULL)",
+                [.integer(id), .text(action), .text(path.replacingOccurrences(of: "VICTIM", with: victim.path))])
+            // `victim` relative: run from the sandbox, where a folder of that name exists.
+            let next = try sandbox.paddock(["install", "tool", "--yes"])
+            #expect(next.status == 65, "\(action) \(path): \(next.stderr)")
+            #expect(next.stderr.contains("the journal of transaction \(id), row 1,"), "\(next.stderr)")
+            #expect(next.stderr.contains("paddock will not undo it"), "\(next.stderr)")
+            Self.expectIntact(victim, "\(action) \(path)")
+            #expect(try state.unfinishedTransactions().map(\.id) == [id])
+        }
+    }
+
+    /// The symptom a bare Debian showed: a step that fails (there, making the venv without
+    /// python3-venv) ended in "internal error … please report it". Now the command and its
+    /// last line, exit 1, nothing recorded.
+    @Test("a failing install step (apt-get on a package that does not exist) is one line naming the command and its output, exit 1, never an internal error")
+    func failingStepIsNotInternal() throws {
+        let sandbox = try OpsSandbox()
+        try sandbox.writeFeed([
+            .init(id: "tool", version: "1.0", needs: ["ghost"], kind: .archive(files: ["bin/tool": "tool\n"])),
+            .init(id: "ghost", version: "1.0", kind: .apt(["paddock-no-such-package"])),
+        ])
+        let install = try sandbox.paddock(["install", "tool", "--yes"])
+        #expect(install.status == (getuid() == 0 ? 1 : 77), "\(install.stderr)")
+        #expect(!install.stderr.contains("internal error"), "\(install.stderr)")
+        if getuid() == 0 {
+            let errors = install.stderr.split(separator: "\n").filter { $0.hasPrefix("paddock: error:") }
+            #expect(errors.count == 1, "\(install.stderr)")
+            #expect(errors.first?.hasPrefix("paddock: error: 'apt-get install -y -q --no-install-recommends paddock-no-such-package' exited with status 100: E: Unable to locate package paddock-no-such-package; what the command had changed is undone") == true, "\(install.stderr)")
+        }
+        #expect(try sandbox.state().installed().isEmpty)
+        #expect(try sandbox.state().unfinishedTransactions().isEmpty)
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need beyond the build's (scripts/install-deps.sh):
+# pip and venv for the app tests (they install Django and Flask from PyPI), PostgreSQL and
+# MariaDB for the database variants of the Django test. Safe to run again: it only calls
+# apt-get when something is missing. scripts/test.sh runs it.
+set -euo pipefail
+packages=(python3-pip python3-venv postgresql mariadb-server mariadb-client)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "paddock: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # Without systemd the packages' scripts cannot start their servers; the tests start their
+    # own (scripts/postgres-for-tests.sh, scripts/mariadb-for-tests.sh).
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
