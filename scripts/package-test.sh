@@ -33,6 +33,14 @@ export DEBIAN_FRONTEND=noninteractive
 cd /tmp
 if command -v swift >/dev/null; then fail "the Swift toolchain is on PATH; this test needs a root without it"; fi
 
+# fresh-debian.sh copies this machine's CA bundle in for pip (it may hold a proxy's CA); an apt
+# install that runs update-ca-certificates would rebuild the bundle without it, so it goes where
+# update-ca-certificates keeps local CAs.
+if [ -s /etc/ssl/certs/ca-certificates.crt ]; then
+    mkdir -p /usr/local/share/ca-certificates
+    cp /etc/ssl/certs/ca-certificates.crt /usr/local/share/ca-certificates/fresh-root-bundle.crt
+fi
+
 step "apt-get install ./paddock_*.deb"
 apt-get update -qq
 cp /root/files/paddock_*.deb /tmp/
