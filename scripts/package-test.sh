@@ -20,8 +20,10 @@ if [ "${1:-}" != --inside ]; then
     fresh="${PADDOCK_FRESH_DEBIAN:-$repo/../shared/tools/fresh-debian.sh}"
     [ -x "$fresh" ] || { echo "package-test: $fresh not found (PADDOCK_FRESH_DEBIAN=PATH)" >&2; exit 1; }
     echo "package-test: trying $deb in a fresh Debian root without the toolchain" >&2
+    # The machine's local CAs go in too (see --inside).
+    cas="$(ls /usr/local/share/ca-certificates/*.crt 2>/dev/null | tr '\n' ' ' || true)"
     # Its own root folder, so a run of the lead's fresh-debian.sh (the default folder) is left alone.
-    FRESH_ROOT="${FRESH_ROOT:-/var/tmp/paddock-fresh-root-package}" FRESH_NO_TOOLCHAIN=1 FRESH_FILES="$deb $repo/scripts/package-test.sh" \
+    FRESH_ROOT="${FRESH_ROOT:-/var/tmp/paddock-fresh-root-package}" FRESH_NO_TOOLCHAIN=1 FRESH_FILES="$deb $repo/scripts/package-test.sh $cas" \
         "$fresh" shell 'bash /root/files/package-test.sh --inside'
     exit $?
 fi
@@ -33,18 +35,16 @@ export DEBIAN_FRONTEND=noninteractive
 cd /tmp
 if command -v swift >/dev/null; then fail "the Swift toolchain is on PATH; this test needs a root without it"; fi
 
-# fresh-debian.sh copies this machine's CA bundle in for pip (it may hold a proxy's CA); an apt
-# install that runs update-ca-certificates would rebuild the bundle without it, so it goes where
-# update-ca-certificates keeps local CAs.
-if [ -s /etc/ssl/certs/ca-certificates.crt ]; then
-    mkdir -p /usr/local/share/ca-certificates
-    cp /etc/ssl/certs/ca-certificates.crt /usr/local/share/ca-certificates/fresh-root-bundle.crt
-fi
-
 step "apt-get install ./paddock_*.deb"
 apt-get update -qq
 cp /root/files/paddock_*.deb /tmp/
-apt-get install -y -qq /tmp/paddock_*.deb curl >/dev/null
+apt-get install -y -qq /tmp/paddock_*.deb curl ca-certificates >/dev/null
+# This machine's own CAs (a proxy's, that pip's HTTPS to PyPI goes through), as a user behind the
+# same proxy would have them.
+if ls /root/files/*.crt >/dev/null 2>&1; then
+    cp /root/files/*.crt /usr/local/share/ca-certificates/
+    update-ca-certificates >/dev/null 2>&1
+fi
 dpkg -s paddock | grep -E '^(Version|Depends):'
 
 step "paddock --version: $(paddock --version)"
