@@ -12,7 +12,7 @@
 #   /usr/share/bash-completion/completions/paddock, /usr/share/zsh/vendor-completions/_paddock,
 #   /usr/share/fish/vendor_completions.d/paddock.fish
 #
-#   scripts/package.sh                     build (release, static stdlib, in .build-release) and package
+#   scripts/package.sh                     build (release, static stdlib, non-PIE, in .build-release) and package
 #   PADDOCK_PACKAGE_BIN=FILE scripts/package.sh   package an already built binary instead
 #
 # The version is the one in Sources/PaddockCommands/Paddock.swift (`paddock --version`); the
@@ -39,8 +39,11 @@ scripts/build-recipes.sh --check
 if [ -n "${PADDOCK_PACKAGE_BIN:-}" ]; then
     binary="$PADDOCK_PACKAGE_BIN"
 else
-    swift build -c release --static-swift-stdlib --product paddock --scratch-path .build-release >&2
-    binary="$(swift build -c release --static-swift-stdlib --scratch-path .build-release --show-bin-path)/paddock"
+    # A position-dependent executable (-no-pie): the loader then has none of the 140,000
+    # relocations of a PIE binary this size to apply (and the pages they dirty) at every start.
+    flags=(-c release --static-swift-stdlib --scratch-path .build-release -Xlinker -no-pie)
+    swift build "${flags[@]}" --product paddock >&2
+    binary="$(swift build "${flags[@]}" --show-bin-path)/paddock"
 fi
 
 # Nothing of the Swift toolchain may be loaded at run time.
