@@ -60,14 +60,22 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
+        // libcurl loaded on first use rather than at start (Sources/CCurlLoader/curl_loader.c).
+        .target(name: "CCurlLoader"),
         .executableTarget(
-            name: "paddock", dependencies: ["PaddockCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            name: "paddock",
+            dependencies: [
+                "PaddockCommands", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .target(name: "CCurlLoader", condition: .when(platforms: [.linux])),
+            ],
             swiftSettings: swiftSettings,
-            // jemalloc (Debian's libjemalloc-dev) as the process's allocator, as Vapor's deployment
-            // template links it: reading a large feed allocates millions of small values on three
-            // threads, and glibc's malloc spent a fifth of that time in its own bookkeeping
-            // (Benchmarks/feed-benchmark/RESULTS.md).
-            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]),
+            linkerSettings: [
+                // jemalloc (Debian's libjemalloc-dev) as the process's allocator, as Vapor's deployment
+                // template links it: reading a large feed allocates millions of small values on three
+                // threads, and glibc's malloc spent a fifth of that time in its own bookkeeping
+                // (Benchmarks/feed-benchmark/RESULTS.md).
+                .linkedLibrary("jemalloc", .when(platforms: [.linux])),
+            ]),
 
         // Times paddock's download + verify + extract against curl + sha256sum + bsdtar.
         .executableTarget(

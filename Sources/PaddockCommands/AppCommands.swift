@@ -21,7 +21,7 @@ struct LaunchCommand: AsyncParsableCommand {
               paddock launch mysite
               paddock launch mysite --port 8080 --workers 3 --detach
             """)
-    @Argument(help: "The app's name.") var app: String
+    @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @Option(help: "The port on 127.0.0.1 (default: the app's last port, or the first free from 8000).") var port: Int?
     @Option(help: "Worker processes (default: 2 × cores + 1).") var workers: Int?
     @Flag(help: "Keep running after paddock exits.") var detach = false
@@ -157,7 +157,7 @@ struct StopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stop", abstract: "Stop a running app; requests in flight are finished first.",
         discussion: "Example:\n  paddock stop mysite")
-    @Argument(help: "The app's name.") var app: String
+    @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
@@ -184,7 +184,7 @@ struct RestartCommand: AsyncParsableCommand {
             Example:
               paddock restart mysite
             """)
-    @Argument(help: "The app's name.") var app: String
+    @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
@@ -212,7 +212,7 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show whether an app is running, where, and how healthy.",
         discussion: "Examples:\n  paddock status mysite\n  paddock status mysite --json")
-    @Argument(help: "The app's name.") var app: String
+    @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @OptionGroup var options: GlobalOptions
 
     struct Report: Encodable {
@@ -307,7 +307,7 @@ struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs", abstract: "Show an app's log (its engine's output), or its deploy log.",
         discussion: "Examples:\n  paddock logs mysite\n  paddock logs mysite --follow\n  paddock logs mysite --deploy -n 50")
-    @Argument(help: "The app's name.") var app: String
+    @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @Flag(name: .shortAndLong, help: "Keep printing new lines as they come.") var follow = false
     @Flag(help: "Show the deploy hook's log instead.") var deploy = false
     @Option(name: [.customShort("n"), .long], help: "How many lines from the end, like tail -n.") var lines = 40

@@ -81,7 +81,7 @@ struct ShowCommand: AsyncParsableCommand {
               paddock show blank-django
               paddock show builtin:python3 --json
             """)
-    @Argument(help: "A product id (or title), or FEED:PRODUCT.") var product: String
+    @Argument(help: "A product id (or title), or FEED:PRODUCT.", completion: Completions.products) var product: String
     @OptionGroup var options: GlobalOptions
 
     struct Shown: Encodable {
