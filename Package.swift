@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "PaddockArchive", dependencies: ["CLibArchive"], swiftSettings: swiftSettings),
         .target(
             name: "PaddockDownload",
-            dependencies: ["FeedModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["FeedModel", "PaddockBasics", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         .target(
             name: "PaddockCommands",

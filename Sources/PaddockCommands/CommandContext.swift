@@ -5,6 +5,7 @@ import FeedReader
 import Foundation
 import PaddockBasics
 import PaddockApps
+import PaddockArchive
 import PaddockState
 import PaddockSystem
 import PaddockStore
@@ -130,9 +131,48 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
     } catch let error as StateDatabaseError {
         context.output.error(error.description)
         throw ExitCode(74)
+    } catch let error as ArchiveError {
+        context.output.error(error.description.escapingControlCharacters)
+        throw ExitCode(65)
+    } catch let error as Spawn.Failure {
+        context.output.error(error.message)
+        throw ExitCode(69)
     } catch {
+        // A full disk, a folder paddock may not write, a file system gone read-only: the
+        // machine's doing, not a bug of paddock's, and said as such.
+        if let problem = FileSystemProblem(error) {
+            context.output.error(problem.description)
+            throw ExitCode(74)
+        }
         context.output.error("internal error: \(error); please report it")
         throw ExitCode(70)
+    }
+}
+
+/// An error of the file system, from Foundation (CocoaError, NSError in the POSIX domain) or
+/// SQLite (SQLITE_FULL), read as what it means for the user.
+struct FileSystemProblem: CustomStringConvertible {
+    var errno: Int32
+    var path: String?
+
+    init?(_ error: any Error) {
+        guard let code = FileSystemErrno.of(error), [ENOSPC, EDQUOT, EACCES, EPERM, EROFS, EIO].contains(code) else { return nil }
+        errno = code
+        path = FileSystemErrno.path(of: error)
+    }
+
+    var description: String {
+        let place = path.map { " (\($0.escapingControlCharacters))" } ?? ""
+        switch errno {
+        case ENOSPC, EDQUOT:
+            return "the disk is full\(place); free some space and run the command again (what it had begun is undone)"
+        case EROFS:
+            return "the file system is read-only\(place); paddock cannot write there"
+        case EACCES, EPERM:
+            return "permission denied\(place); run paddock as the user who owns its folders, or point PADDOCK_HOME elsewhere"
+        default:
+            return "an input/output error\(place): \(String(cString: strerror(errno))); check the disk"
+        }
     }
 }
 

@@ -10,6 +10,11 @@ import PaddockStore
 enum DatabaseFailure {
     static func message(_ error: SQLiteError, paths: PaddockPaths) -> String {
         let reason = "SQLite error \(error.code): \(error.message)"
+        // SQLITE_FULL: the disk, not the database; the transaction was rolled back by SQLite.
+        if error.code == 13 {
+            let path = error.database.map { " (\($0))" } ?? ""
+            return "the disk is full\(path); free some space and run the command again (what it had begun is undone)"
+        }
         switch error.label {
         case StateStore.databaseLabel:
             let path = error.database ?? paths.stateDatabase.path

@@ -14,6 +14,8 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedSource(url: String)
     case fileNotFound(path: String)
     case cache(reason: String)
+    /// Writing the download cache found the disk full.
+    case diskFull(path: String)
 
     public var description: String {
         switch self {
@@ -41,6 +43,8 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
             return "could not read \(path): no such file"
         case .cache(let reason):
             return "the download cache failed: \(reason)"
+        case .diskFull(let path):
+            return "the disk is full (writing \(path)); free some space and run the command again (what it had begun is undone)"
         }
     }
 

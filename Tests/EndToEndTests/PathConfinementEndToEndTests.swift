@@ -186,3 +186,38 @@ struct PathConfinementEndToEndTests {
         #expect(errors.first?.hasSuffix("nothing was extracted") == true, "\(install.stderr)")
     }
 }
+
+/// A machine that misbehaves under paddock: a full disk is said as such, never "internal error".
+@Suite("A full disk, end to end", .serialized)
+struct FullDiskTests {
+    @Test("install onto a full disk: one line saying the disk is full, exit 74, nothing recorded, nothing left half-done")
+    func fullDisk() throws {
+        let sandbox = try OpsSandbox()
+        let small = sandbox.root.appendingPathComponent("small")
+        try FileManager.default.createDirectory(at: small, withIntermediateDirectories: true)
+        // A 2 MB file system of its own for PADDOCK_HOME (root only, as CI runs).
+        let mount = try runProcess(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=2m", "tmpfs", small.path])
+        guard mount.status == 0 else {
+            Issue.record("cannot mount a 2 MB tmpfs for the full-disk test (needs root): \(mount.stderr)")
+            return
+        }
+        defer { _ = try? runProcess(URL(fileURLWithPath: "/bin/umount"), ["-l", small.path]) }
+        sandbox.environment["PADDOCK_HOME"] = small.appendingPathComponent("home").path
+        // 4 MB that do not compress, in an archive beside the feed (outside the small disk).
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<(4 << 20)).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let archive = sandbox.root.appendingPathComponent("big-1.0.tar.gz")
+        let source = sandbox.root.appendingPathComponent("bigsrc/big/bin")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try Data(bytes).write(to: source.appendingPathComponent("big"))
+        #expect(try runProcess(URL(fileURLWithPath: "/bin/tar"), ["czf", archive.path, "-C", sandbox.root.appendingPathComponent("bigsrc").path, "big"]).status == 0)
+        try sandbox.writeFeed([.init(id: "big", version: "1.0", kind: .archive(files: [:], url: archive.path, sha256: try OpsSandbox.sha256(archive)))])
+        let install = try sandbox.paddock(["install", "big", "--yes"])
+        #expect(install.status == 74, "\(install.stderr)")
+        #expect(!install.stderr.contains("internal error"), "\(install.stderr)")
+        let errors = install.stderr.split(separator: "\n").filter { $0.hasPrefix("paddock: error:") }
+        #expect(errors.count == 1 && errors[0].contains("the disk is full"), "\(install.stderr)")
+        #expect(try StateStore(directory: small.appendingPathComponent("home/state")).installed().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: small.appendingPathComponent("home/data/programs/big").path))
+    }
+}

@@ -276,6 +276,7 @@ struct Installation {
             let results = try await downloader.download(requests.map(\.1), delegate: delegate)
             return Dictionary(zip(requests.map(\.0), results.map(\.file)), uniquingKeysWith: { first, _ in first })
         } catch let error as DownloadError {
+            if case .diskFull = error { throw CommandError(message: error.description, exitCode: 74) }
             throw CommandError(message: error.description, exitCode: 69)
         }
     }
