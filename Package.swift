@@ -37,20 +37,21 @@ let package = Package(
         .target(name: "FeedReader", dependencies: ["FeedModel", "CLibXML2"], swiftSettings: swiftSettings),
         .target(name: "PaddockSQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         // What every I/O module shares: the one check that keeps a path under its root.
-        .target(name: "PaddockBasics", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CSpawn"),
+        .target(name: "PaddockBasics", dependencies: ["FeedModel", "CSpawn"], swiftSettings: swiftSettings),
         .target(
             name: "PaddockSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         .target(
             name: "PaddockStore", dependencies: ["FeedModel", "FeedReader", "PaddockSQLite", "PaddockSigning"],
             swiftSettings: swiftSettings),
-        .target(name: "PaddockSystem", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
-        .target(name: "PaddockApps", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
+        .target(name: "PaddockSystem", dependencies: ["FeedModel", "PaddockBasics"], swiftSettings: swiftSettings),
+        .target(name: "PaddockApps", dependencies: ["FeedModel", "PaddockBasics"], swiftSettings: swiftSettings),
         .target(name: "PaddockState", dependencies: ["FeedModel", "PaddockSQLite", "PaddockBasics"], swiftSettings: swiftSettings),
         .target(name: "PaddockArchive", dependencies: ["CLibArchive"], swiftSettings: swiftSettings),
         .target(
             name: "PaddockDownload",
-            dependencies: ["FeedModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["FeedModel", "PaddockBasics", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         .target(
             name: "PaddockCommands",
@@ -59,14 +60,22 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
+        // libcurl loaded on first use rather than at start (Sources/CCurlLoader/curl_loader.c).
+        .target(name: "CCurlLoader"),
         .executableTarget(
-            name: "paddock", dependencies: ["PaddockCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            name: "paddock",
+            dependencies: [
+                "PaddockCommands", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .target(name: "CCurlLoader", condition: .when(platforms: [.linux])),
+            ],
             swiftSettings: swiftSettings,
-            // jemalloc (Debian's libjemalloc-dev) as the process's allocator, as Vapor's deployment
-            // template links it: reading a large feed allocates millions of small values on three
-            // threads, and glibc's malloc spent a fifth of that time in its own bookkeeping
-            // (Benchmarks/feed-benchmark/RESULTS.md).
-            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]),
+            linkerSettings: [
+                // jemalloc (Debian's libjemalloc-dev) as the process's allocator, as Vapor's deployment
+                // template links it: reading a large feed allocates millions of small values on three
+                // threads, and glibc's malloc spent a fifth of that time in its own bookkeeping
+                // (Benchmarks/feed-benchmark/RESULTS.md).
+                .linkedLibrary("jemalloc", .when(platforms: [.linux])),
+            ]),
 
         // Times paddock's download + verify + extract against curl + sha256sum + bsdtar.
         .executableTarget(
@@ -103,7 +112,7 @@ let package = Package(
             name: "ResolverBenchmark", dependencies: ["Resolver", "FeedModel"], path: "Benchmarks/ResolverBenchmark",
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["TestSupport", "PaddockApps", "PaddockState"],
+            name: "EndToEndTests", dependencies: ["TestSupport", "PaddockApps", "PaddockBasics", "PaddockState"],
             // The pseudo-terminal driver the tests run with python3.
             exclude: ["pty_driver.py"], swiftSettings: swiftSettings),
     ],

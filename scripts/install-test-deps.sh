@@ -15,5 +15,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     # Without systemd the packages' scripts cannot start their servers; the tests start their
     # own (scripts/postgres-for-tests.sh, scripts/mariadb-for-tests.sh).
-    apt-get install -y -qq "${missing[@]}" >/dev/null
+    # No recommends: they would bring a mail server (exim4) that neither test uses.
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

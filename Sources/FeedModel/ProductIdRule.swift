@@ -17,7 +17,24 @@ extension String {
     /// The text with control characters shown as `\u{…}`: for quoting text from a feed, a
     /// file name or a client in a message, where a newline or an escape would forge lines or
     /// drive the terminal.
-    public var escapingControlCharacters: String {
-        unicodeScalars.map { $0.properties.generalCategory == .control ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+    public var escapingControlCharacters: String { escaping(keeping: []) }
+
+    /// Text from a feed, a log or a client made safe to print on a terminal: C0 and C1 control
+    /// characters (ESC, BEL, CSI…) and the bidirectional overrides and isolates that reorder
+    /// what is shown (a title that displays as something it is not) are escaped; tabs, and
+    /// line breaks when `lines` is true, are kept.
+    public func terminalSafe(lines: Bool = false) -> String {
+        escaping(keeping: lines ? ["\t", "\n"] : ["\t"])
+    }
+
+    private func escaping(keeping kept: Set<Unicode.Scalar>) -> String {
+        var result = ""
+        result.reserveCapacity(utf8.count)
+        for scalar in unicodeScalars {
+            let unsafe = (scalar.properties.generalCategory == .control && !kept.contains(scalar))
+                || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+            if unsafe { result += "\\u{\(String(scalar.value, radix: 16))}" } else { result.unicodeScalars.append(scalar) }
+        }
+        return result
     }
 }

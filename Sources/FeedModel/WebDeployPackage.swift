@@ -79,6 +79,8 @@ public struct DeploymentParameter: Hashable, Sendable, Codable {
 
     public func hasTag(_ tag: String) -> Bool { tags.contains { $0.lowercased() == tag.lowercased() } }
     public var isHidden: Bool { hasTag("Hidden") }
+    /// A value kept out of files, the state database and every message (Web Deploy's tags).
+    public var isSecret: Bool { hasTag("Password") || hasTag("NoStore") }
 }
 
 /// Web Deploy's Manifest.xml: the providers a package applies.

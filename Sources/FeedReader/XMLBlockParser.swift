@@ -16,10 +16,14 @@ final class XMLBlockParser {
     private let events: UnsafeMutablePointer<BlockEvents>
 
     /// libxml2 refuses a text node over 10 MB without `XML_PARSE_HUGE`; SAX has no such limit,
-    /// so the same one is kept here, for each run of text between tags. (A block's tree is as
-    /// large as its entry: an entry of many such runs, or of millions of children, is read
-    /// whole, as the tree-building reader read it.)
+    /// so the same one is kept here, for each run of text between tags.
     static let maximumTextBytes = 10_000_000
+    /// A block (an entry) is held whole while it is read, so its size is capped too: its text
+    /// and attribute values together, and its elements and attributes by count (each costs a
+    /// node of its own). The largest real entries are a few KB; Microsoft's whole 2012 feed of
+    /// 99 applications is 400 KB. Without the cap an entry of 360 MB of attributes took 1.15 GB.
+    static let maximumBlockBytes = 64 << 20
+    static let maximumBlockItems = 1_000_000
     /// libxml2's tree builder stops at 256 levels of nesting ("Excessive depth in document");
     /// its push parser has no such check, and the trees are built and freed recursively.
     static let maximumDepth = 256
@@ -289,6 +293,10 @@ private struct BlockEvents {
                 node.attributeCount += 1
             }
         }
+        guard bytes.count <= XMLBlockParser.maximumBlockBytes, nodes.count + self.attributes.count < XMLBlockParser.maximumBlockItems else {
+            refuse("an entry is larger than 64 MB or holds more than a million elements and attributes (here, <\(names.name(global))>); this is not a feed paddock reads: check the file")
+            return
+        }
         nodes.append(node)
         let level = open.count
         if level > 0 { openChildren[level - 1].append(index) }
@@ -360,6 +368,10 @@ private struct BlockEvents {
         let run = direct ? bytes.count - directStart : openText[level].count - runStart
         guard run + count <= XMLBlockParser.maximumTextBytes else {
             refuse("the text of <\(innermostOpenElement ?? "")> is longer than 10 MB; this is not a feed paddock reads: check the file")
+            return
+        }
+        guard bytes.count + openText[level].count + count <= XMLBlockParser.maximumBlockBytes else {
+            refuse("an entry is larger than 64 MB or holds more than a million elements and attributes (here, <\(innermostOpenElement ?? "")>); this is not a feed paddock reads: check the file")
             return
         }
         if direct {

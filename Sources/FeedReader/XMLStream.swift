@@ -40,6 +40,9 @@ func collectError(_ context: UnsafeMutableRawPointer?, _ error: UnsafePointer<xm
     guard sink.first == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
     var message = error.pointee.message.map { String(cString: $0) } ?? "malformed XML"
     while message.last?.isNewline == true || message.last == " " { message.removeLast() }
+    // libxml2 puts some details on a line of their own ("…, indicate encoding !\nBytes: 0xFF"):
+    // an error is one line, so they follow after a semicolon.
+    message = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "; ")
     sink.first = (Int(error.pointee.line), Int(error.pointee.int2), message)
 }
 

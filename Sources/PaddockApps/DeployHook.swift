@@ -1,5 +1,6 @@
 import FeedModel
 import Foundation
+import PaddockBasics
 
 #if canImport(Glibc)
 import Glibc
@@ -20,7 +21,12 @@ public struct DeployFailure: Error, CustomStringConvertible {
 /// Runs an app's deploy hook (migrate, collectstatic...): one at a time per app (a lock in
 /// its run folder), output appended to the deploy log.
 public enum DeployHook {
-    public static func run(layout: AppLayout, manifest: AppManifest, environment: [String: String], values: [String: String]) throws {
+    /// `childStarted`: as `ProcessRunner.childStarted`, for a hook run by an install: the hook
+    /// gets a process group of its own, dies with paddock, and its pid is journaled.
+    public static func run(
+        layout: AppLayout, manifest: AppManifest, environment: [String: String], values: [String: String],
+        childStarted: ((pid_t) throws -> Void)? = nil
+    ) throws {
         guard !manifest.deployArguments.isEmpty else { return }
         try layout.createStateFolders()
         let lock = open(layout.deployLock.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -31,30 +37,29 @@ public enum DeployHook {
         let arguments = manifest.deployArguments.map { Placeholders.render($0, values) }
         let header = "\n=== \(ISO8601DateFormatter().string(from: Date())) deploy: \(arguments.joined(separator: " "))\n"
         append(header, to: logURL)
-        let process = Process()
         // The venv's programs first: `python` in the manifest means the app's own python.
-        let searchPath = environment["PATH"] ?? ""
-        let executable = searchPath.split(separator: ":").map { "\($0)/\(arguments[0])" }
-            .first { FileManager.default.isExecutableFile(atPath: $0) } ?? arguments[0]
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(arguments.dropFirst())
-        process.environment = environment
-        process.currentDirectoryURL = layout.source
-        let handle = try FileHandle(forWritingTo: logURL)
-        try handle.seekToEnd()
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
+        let executable = Spawn.which(arguments[0], path: environment["PATH"]) ?? arguments[0]
+        let child: Spawn.Child
         do {
-            try process.run()
+            child = try Spawn.start(
+                [executable] + arguments.dropFirst(), environment: environment,
+                options: Spawn.Options(
+                    directory: layout.source.path, output: .file(logURL.path), newProcessGroup: childStarted != nil,
+                    dieWithParent: childStarted != nil))
         } catch {
-            append("cannot start \(executable): \(error)\n", to: logURL)
-            throw DeployFailure(app: layout.name, status: 127, logPath: logURL.path, lastLines: ["cannot start \(executable)"])
+            append("\(error.message)\n", to: logURL)
+            throw DeployFailure(app: layout.name, status: 127, logPath: logURL.path, lastLines: [error.message])
         }
-        process.waitUntilExit()
-        try? handle.close()
-        guard process.terminationStatus == 0 else {
-            throw DeployFailure(app: layout.name, status: process.terminationStatus, logPath: logURL.path, lastLines: tail(logURL, lines: 15))
+        if let childStarted {
+            do { try childStarted(child.pid) } catch {
+                kill(-child.pid, SIGKILL)
+                _ = Spawn.wait(child.pid)
+                throw error
+            }
+        }
+        let status = Spawn.wait(child.pid)
+        guard status == 0 else {
+            throw DeployFailure(app: layout.name, status: status, logPath: logURL.path, lastLines: tail(logURL, lines: 15))
         }
     }
 
@@ -68,7 +73,9 @@ public enum DeployHook {
     }
 
     public static func tail(_ url: URL, lines: Int) -> [String] {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        // Lossy: a log holds whatever its programs and clients wrote, valid UTF-8 or not.
+        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+        let text = String(decoding: data, as: UTF8.self)
         return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }.suffix(lines).map { $0 }
     }
 }

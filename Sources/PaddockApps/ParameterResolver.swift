@@ -20,8 +20,11 @@ public struct ParameterResolver {
     public func resolve(
         given: [String: String], origins: [String: String] = [:], ask: ((DeploymentParameter, String?, String?) -> String?)?
     ) throws -> [String: String] {
+        let secret = Set(parameters.filter(\.isSecret).map(\.name))
+        // A password is never repeated back, even a refused one: errors end up in logs and on screens.
         func source(_ name: String, _ value: String) -> String {
-            origins[name].map { "\($0): \(name) = \(value)" } ?? "--param \(name)=\(value)"
+            let shown = secret.contains(name) ? "(not shown)" : value
+            return origins[name].map { "\($0): \(name) = \(shown)" } ?? "--param \(name)=\(shown)"
         }
         let known = Set(parameters.map(\.name))
         if let unknown = given.keys.sorted().first(where: { !known.contains($0) }) {
@@ -95,7 +98,7 @@ public struct ParameterResolver {
             guard let regex = try? NSRegularExpression(pattern: pattern) else { return "the template's pattern '\(pattern)' is not valid" }
             let range = NSRange(value.startIndex..., in: value)
             if regex.firstMatch(in: value, range: range) == nil {
-                return "'\(value)' does not match \(pattern)"
+                return parameter.isSecret ? "the value does not match \(pattern)" : "'\(value)' does not match \(pattern)"
             }
         }
         return nil

@@ -1,4 +1,5 @@
 import Foundation
+import PaddockBasics
 
 #if canImport(Glibc)
 import Glibc
@@ -79,9 +80,11 @@ public final class Supervisor: @unchecked Sendable {
         while !isStopping {
             let started = Date()
             do {
+                // A group of its own: the engine and its workers are signalled together, and a
+                // terminal's Ctrl-C reaches only the supervisor, which stops the engine in order.
                 let pid = try Spawn.start(
-                    arguments, environment: environment, directory: layout.source.path, log: layout.appLog.path, newSession: false,
-                    newProcessGroup: true)
+                    arguments, environment: environment,
+                    options: Spawn.Options(directory: layout.source.path, output: .file(layout.appLog.path), newProcessGroup: true)).pid
                 setEngine(pid)
                 log("started \(arguments.first ?? "engine") (pid \(pid))")
                 writeStatus(.running)

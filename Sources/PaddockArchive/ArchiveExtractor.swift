@@ -54,8 +54,8 @@ public struct ExtractionReport: Sendable, Equatable {
 /// - the entry's parent, resolved through symlinks already on disk, stays inside;
 /// - entry count, total bytes and (optionally) compression ratio stay under `ArchiveLimits`.
 /// libarchive then writes it with `ARCHIVE_EXTRACT_SECURE_NODOTDOT | SECURE_SYMLINKS`, times
-/// and permissions (never the owner; setuid/setgid/sticky bits dropped; the owner can always
-/// read and write). After the last entry every symlink in the tree is resolved once more.
+/// and permissions (never the owner; setuid/setgid/sticky bits and write for group and others
+/// dropped; the owner can always read and write). After the last entry every symlink in the tree is resolved once more.
 ///
 /// `ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS` is not passed: libarchive writes relative names
 /// against the process's working directory, and `chdir` is process-wide (unsafe with other
@@ -214,7 +214,9 @@ private struct Extraction {
         }
 
         archive_entry_set_pathname(entry, path(of: relative))
-        let perm = archive_entry_perm(entry) & 0o777
+        // No write for group or others, whatever the archive says: a world-writable program or
+        // folder under paddock's data would let any local user change what paddock runs.
+        let perm = archive_entry_perm(entry) & 0o755
         archive_entry_set_perm(entry, perm | (type == fileTypeDirectory ? 0o700 : 0o600))
         if archive_entry_size_is_set(entry) != 0, report.bytes + archive_entry_size(entry) > limits.maxTotalBytes {
             throw ArchiveError.tooLarge(archive: archiveName, entry: entryName, limit: limits.maxTotalBytes)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeedModel
 import Foundation
+import PaddockBasics
 import PaddockApps
 import PaddockState
 
@@ -20,7 +21,7 @@ struct LaunchCommand: AsyncParsableCommand {
               paddock launch mysite
               paddock launch mysite --port 8080 --workers 3 --detach
             """)
-    @Argument(help: "The app's name.") var app: String
+    @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @Option(help: "The port on 127.0.0.1 (default: the app's last port, or the first free from 8000).") var port: Int?
     @Option(help: "Worker processes (default: 2 × cores + 1).") var workers: Int?
     @Flag(help: "Keep running after paddock exits.") var detach = false
@@ -34,6 +35,12 @@ struct LaunchCommand: AsyncParsableCommand {
             if loaded.supervisorPid != nil, let status = loaded.status {
                 context.output.line("'\(app)' is already running at http://127.0.0.1:\(status.port)/")
                 return
+            }
+            // Its supervisor died and left the engine serving: replace it with a supervised one,
+            // on the same port (the old engine finishes its requests first).
+            if let engine = loaded.orphanedEngine {
+                context.output.progress("replacing the engine of '\(app)' that a dead supervisor left running (pid \(engine))")
+                context.stopOrphanedEngine(engine, of: loaded)
             }
             let chosenPort = try choosePort(loaded)
             loaded.record.port = chosenPort
@@ -68,9 +75,11 @@ struct LaunchCommand: AsyncParsableCommand {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var environment = context.environment
         environment["PADDOCK_HOME"] = context.environment["PADDOCK_HOME"]
+        // A session of its own: the supervisor outlives this command and its terminal.
         let pid = try Spawn.start(
             [executable, "supervise", app.record.name, "--port", String(port), "--workers", String(workers)],
-            environment: environment, directory: app.layout.source.path, log: app.layout.supervisorLog.path, newSession: true)
+            environment: environment,
+            options: Spawn.Options(directory: app.layout.source.path, output: .file(app.layout.supervisorLog.path), newSession: true)).pid
         context.output.progress("starting '\(app.record.name)' (supervisor pid \(pid))")
         guard let answer = context.waitUntilHealthy(app, port: port, alive: { Spawn.isAlive(pid) || reapIfExited(pid) == false }) else {
             kill(pid, SIGTERM)
@@ -148,7 +157,7 @@ struct StopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stop", abstract: "Stop a running app; requests in flight are finished first.",
         discussion: "Example:\n  paddock stop mysite")
-    @Argument(help: "The app's name.") var app: String
+    @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
@@ -175,7 +184,7 @@ struct RestartCommand: AsyncParsableCommand {
             Example:
               paddock restart mysite
             """)
-    @Argument(help: "The app's name.") var app: String
+    @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
@@ -203,12 +212,14 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show whether an app is running, where, and how healthy.",
         discussion: "Examples:\n  paddock status mysite\n  paddock status mysite --json")
-    @Argument(help: "The app's name.") var app: String
+    @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @OptionGroup var options: GlobalOptions
 
     struct Report: Encodable {
         var app: String
         var running: Bool
+        /// False when the engine serves without its supervisor (which died): nothing restarts it.
+        var supervised: Bool
         var url: String?
         var port: Int?
         var supervisorPid: Int32?
@@ -229,7 +240,10 @@ struct StatusCommand: AsyncParsableCommand {
                 try context.output.printJSON(report)
                 return
             }
-            if report.running {
+            if report.running && !report.supervised {
+                context.output.line(
+                    "\(app): running without its supervisor at \(report.url ?? "?") (engine \(report.enginePid.map(String.init) ?? "?"); the supervisor died, so nothing restarts it): 'paddock launch \(app)' takes it over, 'paddock stop \(app)' stops it")
+            } else if report.running {
                 context.output.line("\(app): running at \(report.url ?? "?") (supervisor \(report.supervisorPid ?? 0), engine \(report.enginePid.map(String.init) ?? "restarting"), \(report.restarts ?? 0) restarts, \(report.healthy == true ? "healthy" : "not answering"))")
             } else {
                 context.output.line("\(app): stopped")
@@ -240,15 +254,19 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
+    /// From the processes and the port, not only the status file: an engine whose supervisor
+    /// died still counts as running (it answers), unsupervised.
     static func report(_ loaded: LoadedApp) -> Report {
         let pid = loaded.supervisorPid
-        let status = pid == nil ? nil : loaded.status
+        let orphan = pid == nil ? loaded.orphanedEngine : nil
+        let status = pid == nil && orphan == nil ? nil : loaded.status
         var healthy: Bool?
         if let port = status?.port {
             healthy = (HTTPProbe.get(port: port, path: loaded.manifest.healthPath, host: "127.0.0.1", timeout: 3)?.status ?? 500) < 500
         }
         return Report(
-            app: loaded.record.name, running: pid != nil, url: status.map { "http://127.0.0.1:\($0.port)/" }, port: status?.port,
+            app: loaded.record.name, running: pid != nil || orphan != nil, supervised: pid != nil,
+            url: status.map { "http://127.0.0.1:\($0.port)/" }, port: status?.port,
             supervisorPid: pid, enginePid: status?.enginePid, restarts: status?.restarts, healthy: healthy,
             path: loaded.record.path, deployedAt: loaded.record.deployedAt, needsDeploy: loaded.needsDeploy)
     }
@@ -267,7 +285,7 @@ struct AppsCommand: AsyncParsableCommand {
             var reports: [StatusCommand.Report] = []
             for record in try state.apps() {
                 guard let loaded = try? context.loadApp(record.name, state: state) else {
-                    reports.append(.init(app: record.name, running: false, path: record.path, needsDeploy: false))
+                    reports.append(.init(app: record.name, running: false, supervised: false, path: record.path, needsDeploy: false))
                     continue
                 }
                 reports.append(StatusCommand.report(loaded))
@@ -289,7 +307,7 @@ struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs", abstract: "Show an app's log (its engine's output), or its deploy log.",
         discussion: "Examples:\n  paddock logs mysite\n  paddock logs mysite --follow\n  paddock logs mysite --deploy -n 50")
-    @Argument(help: "The app's name.") var app: String
+    @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @Flag(name: .shortAndLong, help: "Keep printing new lines as they come.") var follow = false
     @Flag(help: "Show the deploy hook's log instead.") var deploy = false
     @Option(name: [.customShort("n"), .long], help: "How many lines from the end, like tail -n.") var lines = 40
@@ -300,7 +318,8 @@ struct LogsCommand: AsyncParsableCommand {
         try await runReportingErrors(context) {
             let loaded = try context.loadApp(app, state: try context.openState())
             let file = deploy ? loaded.layout.state.appendingPathComponent(loaded.manifest.deployLog) : loaded.layout.appLog
-            for line in DeployHook.tail(file, lines: lines) { context.output.line(line) }
+            // A log holds what clients sent (a User-Agent, a path): its escapes are shown, not obeyed.
+            for line in DeployHook.tail(file, lines: lines) { context.output.line(line.terminalSafe()) }
             guard follow else { return }
             context.output.flush()  // The new lines below are written straight to stdout, after these.
             var offset = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
@@ -311,7 +330,7 @@ struct LogsCommand: AsyncParsableCommand {
                 if size > offset {
                     try handle.seek(toOffset: UInt64(offset))
                     let data = handle.readData(ofLength: size - offset)
-                    FileHandle.standardOutput.write(data)
+                    FileHandle.standardOutput.write(Data(String(decoding: data, as: UTF8.self).terminalSafe(lines: true).utf8))
                     offset = size
                 } else if size < offset {
                     offset = 0  // The log was rotated or truncated.

@@ -1,6 +1,7 @@
 import FeedModel
 import FeedReader
 import Foundation
+import PaddockBasics
 import PaddockApps
 import PaddockState
 import PaddockStore
@@ -52,6 +53,19 @@ struct LoadedApp {
         return pid
     }
 
+    /// An engine still serving after its supervisor died (killed, or its machine's OOM killer):
+    /// the engine's pid from the last status, when that process is alive, leads its own group
+    /// (the supervisor starts it so) and works in this app's folder. Nil while a supervisor
+    /// lives, or when nothing of the app is left.
+    var orphanedEngine: pid_t? {
+        guard supervisorPid == nil, let pid = status?.enginePid, pid > 1, Spawn.isAlive(pid),
+            ProcessGroup.group(of: pid) == pid,
+            let folder = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
+            folder == layout.source.resolvingSymlinksInPath().path
+        else { return nil }
+        return pid
+    }
+
     var needsDeploy: Bool {
         record.deployedHash != ChangeFingerprint.compute(layout.source, ignoring: manifest.staticPath.map { [$0] } ?? [])
     }
@@ -69,7 +83,7 @@ extension CommandContext {
     /// left (one warning line). Every command that reads or writes installed state goes
     /// through here.
     func openState() throws -> StateStore {
-        let state = try StateStore(directory: paths.state, ownedRoots: paths.ownedRoots)
+        let state = try StateStore(directory: paths.state, ownedRoots: paths.ownedRoots, programs: paths.programs)
         try recoverIfAbandoned(state)
         return state
     }
@@ -104,6 +118,10 @@ extension CommandContext {
     /// `paddock uninstall` of an app's template both use it.
     @discardableResult
     func stopApp(_ loaded: LoadedApp) -> Bool {
+        if let engine = loaded.orphanedEngine {
+            stopOrphanedEngine(engine, of: loaded)
+            return true
+        }
         guard let pid = loaded.supervisorPid else { return false }
         kill(pid, SIGTERM)
         let deadline = Date().addingTimeInterval(40)
@@ -118,6 +136,19 @@ extension CommandContext {
             while HTTPProbe.isListening(port: port) && Date() < portDeadline { usleep(100_000) }
         }
         return true
+    }
+
+    /// Ends an engine whose supervisor died: SIGTERM to its group (gunicorn finishes the
+    /// requests in flight), SIGKILL after the graceful timeout, then waits for the port.
+    func stopOrphanedEngine(_ engine: pid_t, of loaded: LoadedApp, graceful: TimeInterval = 30) {
+        kill(-engine, SIGTERM)
+        let deadline = Date().addingTimeInterval(graceful)
+        while Spawn.isAlive(engine) && Date() < deadline { usleep(100_000) }
+        if Spawn.isAlive(engine) { kill(-engine, SIGKILL) }
+        if let port = loaded.status?.port {
+            let portDeadline = Date().addingTimeInterval(10)
+            while HTTPProbe.isListening(port: port) && Date() < portDeadline { usleep(100_000) }
+        }
     }
 
     /// Runs the deploy hook when the app's files changed since its last successful deploy.

@@ -66,7 +66,7 @@ func printSummaries(_ products: [ProductSummary], context: CommandContext, empty
         let id = product.productId.padding(toLength: max(width, product.productId.count), withPad: " ", startingAt: 0)
         let version = product.version.map { " \($0)" } ?? ""
         let platform = product.hasLinuxInstaller ? "" : context.output.dim("  (no installer for linux)")
-        context.output.line("\(context.output.bold(id))  \(product.title ?? "")\(version)\(platform)")
+        context.output.line("\(context.output.bold(id.terminalSafe()))  \((product.title ?? "").terminalSafe())\(version.terminalSafe())\(platform)")
     }
 }
 
@@ -81,7 +81,7 @@ struct ShowCommand: AsyncParsableCommand {
               paddock show blank-django
               paddock show builtin:python3 --json
             """)
-    @Argument(help: "A product id (or title), or FEED:PRODUCT.") var product: String
+    @Argument(help: "A product id (or title), or FEED:PRODUCT.", completion: Completions.products) var product: String
     @OptionGroup var options: GlobalOptions
 
     struct Shown: Encodable {

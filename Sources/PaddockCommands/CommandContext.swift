@@ -5,8 +5,10 @@ import FeedReader
 import Foundation
 import PaddockBasics
 import PaddockApps
+import PaddockArchive
 import PaddockDownload
 import PaddockState
+import PaddockSystem
 import PaddockStore
 
 #if canImport(Glibc)
@@ -94,6 +96,7 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
         throw ExitCode(error.exitCode)
     } catch let error as DownloadError {
         context.output.error(error.description)  // A server misbehaving, or a file not as declared.
+        if case .diskFull = error { throw ExitCode(74) }
         throw ExitCode(69)
     } catch let error as XMLSyntaxError {
         context.output.error(error.description)
@@ -104,6 +107,15 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
     } catch let error as DeployFailure {
         // The app's own step failed: its log says why; status 1, as the hook's failure.
         context.output.error(error.description)
+        throw ExitCode(1)
+    } catch let error as CommandFailure {
+        // A step of an install (apt, pip, a venv, a command installer) failed: the command and
+        // its last line of output, on one line; the whole output is in the install log.
+        let last = error.output.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let command = error.arguments.joined(separator: " ").escapingControlCharacters
+        context.output.error(
+            "'\(command)' exited with status \(error.status)\(last.map { ": \(String($0).escapingControlCharacters)" } ?? "")"
+                + "; what the command had changed is undone (the whole output is in \(context.paths.state.path)/logs)")
         throw ExitCode(1)
     } catch let error as PathConfinement.Escape {
         // A path from a feed, a name or paddock's records that would leave its folder.
@@ -118,11 +130,54 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
     } catch let error as ExitCode {
         throw error
     } catch let error as SQLiteError {
-        context.output.error("the catalogue database failed: \(error); run 'paddock doctor' or remove \(context.paths.catalogDatabase.path)")
+        // Each database names itself in its errors; the advice differs (DatabaseFailure.swift).
+        context.output.error(DatabaseFailure.message(error, paths: context.paths))
         throw ExitCode(74)
+    } catch let error as StateDatabaseError {
+        context.output.error(error.description)
+        throw ExitCode(74)
+    } catch let error as ArchiveError {
+        context.output.error(error.description.escapingControlCharacters)
+        throw ExitCode(65)
+    } catch let error as Spawn.Failure {
+        context.output.error(error.message)
+        throw ExitCode(69)
     } catch {
+        // A full disk, a folder paddock may not write, a file system gone read-only: the
+        // machine's doing, not a bug of paddock's, and said as such.
+        if let problem = FileSystemProblem(error) {
+            context.output.error(problem.description)
+            throw ExitCode(74)
+        }
         context.output.error("internal error: \(error); please report it")
         throw ExitCode(70)
+    }
+}
+
+/// An error of the file system, from Foundation (CocoaError, NSError in the POSIX domain) or
+/// SQLite (SQLITE_FULL), read as what it means for the user.
+struct FileSystemProblem: CustomStringConvertible {
+    var errno: Int32
+    var path: String?
+
+    init?(_ error: any Error) {
+        guard let code = FileSystemErrno.of(error), [ENOSPC, EDQUOT, EACCES, EPERM, EROFS, EIO].contains(code) else { return nil }
+        errno = code
+        path = FileSystemErrno.path(of: error)
+    }
+
+    var description: String {
+        let place = path.map { " (\($0.escapingControlCharacters))" } ?? ""
+        switch errno {
+        case ENOSPC, EDQUOT:
+            return "the disk is full\(place); free some space and run the command again (what it had begun is undone)"
+        case EROFS:
+            return "the file system is read-only\(place); paddock cannot write there"
+        case EACCES, EPERM:
+            return "permission denied\(place); run paddock as the user who owns its folders, or point PADDOCK_HOME elsewhere"
+        default:
+            return "an input/output error\(place): \(String(cString: strerror(errno))); check the disk"
+        }
     }
 }
 

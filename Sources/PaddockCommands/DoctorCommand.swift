@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PaddockBasics
 import PaddockApps
 import PaddockDownload
 import PaddockSQLite
@@ -17,7 +18,9 @@ struct DoctorCommand: AsyncParsableCommand {
         discussion: """
             Takes the lock (like every command that writes), then checks and, where it is safe, \
             repairs: an unfinished transaction (rolled back), the state database's integrity and \
-            schema version, the index database's integrity, records whose files are missing, \
+            schema version (one that cannot be read is reported with what can be recovered, and \
+            left as it is), the index database's integrity (a damaged one is rebuilt from the \
+            feeds added and their cached copies), records whose files are missing, \
             backups a killed paddock left, apps' stale pid and status files, and the download \
             cache (files whose hash does not match their name are removed, as are a dead \
             paddock's temporary folders). Each check prints ok, repaired or problem, with what to \
@@ -82,21 +85,32 @@ struct Doctor {
     typealias Check = DoctorReport.Check
 
     func run(wait: Bool) throws -> DoctorReport {
-        // Opened without the automatic recovery, so that the first check reports it.
-        let state = try StateStore(directory: context.paths.state, ownedRoots: context.paths.ownedRoots)
-        let lock = try StateLock(path: state.lockPath, wait: wait) { holder in
+        // The lock first: the state database may be what is broken, and that is reported too.
+        try FileManager.default.createDirectory(at: context.paths.state, withIntermediateDirectories: true)
+        let lock = try StateLock(path: StateStore.lockPath(in: context.paths.state), wait: wait) { holder in
             context.output.progress("waiting for another paddock (\(holder)) to finish")
         }
         defer { withExtendedLifetime(lock) {} }
         var checks: [Check] = []
-        checks.append(try transactions(state))
-        checks.append(try database(state))
-        checks.append(try schema(state))
-        checks.append(catalogue())
-        checks.append(builtinFeed())
-        checks.append(try receipts(state))
-        checks.append(try backups(state))
-        checks.append(try apps(state))
+        do {
+            // Opened without the automatic recovery, so that the first check reports it.
+            let state = try StateStore(directory: context.paths.state, ownedRoots: context.paths.ownedRoots, programs: context.paths.programs)
+            checks.append(try transactions(state))
+            checks.append(try database(state))
+            checks.append(try schema(state))
+            checks.append(catalogue())
+            checks.append(builtinFeed())
+            checks.append(try receipts(state))
+            checks.append(try backups(state))
+            checks.append(try apps(state))
+        } catch {
+            // A state database that cannot be read: what can be recovered, and the checks that
+            // do not need it (StateRecovery.swift).
+            guard let check = StateRecovery.check(for: error, paths: context.paths) else { throw error }
+            checks.removeAll { $0.name == check.name }
+            checks.append(check)
+            if !checks.contains(where: { $0.name == "index database" }) { checks += [catalogue(), builtinFeed()] }
+        }
         checks.append(downloads())
         return DoctorReport(checks: checks)
     }
@@ -117,7 +131,7 @@ struct Doctor {
         return Check(
             name: "state database", status: .problem,
             summary: "integrity_check found damage in \(state.directory.appendingPathComponent("state.sqlite").path); back it up and restore an earlier copy",
-            details: Array(findings.prefix(10)))
+            details: Array(findings.prefix(10)) + StateRecovery.recoverable(context.paths))
     }
 
     private func schema(_ state: StateStore) throws -> Check {
@@ -146,7 +160,8 @@ struct Doctor {
         return Check(name: "built-in feed", status: .ok, summary: config.builtinFeedPath ?? location.path ?? "", details: [])
     }
 
-    /// The feed index can always be rebuilt from the feeds, so damage there is repaired by removing it.
+    /// The feed index can always be rebuilt from the feeds, so damage there is repaired by removing
+    /// it and building it again from the registrations (`feeds.json`) and the cached copies.
     private func catalogue() -> Check {
         let path = context.paths.catalogDatabase.path
         guard FileManager.default.fileExists(atPath: path) else {
@@ -160,9 +175,7 @@ struct Doctor {
         }
         if findings == ["ok"] { return Check(name: "index database", status: .ok, summary: "integrity_check ok", details: []) }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        return Check(
-            name: "index database", status: .repaired, summary: "was damaged and is removed; the next command rebuilds it from the feeds",
-            details: Array(findings.prefix(10)))
+        return IndexRebuild.check(context: context, findings: Array(findings.prefix(10)))
     }
 
     private func receipts(_ state: StateStore) throws -> Check {

@@ -122,7 +122,7 @@ struct FeedUpdate: AsyncParsableCommand {
               paddock feed update
               paddock feed update extras
             """)
-    @Argument(help: "The feed to update (default: all).") var name: String?
+    @Argument(help: "The feed to update (default: all).", completion: Completions.feeds) var name: String?
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
@@ -142,7 +142,7 @@ struct FeedRemove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove", abstract: "Remove a feed (and the child feeds it linked).",
         discussion: "Example:\n  paddock feed remove extras")
-    @Argument(help: "The feed's name, as 'paddock feed list' shows it.") var name: String
+    @Argument(help: "The feed's name, as 'paddock feed list' shows it.", completion: Completions.feeds) var name: String
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {

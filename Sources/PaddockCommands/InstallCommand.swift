@@ -20,8 +20,8 @@ struct InstallCommand: AsyncParsableCommand {
               paddock install blank-flask --app api --answers answers.txt --yes
               paddock install blank-django --app mysite --dry-run --json
             """)
-    @Argument(help: "Products to install, optionally NAME@CONSTRAINT.") var products: [String]
-    @Option(help: "The app to make (with a template) or to install into.") var app: String?
+    @Argument(help: "Products to install, optionally NAME@CONSTRAINT.", completion: Completions.products) var products: [String]
+    @Option(help: "The app to make (with a template) or to install into.", completion: Completions.apps) var app: String?
     @Option(help: "Where the app's folder goes (default: ./APP).") var path: String?
     @Option(name: .customLong("param"), help: "A template parameter, NAME=VALUE (repeatable).") var parameters: [String] = []
     @Option(help: "A file of NAME = VALUE lines answering template parameters.") var answers: String?

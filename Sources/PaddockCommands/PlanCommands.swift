@@ -101,7 +101,7 @@ struct PlanCommand: AsyncParsableCommand {
               paddock plan 'django@>=5.2' gunicorn --json
               paddock plan WordPress --os windows --arch x64
             """)
-    @Argument(help: "Products, optionally with a version constraint: NAME@>=1.2") var products: [String]
+    @Argument(help: "Products, optionally with a version constraint: NAME@>=1.2", completion: Completions.products) var products: [String]
     @OptionGroup var machine: MachineOptions
     @OptionGroup var options: GlobalOptions
 
@@ -132,7 +132,7 @@ struct WhyCommand: AsyncParsableCommand {
               paddock why gunicorn --for blank-django
               paddock why python3
             """)
-    @Argument(help: "The product to explain.") var product: String
+    @Argument(help: "The product to explain.", completion: Completions.products) var product: String
     @Option(name: .customLong("for"), parsing: .upToNextOption, help: "The requested products to explain it from.") var requested: [String] = []
     @OptionGroup var machine: MachineOptions
     @OptionGroup var options: GlobalOptions

@@ -8,7 +8,8 @@ struct ProductPrinter {
     func print(_ entry: CatalogProduct, alsoIn others: [String]) {
         let product = entry.product
         let title = product.title ?? product.productId
-        output.line(output.bold("\(title)") + (product.version.map { " \($0)" } ?? ""))
+        // Everything shown comes from a feed: escapes and bidi overrides in it are shown, not obeyed.
+        output.line(output.bold(title.terminalSafe()) + (product.version.map { " \($0)" } ?? "").terminalSafe())
         field("id", product.productId + (product.isApplication ? " (application)" : ""))
         field("feed", entry.feed + (others.isEmpty ? "" : "  (also in: \(others.joined(separator: ", ")))"))
         field("summary", product.summary)
@@ -20,7 +21,7 @@ struct ProductPrinter {
         field("link", product.links.first)
         if let dependency = product.dependency {
             output.line("requires:")
-            for line in DependencyPrinter.lines(dependency) { output.line("  " + line) }
+            for line in DependencyPrinter.lines(dependency) { output.line("  " + line.terminalSafe()) }
         }
         if !product.incompatibilities.isEmpty {
             field("conflicts", product.incompatibilities.map(\.productId).joined(separator: ", "))
@@ -31,16 +32,16 @@ struct ProductPrinter {
         if !product.hasLinuxInstaller && !product.installers.isEmpty {
             output.line("  " + output.yellow("no installer for linux") + " (written for Windows)")
         }
-        for installer in product.installers { output.line("  " + describe(installer)) }
+        for installer in product.installers { output.line("  " + describe(installer).terminalSafe()) }
         if let long = product.longSummary, output.verbose {
             output.line()
-            output.line(long)
+            output.line(long.terminalSafe(lines: true))
         }
     }
 
     private func field(_ name: String, _ value: String?) {
         guard let value, !value.isEmpty else { return }
-        output.line("\(name):".padding(toLength: 11, withPad: " ", startingAt: 0) + value)
+        output.line("\(name):".padding(toLength: 11, withPad: " ", startingAt: 0) + value.terminalSafe())
     }
 
     private func describe(_ installer: Installer) -> String {

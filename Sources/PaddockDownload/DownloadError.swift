@@ -21,6 +21,8 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooSlow(url: String, minSpeed: Int64, seconds: TimeInterval)
     /// Not finished within the deadline a file has, all attempts together.
     case deadline(url: String, seconds: TimeInterval)
+    /// Writing the download cache found the disk full.
+    case diskFull(path: String)
 
     public var description: String {
         switch self {
@@ -56,6 +58,8 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
             return "could not download \(url): slower than \(Self.bytes(minSpeed))/s for \(Self.seconds(seconds)) (download-min-speed, download-stall-seconds in config.toml)"
         case .deadline(let url, let seconds):
             return "could not download \(url): not finished within \(Self.seconds(seconds)) (download-deadline in config.toml)"
+        case .diskFull(let path):
+            return "the disk is full (writing \(path)); free some space and run the command again (what it had begun is undone)"
         }
     }
 

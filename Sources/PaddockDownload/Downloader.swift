@@ -1,5 +1,6 @@
 import FeedModel
 import Foundation
+import PaddockBasics
 
 #if canImport(Glibc)
 import Glibc
@@ -140,6 +141,7 @@ public struct Downloader: Sendable {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             }
         } catch {
+            if FileSystemErrno.isDiskFull(error) { throw DownloadError.diskFull(path: configuration.cache.path) }
             throw DownloadError.cache(reason: "cannot create folders under '\(configuration.cache.path)': \(error.localizedDescription)")
         }
     }
@@ -301,6 +303,7 @@ public struct Downloader: Sendable {
             }
         } catch {
             try? FileManager.default.removeItem(at: partial)
+            if FileSystemErrno.isDiskFull(error) { throw DownloadError.diskFull(path: configuration.cache.path) }
             throw DownloadError.cache(reason: "cannot copy '\(path)': \(error.localizedDescription)")
         }
         if tooLarge {

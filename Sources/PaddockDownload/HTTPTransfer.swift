@@ -69,7 +69,10 @@ struct HTTPTransfer {
             displayURL: displayURL, name: name, handle: handle, digest: digest, expectedSize: expectedSize,
             sizeLimit: sizeLimit, declaredSizeKB: declaredSizeKB, progressInterval: configuration.progressInterval,
             progress: progress)
-        let queue = BackpressureQueue()
+        // A plain queue: a hand-over that waits (PaddockStore's BackpressureQueue) froze
+        // parallel transfers here; see docs/downloads-and-archives.md.
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = 1
         let sessionConfiguration = URLSessionConfiguration.ephemeral
         sessionConfiguration.timeoutIntervalForRequest = 7 * 24 * 3600
         sessionConfiguration.timeoutIntervalForResource = 7 * 24 * 3600
@@ -269,18 +272,18 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
         if digest.count + Int64(data.count) > sizeLimit {
             // Nothing past the limit is written: the endless body ends here.
             fail(.final(.tooLarge(url: displayURL, name: name, limit: sizeLimit, declaredKB: declaredSizeKB)))
-            return BackpressureQueue.cancel(dataTask)
+            return dataTask.cancel()
         }
         do {
             try handle.write(contentsOf: data)
         } catch {
             fail(.final(.cache(reason: "cannot write the partial file: \(error)")))
-            return BackpressureQueue.cancel(dataTask)
+            return dataTask.cancel()
         }
         digest.update(data)
         if let expectedSize, digest.count > expectedSize {
             fail(.final(.sizeMismatch(url: displayURL, expected: expectedSize, actual: digest.count)))
-            return BackpressureQueue.cancel(dataTask)
+            return dataTask.cancel()
         }
         let now = Date()
         if now.timeIntervalSince(lastProgress) >= progressInterval {
@@ -360,53 +363,5 @@ struct SpeedCheck {
         while samples.count > 1, samples[1].time <= windowStart { samples.removeFirst() }
         guard samples[0].time <= windowStart else { return false }  // Not a whole window yet.
         return Double(received - samples[0].bytes) < Double(minSpeed) * window
-    }
-}
-
-/// The delegate queue of a transfer (the same as PaddockStore's, for its feed fetches). corelibs' URLSession hands each chunk libcurl reads
-/// to the delegate queue at once and never pauses libcurl, so a server faster than the
-/// delegate piled chunks up in memory (an endless body capped at 1 GB took 10 GB). Here the
-/// hand-over waits while `high` chunks are queued, until they are down to `low`: libcurl
-/// stops reading meanwhile, and TCP slows the server down. A chunk is at most libcurl's
-/// 16 KB, so at most 64 MB wait; waking at `low`, not at each chunk, keeps the two threads from
-/// taking turns chunk by chunk (with 256 and 64, 200 MB took 12 s instead of 2.5 s).
-final class BackpressureQueue: OperationQueue, @unchecked Sendable {
-    private let condition = NSCondition()
-    private var pending = 0
-    private var waiting = false
-    private let high: Int
-    private let low: Int
-
-    init(high: Int = 4096, low: Int = 1024) {
-        self.high = high
-        self.low = low
-        super.init()
-        maxConcurrentOperationCount = 1
-    }
-
-    override func addOperation(_ block: @escaping @Sendable () -> Void) {
-        condition.lock()
-        while pending >= high {
-            waiting = true
-            condition.wait()
-        }
-        pending += 1
-        condition.unlock()
-        super.addOperation { [self] in
-            block()
-            condition.lock()
-            pending -= 1
-            if waiting, pending <= low {
-                waiting = false
-                condition.broadcast()
-            }
-            condition.unlock()
-        }
-    }
-
-    /// `cancel()` waits for URLSession's work queue, which may be waiting for this queue: from
-    /// a delegate callback it must be called elsewhere.
-    static func cancel(_ task: URLSessionTask) {
-        DispatchQueue.global().async { task.cancel() }
     }
 }

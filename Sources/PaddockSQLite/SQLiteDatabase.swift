@@ -1,16 +1,33 @@
 import CSQLite
 import Foundation
 
-/// An error from SQLite, with the statement that failed.
+/// An error from SQLite, with the statement that failed and the database it failed in: paddock
+/// keeps more than one database, and the right advice depends on which one failed.
 public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var code: Int32
     public var message: String
     public var sql: String?
-    public init(code: Int32, message: String, sql: String?) {
+    /// The database file (its `SQLiteDatabase.path`), when the error came from one.
+    public var database: String?
+    /// What the database is, in words ("the state database"), when its opener said so.
+    public var label: String?
+    public init(code: Int32, message: String, sql: String?, database: String? = nil, label: String? = nil) {
         self.code = code
         self.message = message
         self.sql = sql
+        self.database = database
+        self.label = label
     }
+
+    /// SQLITE_CORRUPT or SQLITE_NOTADB: the file's contents are damaged, not merely unavailable.
+    public var isDamage: Bool { code & 0xff == 11 || code & 0xff == 26 }
+
+    /// "the state database '/…/state.sqlite'", or the path alone, or nil for an anonymous one.
+    public var subject: String? {
+        guard let database else { return label }
+        return label.map { "\($0) '\(database)'" } ?? "'\(database)'"
+    }
+
     public var description: String {
         "SQLite error \(code): \(message)" + (sql.map { " (in: \($0.prefix(80)))" } ?? "")
     }
@@ -30,17 +47,20 @@ public enum SQLiteValue: Sendable, Hashable {
 public final class SQLiteDatabase {
     private var handle: OpaquePointer?
     public let path: String
+    /// What this database is, in words ("the index database"): carried into every error it throws.
+    public let label: String?
 
     /// Opens (creating if needed) the database at `path`; `":memory:"` for a temporary one.
     /// `pageSize` applies to a database this call creates (SQLite fixes it with the first write).
-    public init(path: String, readOnly: Bool = false, pageSize: Int? = nil) throws {
+    public init(path: String, readOnly: Bool = false, pageSize: Int? = nil, label: String? = nil) throws {
         self.path = path
+        self.label = label
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         let status = sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard status == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close(handle)
-            throw SQLiteError(code: status, message: message, sql: nil)
+            throw SQLiteError(code: status, message: message, sql: nil, database: path, label: label)
         }
         // Another paddock may be writing: wait for it rather than failing at once.
         sqlite3_busy_timeout(handle, 10_000)
@@ -57,7 +77,7 @@ public final class SQLiteDatabase {
     }
 
     private func error(_ status: Int32, _ sql: String?) -> SQLiteError {
-        SQLiteError(code: status, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        SQLiteError(code: status, message: String(cString: sqlite3_errmsg(handle)), sql: sql, database: path, label: label)
     }
 
     /// Runs one or more statements that return no rows.

@@ -14,6 +14,10 @@ public struct JournalEntry: Sendable, Hashable {
         case apt
         /// A Python package installed into the venv at `detail`: undo uninstalls it.
         case pip
+        /// A child process (pip, the deploy hook, a command installer) started in a group of its
+        /// own: `path` is its pid (the group's id), `detail` its start time in clock ticks.
+        /// A rollback first ends what is left of the group, so that no child races the undo.
+        case process
     }
     public var sequence: Int
     public var action: Action
@@ -36,7 +40,9 @@ public struct JournalError: Error, Sendable, Hashable, CustomStringConvertible {
 /// An install as a transaction: every side effect is journaled first (write-ahead), so that
 /// if a step fails, or the process is killed at any moment, the next paddock undoes exactly
 /// what was done; and what was installed before is never touched.
-public final class InstallTransaction {
+/// Unchecked Sendable: a transaction is used by one thread at a time (its runners call
+/// `recordChild` from the thread that waits for the child); its state is the journal in SQLite.
+public final class InstallTransaction: @unchecked Sendable {
     public let id: Int64
     private let store: StateStore
     private var sequence = 0
@@ -119,6 +125,12 @@ public final class InstallTransaction {
 
     private func isSymbolicLink(_ path: String) -> Bool { (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil }
 
+    /// Call as soon as a child of this transaction runs in a process group of its own.
+    public func recordChild(_ pid: pid_t) throws {
+        // A child that is already gone needs no ending; 0 stands for "any start time".
+        try append(.process, String(pid), String(ProcessGroup.startTime(of: pid) ?? 0))
+    }
+
     public func willInstallAptPackage(_ name: String) throws { try append(.apt, name) }
     public func willInstallPipPackage(_ name: String, venv: String) throws { try append(.pip, name, venv) }
 
@@ -196,8 +208,17 @@ public final class InstallTransaction {
         let appFolders = Set(entries.filter { $0.action == .create && $0.detail == Self.appFolderDetail }.map(\.path))
             .union(try store.apps().map(\.path))
         for entry in entries { try check(entry, appFolders: appFolders) }
+        // What a killed paddock's children left running ends first: pip writing into a venv
+        // being removed, or a deploy hook holding the app's database, would race the undo.
+        for entry in entries where entry.action == .process {
+            if let leader = pid_t(entry.path), let started = entry.detail.flatMap(UInt64.init) {
+                ProcessGroup.kill(leader: leader, startTime: started)
+            }
+        }
         for entry in entries {
             switch entry.action {
+            case .process:
+                continue
             case .create:
                 if FileManager.default.fileExists(atPath: entry.path) || isSymbolicLink(entry.path) {
                     try FileManager.default.removeItem(atPath: entry.path)
@@ -245,6 +266,10 @@ public final class InstallTransaction {
             // Only the app folder may lie outside paddock's own folders; its backup beside it is
             // named by paddock, so the row cannot point the restore anywhere else.
             do { try Self.checkAppFolder(entry.path) } catch { throw refuse("names \(error)") }
+        case .process:
+            guard let leader = pid_t(entry.path), leader > 1, entry.detail.flatMap(UInt64.init) != nil else {
+                throw refuse("names the process group '\(entry.path.escapingControlCharacters)' with start time '\((entry.detail ?? "").escapingControlCharacters)', which is not a process paddock started")
+            }
         case .apt, .pip:
             break
         }

@@ -55,15 +55,54 @@ public final class StateStore {
     /// see `InstallTransaction.rollback`).
     public let ownedRoots: [URL]
 
-    public init(directory: URL, ownedRoots: [URL] = []) throws {
+    /// Opens (creating on first use) `state.sqlite` in `directory`.
+    ///
+    /// A database without paddock's tables (a missing file, a 0-byte one, one whose tables are
+    /// gone) is made afresh only when nothing on disk says paddock installed anything: when
+    /// `programs` (where archive products are unpacked), the apps' state folders or the install
+    /// logs hold something, the record of it is lost, and reading the new empty database as
+    /// "nothing installed" would be a silent lie; `StateDatabaseError.lost` says so instead.
+    public init(directory: URL, ownedRoots: [URL] = [], programs: URL? = nil) throws {
         self.directory = directory
         self.ownedRoots = ownedRoots.isEmpty ? [directory] : ownedRoots
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = try SQLiteDatabase(path: directory.appendingPathComponent("state.sqlite").path)
+        let path = Self.databasePath(in: directory)
+        // Checked before SQLite opens (and would create) a missing or empty file.
+        let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber
+        if size == nil || size?.intValue == 0 {
+            let found = Self.footprints(in: directory, programs: programs)
+            if !found.isEmpty { throw StateDatabaseError.lost(path: path, condition: size == nil ? "is missing" : "is empty (0 bytes)", found: found) }
+        }
+        database = try SQLiteDatabase(path: path, label: Self.databaseLabel)
+        if try database.userVersion == 0 {
+            let found = Self.footprints(in: directory, programs: programs)
+            if !found.isEmpty { throw StateDatabaseError.lost(path: path, condition: "has none of its tables", found: found) }
+        }
         try database.migrate(StateSchema.migrations)
     }
 
-    public var lockPath: String { directory.appendingPathComponent("paddock.lock").path }
+    /// How errors of the state database name it.
+    public static let databaseLabel = "the state database"
+
+    public static func databasePath(in directory: URL) -> String { directory.appendingPathComponent("state.sqlite").path }
+    public static func lockPath(in directory: URL) -> String { directory.appendingPathComponent("paddock.lock").path }
+
+    public var lockPath: String { Self.lockPath(in: directory) }
+
+    /// What paddock leaves on disk when it installs: archive products' folders under
+    /// `programs`, apps' state folders (`apps/APP`) and install logs (`logs/install-N.log`) in
+    /// the state folder. Each with what it is, for messages: "program folder /…/programs/a".
+    /// Only what paddock makes counts: folders and files, not symbolic links someone put there.
+    public static func footprints(in directory: URL, programs: URL?) -> [StateFootprint] {
+        func entries(_ folder: URL?, _ kind: StateFootprint.Kind, type: FileAttributeType) -> [StateFootprint] {
+            guard let folder, let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+            return names.filter { !$0.hasPrefix(".") }.sorted().map { folder.appendingPathComponent($0).path }
+                .filter { (try? FileManager.default.attributesOfItem(atPath: $0))?[.type] as? FileAttributeType == type }
+                .map { StateFootprint(kind: kind, path: $0) }
+        }
+        return entries(programs, .program, type: .typeDirectory) + entries(directory.appendingPathComponent("apps"), .app, type: .typeDirectory)
+            + entries(directory.appendingPathComponent("logs"), .installLog, type: .typeRegular)
+    }
 
     public static func timestamp() -> String { ISO8601DateFormatter().string(from: Date()) }
 
@@ -157,7 +196,7 @@ public final class StateStore {
         let rows = try database.query(
             "INSERT INTO transactions(command, pid, started_at, state) VALUES(?, ?, ?, 'open') RETURNING id",
             [.text(command), .integer(Int64(getpid())), .text(Self.timestamp())])
-        guard let id = rows.first?.first?.integerValue else { throw SQLiteError(code: 1, message: "no transaction id", sql: nil) }
+        guard let id = rows.first?.first?.integerValue else { throw SQLiteError(code: 1, message: "no transaction id", sql: nil, database: database.path, label: Self.databaseLabel) }
         return InstallTransaction(id: id, store: self)
     }
 

@@ -32,10 +32,26 @@ public final class FeedStore {
         self.transport = transport
         self.builtinFeedPath = config.builtinFeedPath ?? builtinFeedPath
         try paths.createDirectories()
-        self.catalog = try Catalog(database: SQLiteDatabase(path: paths.catalogDatabase.path, pageSize: Self.catalogPageSize))
+        self.registrations = FeedRegistrations(url: paths.feedRegistrations)
+        self.catalog = try Catalog(
+            database: SQLiteDatabase(path: paths.catalogDatabase.path, pageSize: Self.catalogPageSize, label: Self.indexLabel))
+        self.restoredFeeds = try restoreRegistrationsIfNeeded()
         if try catalog.needsReindex { try reindexFromCache() }
         try syncBuiltinFeed()
+        // Best effort here (a read-only data folder still reads); every change to the feeds
+        // writes the file, and fails when it cannot.
+        try? syncRegistrations()
     }
+
+    /// How errors of the index database name it.
+    public static let indexLabel = "the index database"
+
+    /// `feeds.json`: the feeds added, which a rebuild of the index cannot lose.
+    let registrations: FeedRegistrations
+
+    /// The feeds this open brought back into a new index from `feeds.json` (empty unless the
+    /// index had been removed, as `paddock doctor` does with a damaged one).
+    public private(set) var restoredFeeds: [RestoredFeed] = []
 
     // MARK: - The built-in feed
 
@@ -114,7 +130,11 @@ public final class FeedStore {
     private func writing<T>(large: Bool, _ body: () async throws -> T) async throws -> T {
         let rollbackJournal = large && catalog.database.tryJournalMode("DELETE")
         defer { if rollbackJournal { catalog.database.tryJournalMode("WAL") } }
-        return try await catalog.database.transaction(body)
+        return try await catalog.database.transaction {
+            let result = try await body()
+            try saveRegistrations()
+            return result
+        }
     }
 
     /// Re-reads feeds from their sources: remote ones with If-None-Match / If-Modified-Since.
@@ -164,7 +184,10 @@ public final class FeedStore {
             throw StoreError.feedNotFound(name, known: all.map(\.name))
         }
         let removed = all.filter { $0.name == name || $0.parent == name }.map(\.name)
-        try catalog.database.transaction { try catalog.removeFeed(named: name) }
+        try catalog.database.transaction {
+            try catalog.removeFeed(named: name)
+            try saveRegistrations()
+        }
         for feed in removed { try? FileManager.default.removeItem(at: cacheFile(for: feed)) }
         return removed
     }

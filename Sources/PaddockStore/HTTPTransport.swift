@@ -261,7 +261,8 @@ private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked S
 /// hand-over waits while `high` chunks are queued, until they are down to `low`: libcurl
 /// stops reading meanwhile, and TCP slows the server down. A chunk is at most libcurl's
 /// 16 KB, so at most 64 MB wait; waking at `low`, not at each chunk, keeps the two threads from
-/// taking turns chunk by chunk (with 256 and 64, 200 MB took 12 s instead of 2.5 s).
+/// taking turns chunk by chunk (with 256 and 64, 200 MB took 12 s instead of 2.5 s). A wait
+/// lasts 50 ms at most, so that it can never deadlock.
 final class BackpressureQueue: OperationQueue, @unchecked Sendable {
     private let condition = NSCondition()
     private var pending = 0
@@ -274,13 +275,20 @@ final class BackpressureQueue: OperationQueue, @unchecked Sendable {
         self.low = low
         super.init()
         maxConcurrentOperationCount = 1
+        // A serial queue of its own runs on a thread libdispatch adds when others are busy (an
+        // overcommitting queue): with the global queues' few threads (as many as cores) held by
+        // blocked hand-overs and cancels, the callbacks that would free them could not run.
+        underlyingQueue = DispatchQueue(label: "paddock.http.delegate")
     }
 
     override func addOperation(_ block: @escaping @Sendable () -> Void) {
         condition.lock()
+        // Never for ever: should the callbacks be starved of a thread, the hand-over goes on at
+        // 20 chunks a second rather than deadlock.
+        let until = Date().addingTimeInterval(0.05)
         while pending >= high {
             waiting = true
-            condition.wait()
+            if !condition.wait(until: until) { break }
         }
         pending += 1
         condition.unlock()
@@ -297,9 +305,10 @@ final class BackpressureQueue: OperationQueue, @unchecked Sendable {
     }
 
     /// `cancel()` waits for URLSession's work queue, which may be waiting for this queue: from
-    /// a delegate callback it must be called elsewhere.
+    /// a delegate callback it must be called elsewhere (on a serial queue of its own, for the
+    /// reason above, not a global one).
     static func cancel(_ task: URLSessionTask) {
-        DispatchQueue.global().async { task.cancel() }
+        DispatchQueue(label: "paddock.http.cancel").async { task.cancel() }
     }
 }
 

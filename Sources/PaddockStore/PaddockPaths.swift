@@ -39,6 +39,11 @@ public struct PaddockPaths: Sendable, Hashable {
 
     public var configFile: URL { config.appendingPathComponent("config.toml") }
     public var catalogDatabase: URL { data.appendingPathComponent("catalog.sqlite") }
+    /// The feeds the user added (names, sources, keys, rollback baselines): kept apart from the
+    /// index, which can be rebuilt from them and the cached copies, and never deleted with it.
+    public var feedRegistrations: URL { data.appendingPathComponent("feeds.json") }
+    /// paddock's record of what it installed (`StateStore`'s file in `state`).
+    public var stateDatabase: URL { state.appendingPathComponent("state.sqlite") }
     public var feedCache: URL { data.appendingPathComponent("feeds", isDirectory: true) }
     public var downloadCache: URL { cache.appendingPathComponent("downloads", isDirectory: true) }
     /// Where archive products are unpacked, each in a folder of its own.

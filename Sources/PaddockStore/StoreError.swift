@@ -25,6 +25,10 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case badSignature(signature: String, feed: String, reason: String)
     /// A copy older than the one kept (by `<updated>` or by signed timestamp).
     case rollback(feed: String, offered: String, kept: String)
+    /// `feeds.json` (the feeds added, kept apart from the index) cannot be read.
+    case registrationsUnreadable(path: String, reason: String)
+    /// `feeds.json` cannot be written: the change to the feeds is not made.
+    case registrationsUnwritable(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -64,6 +68,10 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             return "'\(signature)' does not verify '\(feed)': \(reason); the catalogue is unchanged. Fetch the feed and its signature again, or ask its publisher to sign it with the key you trust"
         case .rollback(let feed, let offered, let kept):
             return "feed '\(feed)' is older than the copy paddock has (\(offered) vs \(kept)): a rollback; the catalogue is unchanged. If the publisher really went back, run 'paddock feed remove \(feed)' and add it again"
+        case .registrationsUnreadable(let path, let reason):
+            return "the feed registrations '\(path)' cannot be read: \(reason); the index is unchanged. Restore the file from a backup, or move it aside and add your feeds again with 'paddock feed add'"
+        case .registrationsUnwritable(let path, let reason):
+            return "the feed registrations '\(path)' cannot be written (\(reason)); the feeds are unchanged. Check that its folder is writable and has space, then run the command again"
         }
     }
 
@@ -76,7 +84,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .sourceMissing: return 66
         case .changedWhileReading, .feedFileEdited: return 75
         case .fetchFailed: return 69
-        case .malformedFeed, .signatureMissing, .badSignature, .rollback: return 65
+        case .malformedFeed, .signatureMissing, .badSignature, .rollback, .registrationsUnreadable: return 65
+        case .registrationsUnwritable: return 74
         }
     }
 }

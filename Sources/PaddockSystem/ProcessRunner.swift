@@ -1,4 +1,5 @@
 import Foundation
+import PaddockBasics
 
 #if canImport(Glibc)
 import Glibc
@@ -20,43 +21,54 @@ public struct ProcessOutput: Sendable {
     public var output: String
 }
 
-/// Runs programs as argv arrays, never through a shell, so nothing from a feed can become
-/// shell syntax.
+/// Runs programs to their end and collects what they print (apt-get, pip, venv, dpkg-query,
+/// command installers), through the one spawner (`Spawn`).
 public struct ProcessRunner: Sendable {
-    public init() {}
+    /// Set for the children of an install: each gets a process group of its own and dies with
+    /// paddock; this is called with its pid (the group's id) as soon as it runs, so that the
+    /// journal can name the group a recovery must end before it undoes anything. A throw ends
+    /// the child at once.
+    public var childStarted: (@Sendable (pid_t) throws -> Void)?
+
+    public init(childStarted: (@Sendable (pid_t) throws -> Void)? = nil) {
+        self.childStarted = childStarted
+    }
 
     /// Finds `name` on PATH (or returns it when it is already a path).
     public static func which(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
-        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
-        for directory in (path ?? "/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
+        Spawn.which(name, path: path)
     }
 
     /// Runs and captures stdout and stderr together. With `log`, output is appended to that
-    /// file instead (and still returned).
+    /// file too (and still returned).
     @discardableResult
     public func run(
         _ arguments: [String], environment: [String: String]? = nil, directory: String? = nil, log: String? = nil,
         check: Bool = true
     ) throws -> ProcessOutput {
         guard let first = arguments.first else { throw CommandFailure(arguments: [], status: -1, output: "empty command") }
-        let searchPath = environment?["PATH"] ?? ProcessInfo.processInfo.environment["PATH"]
-        guard let executable = Self.which(first, path: searchPath) else {
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        guard Spawn.which(first, path: environment["PATH"]) != nil else {
             throw CommandFailure(arguments: arguments, status: 127, output: "'\(first)' was not found on PATH")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(arguments.dropFirst())
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let tracked = childStarted != nil
+        let child: Spawn.Child
+        do {
+            child = try Spawn.start(
+                arguments, environment: environment,
+                options: Spawn.Options(directory: directory, output: .pipe, newProcessGroup: tracked, dieWithParent: tracked))
+        } catch {
+            throw CommandFailure(arguments: arguments, status: 127, output: error.message)
+        }
+        guard let output = child.output else { preconditionFailure("a piped child without its pipe") }
+        if let childStarted {
+            do { try childStarted(child.pid) } catch {
+                kill(-child.pid, SIGKILL)
+                close(output)
+                _ = Spawn.wait(child.pid)
+                throw error
+            }
+        }
         var collected = Data()
         let logHandle = log.flatMap { path -> FileHandle? in
             if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
@@ -64,17 +76,20 @@ public struct ProcessRunner: Sendable {
             _ = try? handle?.seekToEnd()
             return handle
         }
+        var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
+            let count = buffer.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            let chunk = Data(buffer[0..<count])
             collected.append(chunk)
             logHandle?.write(chunk)
         }
-        process.waitUntilExit()
+        close(output)
+        let status = Spawn.wait(child.pid)
         try? logHandle?.close()
-        let output = String(decoding: collected, as: UTF8.self)
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        if check && status != 0 { throw CommandFailure(arguments: arguments, status: status, output: output) }
-        return ProcessOutput(status: status, output: output)
+        let text = String(decoding: collected, as: UTF8.self)
+        if check && status != 0 { throw CommandFailure(arguments: arguments, status: status, output: text) }
+        return ProcessOutput(status: status, output: text)
     }
 }

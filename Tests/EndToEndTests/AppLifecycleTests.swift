@@ -1,5 +1,6 @@
 import Foundation
 import PaddockApps
+import PaddockBasics
 import Testing
 import TestSupport
 
@@ -168,6 +169,14 @@ struct AppLifecycleTests {
         #expect(page?.body.contains("Your paddock Flask app is running") == true)
         let apps = try sandbox.paddock(["apps", "--json"])
         #expect(apps.stdout.contains("\"running\" : true"))
+        // A client's User-Agent lands in the log with its escapes: logs shows them, never obeys them.
+        let log = sandbox.root.appendingPathComponent("home/state/apps/api/logs/app.log")
+        let handle = try FileHandle(forWritingTo: log)
+        try handle.seekToEnd()
+        handle.write(Data("agent \u{1b}]0;owned\u{07}\u{1b}[2J \u{9b}31m done\n".utf8))
+        try handle.close()
+        let logs = try sandbox.paddock(["logs", "api", "-n", "1"])
+        #expect(logs.stdout == "agent \\u{1b}]0;owned\\u{7}\\u{1b}[2J \\u{9b}31m done\n", "\(logs.stdout)")
         #expect(try sandbox.paddock(["stop", "api"]).status == 0)
         #expect(!HTTPProbe.isListening(port: port))
 
@@ -198,6 +207,60 @@ struct AppLifecycleTests {
         let taken = try sandbox.paddock(["install", "blank-django", "--app", "api", "--yes"])
         #expect(taken.status == 64)
         #expect(taken.stderr.contains("an app named 'api' already exists"))
+    }
+
+    @Test("kill -9 of the CLI after launch --detach leaves the app serving; a killed supervisor: status tells the truth, launch takes over, stop frees the port")
+    func killedCLIAndSupervisor() throws {
+        let sandbox = try Sandbox()
+        let port = 18433
+        defer { sandbox.stopAll("svc") }
+        let install = try sandbox.paddock(["install", "blank-flask", "--app", "svc", "--yes"])
+        #expect(install.status == 0, "\(install.stdout)\n\(install.stderr)")
+        // The CLI is killed as soon as the supervisor it started has written its pid.
+        let cli = Process()
+        cli.executableURL = TestPaths.binary
+        cli.arguments = ["launch", "svc", "--detach", "--port", String(port), "--workers", "2"]
+        cli.environment = ProcessInfo.processInfo.environment.merging(sandbox.environment) { $1 }
+        cli.currentDirectoryURL = sandbox.root
+        cli.standardOutput = FileHandle.nullDevice
+        cli.standardError = FileHandle.nullDevice
+        try cli.run()
+        let pidFile = sandbox.root.appendingPathComponent("home/state/apps/svc/run/supervisor.pid")
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: pidFile.path) && Date() < deadline { usleep(10_000) }
+        kill(cli.processIdentifier, SIGKILL)
+        cli.waitUntilExit()
+        #expect(Self.waitFor200(port), "the app stopped with the CLI that launched it")
+        let supervisor = try #require(pid_t(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let engine = try #require(Self.status(sandbox, "svc")["enginePid"] as? Int)
+
+        // The supervisor dies; its engine goes on serving, and status says so (exit 0, unsupervised).
+        kill(supervisor, SIGKILL)
+        usleep(300_000)
+        #expect(Self.get(port, "/")?.status == 200)
+        let status = try sandbox.paddock(["status", "svc"])
+        #expect(status.status == 0, "\(status.stdout)")
+        #expect(status.stdout.hasPrefix("svc: running without its supervisor at http://127.0.0.1:\(port)/ (engine \(engine);"), "\(status.stdout)")
+        let json = try Self.status(sandbox, "svc")
+        #expect(json["running"] as? Bool == true)
+        #expect(json["supervised"] as? Bool == false)
+
+        // launch replaces it with a supervised engine on the same port; stop then frees the port.
+        let relaunch = try sandbox.paddock(["launch", "svc", "--detach", "--workers", "2"])
+        #expect(relaunch.status == 0, "\(relaunch.stderr)")
+        #expect(relaunch.stderr.contains("replacing the engine of 'svc' that a dead supervisor left running (pid \(engine))"), "\(relaunch.stderr)")
+        #expect(!Spawn.isAlive(pid_t(engine)))
+        let after = try Self.status(sandbox, "svc")
+        #expect(after["supervised"] as? Bool == true)
+        #expect(after["port"] as? Int == port)
+        #expect(Self.get(port, "/")?.status == 200)
+        // A killed supervisor again, then stop: the orphan is stopped too.
+        if let pid = after["supervisorPid"] as? Int { kill(pid_t(pid), SIGKILL) }
+        usleep(300_000)
+        #expect(try sandbox.paddock(["stop", "svc"]).status == 0)
+        #expect(!HTTPProbe.isListening(port: port))
+        let stopped = try sandbox.paddock(["status", "svc"])
+        #expect(stopped.status == 3)
     }
 
     @Test("a deploy hook that fails stops the launch, shows the log, and the running instance keeps serving")

@@ -51,7 +51,10 @@ struct KillRecoveryTests {
             Product(
                 id: "sleeper", version: "1.0", needs: ["beta"],
                 kind: .command([
-                    "/bin/sh", "-c", "if [ -n \"$PADDOCK_TEST_SLEEPER\" ]; then echo $$ > \"$PADDOCK_TEST_SLEEPER\"; exec sleep 60; fi",
+                    // With PADDOCK_TEST_SLEEPER: a grandchild sleeping in the background, then
+                    // the shell's own pid, then the shell waits.
+                    "/bin/sh", "-c",
+                    "if [ -n \"$PADDOCK_TEST_SLEEPER\" ]; then sleep 60 & echo $! > \"$PADDOCK_TEST_SLEEPER.child\"; echo $$ > \"$PADDOCK_TEST_SLEEPER\"; wait; fi",
                 ])),
             Product(id: "gamma", version: "1.0", needs: ["sleeper"], kind: .archive(files: files("gamma"), url: "\(server)/gamma-1.0.tar.gz")),
             Product(id: "suite", version: "1.0", needs: ["gamma"], kind: .archive(files: files("suite"))),
@@ -123,6 +126,7 @@ struct KillRecoveryTests {
         let started = Date()
         let victim = try sandbox.spawn(arguments, environment: environment, label: "victim")
         var sleeperPid: pid_t?
+        var grandchildPid: pid_t?
         switch point {
         case .download:
             let deadline = Date().addingTimeInterval(30)
@@ -130,15 +134,24 @@ struct KillRecoveryTests {
             usleep(300_000)
         case .duringStep:
             #expect(OpsSandbox.waitFor(sleeperMarker))
-            sleeperPid = (try? String(contentsOf: sleeperMarker, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            func pid(_ file: URL) -> pid_t? { (try? String(contentsOf: file, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
+            sleeperPid = pid(sleeperMarker)
+            grandchildPid = pid(URL(fileURLWithPath: sleeperMarker.path + ".child"))
         default:
             #expect(OpsSandbox.waitFor(paused), "\(sandbox.log("victim"))")
         }
         #expect(victim.isRunning, "\(sandbox.log("victim"))")
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
-        if let sleeperPid { kill(sleeperPid, SIGKILL) }
         let killedAfter = Date().timeIntervalSince(started)
+        // The child of the step dies with paddock (its parent-death signal); what it started is
+        // left in its process group until the next paddock ends that group.
+        if let sleeperPid {
+            let deadline = Date().addingTimeInterval(3)
+            while Self.isRunning(sleeperPid) && Date() < deadline { usleep(20_000) }
+            #expect(!Self.isRunning(sleeperPid), "the step's shell (pid \(sleeperPid)) outlived the killed paddock")
+        }
+        if let grandchildPid { #expect(Self.isRunning(grandchildPid), "the grandchild was expected to be left for the recovery") }
         #expect(victim.terminationReason == .uncaughtSignal && victim.terminationStatus == SIGKILL)
 
         // What was half done is on disk at this point (except before the transaction).
@@ -151,6 +164,10 @@ struct KillRecoveryTests {
         #expect(list.status == 0, "\(list.stderr)")
         if point != .download {
             #expect(list.stderr == "paddock: warning: rolled back what a killed paddock left unfinished: paddock \(arguments.filter { $0 != "--yes" }.joined(separator: " "))\n")
+        }
+        if let grandchildPid {
+            #expect(!Self.isRunning(grandchildPid), "recovery did not end the step's process group (pid \(grandchildPid) still runs)")
+            if Self.isRunning(grandchildPid) { kill(grandchildPid, SIGKILL) }
         }
         let rows = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]) ?? []
         #expect(Set(rows.compactMap { $0["productId"] as? String }) == Set(before.keys).union(commandsBefore))
@@ -170,5 +187,11 @@ struct KillRecoveryTests {
         case .uninstallBeforeCommit: try sandbox.expectConsistent([:], "\(point) redone")
         default: try sandbox.expectConsistent(all, commands: ["sleeper"], "\(point) redone")
         }
+    }
+
+    /// Alive and not a zombie (a dead child not yet reaped still has a /proc entry).
+    static func isRunning(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
     }
 }

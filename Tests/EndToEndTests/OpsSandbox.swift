@@ -20,6 +20,8 @@ final class OpsSandbox {
             /// Unpacked to `programs/<id>`; `url` nil means "a file beside the feed".
             case archive(files: [String: String], url: String? = nil, sha256: String? = nil)
             case command([String])
+            /// Debian packages, installed with apt-get.
+            case apt([String])
         }
         var id: String
         var version: String
@@ -88,6 +90,8 @@ final class OpsSandbox {
                     """
             case .command(let arguments):
                 installer = "<pd:install kind=\"command\">" + arguments.map { "<pd:arg>\(Self.escape($0))</pd:arg>" }.joined() + "</pd:install>"
+            case .apt(let packages):
+                installer = "<pd:install kind=\"apt\" scope=\"system\">" + packages.map { "<pd:package name=\"\(Self.escape($0))\"/>" }.joined() + "</pd:install>"
             }
             // "base" or "base@<2" (a version constraint of the Linux extension).
             let requirements = product.needs.map { need -> String in

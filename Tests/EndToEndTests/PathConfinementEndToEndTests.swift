@@ -104,4 +104,120 @@ struct PathConfinementEndToEndTests {
             #expect(try state.unfinishedTransactions().map(\.id) == [id])
         }
     }
+
+    /// The symptom a bare Debian showed: a step that fails (there, making the venv without
+    /// python3-venv) ended in "internal error … please report it". Now the command and its
+    /// last line, exit 1, nothing recorded.
+    @Test("a failing install step (apt-get on a package that does not exist) is one line naming the command and its output, exit 1, never an internal error")
+    func failingStepIsNotInternal() throws {
+        let sandbox = try OpsSandbox()
+        try sandbox.writeFeed([
+            .init(id: "tool", version: "1.0", needs: ["ghost"], kind: .archive(files: ["bin/tool": "tool\n"])),
+            .init(id: "ghost", version: "1.0", kind: .apt(["paddock-no-such-package"])),
+        ])
+        let install = try sandbox.paddock(["install", "tool", "--yes"])
+        #expect(install.status == (getuid() == 0 ? 1 : 77), "\(install.stderr)")
+        #expect(!install.stderr.contains("internal error"), "\(install.stderr)")
+        if getuid() == 0 {
+            let errors = install.stderr.split(separator: "\n").filter { $0.hasPrefix("paddock: error:") }
+            #expect(errors.count == 1, "\(install.stderr)")
+            #expect(errors.first?.hasPrefix("paddock: error: 'apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 paddock-no-such-package' exited with status 100: E: Unable to locate package paddock-no-such-package; what the command had changed is undone") == true, "\(install.stderr)")
+        }
+        #expect(try sandbox.state().installed().isEmpty)
+        #expect(try sandbox.state().unfinishedTransactions().isEmpty)
+    }
+
+    @Test("a feed from a server naming a file of this machine (file://, an absolute path) is refused before anything is read (exit 65)",
+        arguments: ["file:///etc/hostname", "/etc/hostname", "FILE:/etc/hostname"])
+    func remoteFeedNamesLocalFile(location: String) throws {
+        let sandbox = try OpsSandbox()
+        let feed = """
+            <feed xmlns="http://www.w3.org/2005/Atom" xmlns:pd="urn:paddock:feed:1"><title>remote</title>
+            <entry><productId>leak</productId><version>1.0</version><installers><installer><id>1</id>
+            <installerFile><installerURL>\(location)</installerURL><pd:sha256>\(String(repeating: "ab", count: 32))</pd:sha256></installerFile>
+            <pd:install kind="archive" scope="user"/></installer></installers></entry></feed>
+            """
+        let server = try LoopbackHTTPServer { request in .serving(Array(feed.utf8), for: request) }
+        defer { server.stop() }
+        #expect(try sandbox.paddock(["feed", "add", "\(server.baseURL)/feed.xml", "--name", "remote", "--insecure"]).status == 0)
+        let install = try sandbox.paddock(["install", "leak", "--yes"])
+        #expect(install.status == 65, "\(install.stderr)")
+        #expect(
+            install.stderr
+                == "paddock: error: the remote feed 'remote' (\(server.baseURL)/feed.xml) names a file on this machine, '\(location)'; a feed from a server may only name http(s) downloads\n")
+        #expect(try sandbox.state().installed().isEmpty)
+        let cached = ((try? FileManager.default.contentsOfDirectory(atPath: sandbox.home.appendingPathComponent("cache/downloads").path)) ?? [])
+        #expect(cached.isEmpty, "\(cached)")
+    }
+
+    @Test("titles and summaries with C1 controls and bidi overrides are shown escaped by list, search and show")
+    func feedTextOnTheTerminal() throws {
+        let sandbox = try OpsSandbox()
+        // XML 1.0 allows C1 controls and bidi overrides as characters (not C0 ones such as ESC).
+        let feed = """
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+            <entry><productId>tool</productId><version>1.0</version><title>Safe &#x9B;2J&#x202E;txt.exe</title>
+            <summary>sum&#x85;mary &#x2066;x</summary></entry></feed>
+            """
+        let file = sandbox.root.appendingPathComponent("text.xml")
+        try Data(feed.utf8).write(to: file)
+        #expect(try sandbox.paddock(["feed", "add", file.path]).status == 0)
+        let shownTitle = "Safe \\u{9b}2J\\u{202e}txt.exe"
+        for command in [["list"], ["search", "tool"], ["show", "tool"]] {
+            let result = try sandbox.paddock(command)
+            #expect(result.status == 0)
+            #expect(result.stdout.contains(shownTitle), "\(command): \(result.stdout)")
+            #expect(!result.stdout.unicodeScalars.contains { $0.value == 0x9B || $0.value == 0x202E || $0.value == 0x85 || $0.value == 0x2066 }, "\(command)")
+        }
+        #expect(try sandbox.paddock(["show", "tool"]).stdout.contains("summary:   sum\\u{85}mary \\u{2066}x"))
+    }
+
+    @Test("an archive that is refused is named by its product and its source, not by its file in the download cache")
+    func archiveRefusalNamesProduct() throws {
+        let sandbox = try OpsSandbox()
+        let junk = sandbox.root.appendingPathComponent("junk.tar.gz")
+        try Data("this is not an archive\n".utf8).write(to: junk)
+        try sandbox.writeFeed([.init(id: "tool", version: "1.0", kind: .archive(files: [:], url: junk.path, sha256: try OpsSandbox.sha256(junk)))])
+        let install = try sandbox.paddock(["install", "tool", "--yes"])
+        #expect(install.status == 65)
+        let errors = install.stderr.split(separator: "\n").filter { $0.hasPrefix("paddock: error:") }
+        #expect(errors.count == 1, "\(install.stderr)")
+        #expect(errors.first?.hasPrefix("paddock: error: the archive of tool (\(junk.path)) is refused: archive '") == true, "\(install.stderr)")
+        #expect(errors.first?.hasSuffix("nothing was extracted") == true, "\(install.stderr)")
+    }
+}
+
+/// A machine that misbehaves under paddock: a full disk is said as such, never "internal error".
+@Suite("A full disk, end to end", .serialized)
+struct FullDiskTests {
+    @Test("install onto a full disk: one line saying the disk is full, exit 74, nothing recorded, nothing left half-done")
+    func fullDisk() throws {
+        let sandbox = try OpsSandbox()
+        let small = sandbox.root.appendingPathComponent("small")
+        try FileManager.default.createDirectory(at: small, withIntermediateDirectories: true)
+        // A 2 MB file system of its own for PADDOCK_HOME (root only, as CI runs).
+        let mount = try runProcess(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=2m", "tmpfs", small.path])
+        guard mount.status == 0 else {
+            Issue.record("cannot mount a 2 MB tmpfs for the full-disk test (needs root): \(mount.stderr)")
+            return
+        }
+        defer { _ = try? runProcess(URL(fileURLWithPath: "/bin/umount"), ["-l", small.path]) }
+        sandbox.environment["PADDOCK_HOME"] = small.appendingPathComponent("home").path
+        // 4 MB that do not compress, in an archive beside the feed (outside the small disk).
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<(4 << 20)).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let archive = sandbox.root.appendingPathComponent("big-1.0.tar.gz")
+        let source = sandbox.root.appendingPathComponent("bigsrc/big/bin")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try Data(bytes).write(to: source.appendingPathComponent("big"))
+        #expect(try runProcess(URL(fileURLWithPath: "/bin/tar"), ["czf", archive.path, "-C", sandbox.root.appendingPathComponent("bigsrc").path, "big"]).status == 0)
+        try sandbox.writeFeed([.init(id: "big", version: "1.0", kind: .archive(files: [:], url: archive.path, sha256: try OpsSandbox.sha256(archive)))])
+        let install = try sandbox.paddock(["install", "big", "--yes"])
+        #expect(install.status == 74, "\(install.stderr)")
+        #expect(!install.stderr.contains("internal error"), "\(install.stderr)")
+        let errors = install.stderr.split(separator: "\n").filter { $0.hasPrefix("paddock: error:") }
+        #expect(errors.count == 1 && errors[0].contains("the disk is full"), "\(install.stderr)")
+        #expect(try StateStore(directory: small.appendingPathComponent("home/state")).installed().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: small.appendingPathComponent("home/data/programs/big").path))
+    }
 }

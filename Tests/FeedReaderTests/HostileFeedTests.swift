@@ -178,4 +178,29 @@ struct HostileFeedTests {
                 "5:7: warning: <pd:install> destination '\(shown)' of 'tool' must be a folder name inside paddock's programs folder (relative, no '..'); this installer is not usable"
             ])
     }
+
+    @Test("bytes that are not UTF-8 are one line: where, which bytes, what to do")
+    func invalidUTF8() throws {
+        let bytes = Array("\(Self.atom)\n<entry><productId>a".utf8) + [0xFF, 0xFE] + Array("b</productId></entry></feed>\n".utf8)
+        let error = #expect(throws: XMLSyntaxError.self) { try FeedDocumentReader.read(bytes: bytes, label: "feed.xml") }
+        #expect(error?.description.contains("\n") == false, "\(error?.description ?? "")")
+        #expect(error?.description.hasPrefix("feed.xml:2:20: Input is not proper UTF-8, indicate encoding !; Bytes: 0xFF 0xFE") == true, "\(error?.description ?? "")")
+    }
+
+    /// An entry is held whole while it is read: its size is capped, however it is made up.
+    @Test("an entry of 70 MB of attributes, of 70 MB of text runs, or of a million elements is refused at its place",
+        arguments: ["attributes", "text", "elements"])
+    func hugeEntry(kind: String) throws {
+        var xml = Array("\(Self.atom)\n<entry><productId>big</productId>\n".utf8)
+        let value = String(repeating: "v", count: 1 << 20)
+        switch kind {
+        case "attributes": for _ in 0..<70 { xml += Array("<x a=\"\(value)\" b=\"\(value)\"/>\n".utf8) }
+        case "text": for _ in 0..<70 { xml += Array("<x>\(value)</x>\n".utf8) + Array("<y>\(value)</y>\n".utf8) }
+        default: for _ in 0..<600_000 { xml += Array("<x a=\"1\"/>".utf8) }
+        }
+        xml += Array("</entry></feed>\n".utf8)
+        let error = #expect(throws: XMLSyntaxError.self) { try FeedDocumentReader.read(bytes: xml, label: "feed.xml") }
+        #expect(error?.message.hasPrefix("an entry is larger than 64 MB or holds more than a million elements and attributes (here, <") == true, "\(error?.description ?? "")")
+        #expect(error?.line ?? 0 > 2)
+    }
 }

@@ -77,8 +77,8 @@ struct DeployHookTests {
         let app = try App()
         let error = #expect(throws: DeployFailure.self) { try app.run(["no-such-deploy-program"]) }
         #expect(error?.status == 127)
-        #expect(error?.lastLines == ["cannot start no-such-deploy-program"])
-        #expect(try app.logText().contains("cannot start no-such-deploy-program: "))
+        #expect(error?.lastLines == ["cannot start 'no-such-deploy-program': not found on PATH"])
+        #expect(try app.logText().contains("cannot start 'no-such-deploy-program': not found on PATH\n"))
     }
 
     @Test("one deploy at a time per app: a hook waits while the app's deploy lock is held")

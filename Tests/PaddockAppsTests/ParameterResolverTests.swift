@@ -230,7 +230,20 @@ struct ParameterResolverTests {
         let password = Parameters.make("database_password", default: "", kinds: ["AllowEmpty"], tags: ["Password", "NoStore"])
         #expect(
             failure { try ParameterResolver(parameters: [password]).resolve(given: ["database_password": value], ask: nil) }
-                == "--param database_password=\(value): a value cannot contain a line break")
+                == "--param database_password=(not shown): a value cannot contain a line break")
+    }
+
+    @Test("a refused password is never repeated back, from --param or an answers file")
+    func refusedPasswordNotEchoed() {
+        let password = Parameters.make("database_password", kinds: ["RegularExpression"], pattern: "^[a-z]{8,}$", tags: ["Password"])
+        let resolver = ParameterResolver(parameters: [password])
+        let given = failure { try resolver.resolve(given: ["database_password": "Sekr3t!"], ask: nil) }
+        #expect(given == "--param database_password=(not shown): the value does not match ^[a-z]{8,}$")
+        let answered = failure {
+            try resolver.resolve(given: ["database_password": "Sekr3t!"], origins: ["database_password": "answers.txt:3"], ask: nil)
+        }
+        #expect(answered == "answers.txt:3: database_password = (not shown): the value does not match ^[a-z]{8,}$")
+        #expect(given?.contains("Sekr3t!") == false && answered?.contains("Sekr3t!") == false)
     }
 
     @Test("problem(with:for:) on its own", arguments: [

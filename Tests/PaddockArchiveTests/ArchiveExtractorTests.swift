@@ -31,6 +31,8 @@ struct Sandbox {
         case .symlink(let name, let target): return .symlink(substitute(name), to: substitute(target))
         case .hardLink(let name, let target): return .hardLink(substitute(name), to: substitute(target))
         case .fifo(let name): return .fifo(substitute(name))
+        case .fileWithMode(let name, let text, let mode): return .fileWithMode(substitute(name), text, mode: mode)
+        case .directoryWithMode(let name, let mode): return .directoryWithMode(substitute(name), mode: mode)
         }
     }
 
@@ -117,6 +119,29 @@ struct ExtractionTests {
         #expect((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 == 1_700_000_000)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o644)
         #expect(report.entries == 6)
+    }
+
+    @Test("modes from the archive lose write for group and others, and setuid/setgid/sticky", arguments: TestArchiveFormat.allCases)
+    func modesTamed(format: TestArchiveFormat) throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let archive = try box.archive(
+            "modes.\(format.rawValue)", format: format,
+            [
+                .directoryWithMode("open/", mode: 0o777), .fileWithMode("open/everyone-writes", "x\n", mode: 0o666),
+                .fileWithMode("open/everyone-runs", "x\n", mode: 0o777), .fileWithMode("open/setuid", "x\n", mode: 0o4775),
+                .fileWithMode("open/group-writes", "x\n", mode: 0o664), .fileWithMode("open/private", "x\n", mode: 0o400),
+            ])
+        _ = try ArchiveExtractor.extract(archive, into: box.target)
+        func mode(_ path: String) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: box.target.path + "/" + path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+        }
+        #expect(try mode("open") == 0o755)
+        #expect(try mode("open/everyone-writes") == 0o644)
+        #expect(try mode("open/everyone-runs") == 0o755)
+        #expect(try mode("open/setuid") == 0o755)
+        #expect(try mode("open/group-writes") == 0o644)
+        #expect(try mode("open/private") == 0o600)
     }
 
     @Test("an archive made by GNU tar (./ prefixed names) extracts with strip-components")

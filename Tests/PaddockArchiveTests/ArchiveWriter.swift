@@ -10,6 +10,9 @@ enum TestEntry: Sendable {
     case symlink(String, to: String)
     case hardLink(String, to: String)
     case fifo(String)
+    /// A file or folder with the mode the archive claims for it.
+    case fileWithMode(String, String, mode: UInt32)
+    case directoryWithMode(String, mode: UInt32)
 }
 
 enum TestArchiveFormat: String, Sendable, CaseIterable {
@@ -69,6 +72,15 @@ func writeArchive(_ url: URL, format: TestArchiveFormat, _ entries: [TestEntry])
             archive_entry_set_filetype(entry, 0o100000)
             archive_entry_set_perm(entry, 0o644)
             archive_entry_set_hardlink(entry, target)
+        case .fileWithMode(let name, let text, let mode):
+            archive_entry_set_pathname(entry, name)
+            archive_entry_set_filetype(entry, 0o100000)
+            archive_entry_set_perm(entry, mode_t(mode))
+            data = Array(text.utf8)
+        case .directoryWithMode(let name, let mode):
+            archive_entry_set_pathname(entry, name)
+            archive_entry_set_filetype(entry, 0o040000)
+            archive_entry_set_perm(entry, mode_t(mode))
         case .fifo(let name):
             archive_entry_set_pathname(entry, name)
             archive_entry_set_filetype(entry, 0o010000)

@@ -31,7 +31,7 @@ extension Installation {
         do {
             _ = try ArchiveExtractor.extract(file, into: folder, stripComponents: step.installer?.linux?.stripComponents ?? 0)
         } catch let error as ArchiveError {
-            throw CommandError(message: error.description, exitCode: 65)
+            throw CommandError(message: Self.archiveRefusal(step, error), exitCode: 65)
         }
         let parametersFile = folder.appendingPathComponent("Parameters.xml")
         var parameters: [DeploymentParameter] = []
@@ -71,7 +71,7 @@ extension Installation {
         } catch let error as ParameterResolver.Failure {
             throw CommandError(message: "\(step.productId): \(error.message)", exitCode: 64)
         }
-        let secretNames = Set(parameters.filter { $0.hasTag("Password") || $0.hasTag("NoStore") }.map(\.name))
+        let secretNames = Set(parameters.filter(\.isSecret).map(\.name))
         let source = URL(fileURLWithPath: options.path ?? FileManager.default.currentDirectoryPath + "/" + app).standardizedFileURL
         if let contents = try? FileManager.default.contentsOfDirectory(atPath: source.path), !contents.isEmpty {
             throw CommandError(message: "'\(source.path)' already exists and is not empty; choose another --path or app name", exitCode: 73)
@@ -175,7 +175,9 @@ extension Installation {
         let values = loaded.values(port: 8000, workers: 1)
         context.output.progress("running the deploy hook of '\(layout.name)'")
         do {
-            try DeployHook.run(layout: layout, manifest: manifest, environment: loaded.environment(values: values, base: context.environment), values: values)
+            try DeployHook.run(
+                layout: layout, manifest: manifest, environment: loaded.environment(values: values, base: context.environment), values: values,
+                childStarted: { try transaction.recordChild($0) })
         } catch let failure as DeployFailure {
             throw CommandError(message: failure.description + "\nnothing was installed", exitCode: 1)
         }

@@ -276,6 +276,7 @@ struct Installation {
             let results = try await downloader.download(requests.map(\.1), delegate: delegate)
             return Dictionary(zip(requests.map(\.0), results.map(\.file)), uniquingKeysWith: { first, _ in first })
         } catch let error as DownloadError {
+            if case .diskFull = error { throw CommandError(message: error.description, exitCode: 74) }
             throw CommandError(message: error.description, exitCode: 69)
         }
     }
@@ -313,7 +314,7 @@ struct Installation {
             do {
                 _ = try ArchiveExtractor.extract(file, into: destination, stripComponents: linux.stripComponents)
             } catch let error as ArchiveError {
-                throw CommandError(message: error.description, exitCode: 65)
+                throw CommandError(message: Self.archiveRefusal(step, error), exitCode: 65)
             }
             return [Receipt(kind: .directory, path: destination.path)]
         case .command:
@@ -321,12 +322,22 @@ struct Installation {
             variables["InstallerFile"] = file?.path ?? ""
             let arguments = linux.arguments.map { PathVariables.expand($0, environment: variables) }
             guard !arguments.isEmpty else { return [] }
-            let result = try ProcessRunner().run(arguments, environment: context.environment, log: log, check: false)
+            let result = try PackageSteps.tracked(by: transaction).run(arguments, environment: context.environment, log: log, check: false)
             if result.status != 0 && !linux.ignoreExitCode {
-                throw CommandError(message: "installing \(step.productId): '\(arguments.joined(separator: " "))' exited with status \(result.status); see \(log)", exitCode: 70)
+                throw CommandError(message: "installing \(step.productId): '\(arguments.joined(separator: " "))' exited with status \(result.status); see \(log)", exitCode: 1)
             }
             return []
         }
+    }
+}
+
+extension Installation {
+    /// An archive refused, named by its product and where it came from (the archive's own name
+    /// is its file in the download cache, which tells the user nothing); entry names from the
+    /// archive are shown escaped.
+    static func archiveRefusal(_ step: PlanStep, _ error: ArchiveError) -> String {
+        let source = step.installer?.file.flatMap { $0.url ?? $0.relativeURL }.map { " (\($0))" } ?? ""
+        return "the archive of \(step.productId)\(source) is refused: \(error.description.escapingControlCharacters)"
     }
 }
 

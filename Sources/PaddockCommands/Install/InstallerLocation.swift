@@ -1,3 +1,4 @@
+import FeedModel
 import Foundation
 import PaddockStore
 
@@ -11,10 +12,21 @@ enum InstallerLocation {
     }
 
     static func resolve(_ location: String, feed: String, catalog: Catalog) throws -> String {
-        guard isRelative(location), let record = try catalog.feed(named: feed) else { return location }
-        if let base = URL(string: record.source), base.scheme == "http" || base.scheme == "https" {
-            return URL(string: location, relativeTo: base)?.absoluteString ?? location
+        guard let record = try catalog.feed(named: feed) else { return location }
+        let remote = URL(string: record.source).map { $0.scheme == "http" || $0.scheme == "https" } ?? false
+        if remote {
+            // A feed from a server names files on servers: one naming a file of this machine
+            // ('file:///etc/shadow', '/root/.ssh/id_rsa') would have paddock read it.
+            let resolved = isRelative(location) ? URL(string: location, relativeTo: URL(string: record.source))?.absoluteString ?? location : location
+            let scheme = URL(string: resolved)?.scheme?.lowercased()
+            guard scheme == "http" || scheme == "https" else {
+                throw CommandError(
+                    message: "the remote feed '\(feed)' (\(record.source)) names a file on this machine, '\(location.escapingControlCharacters)'; a feed from a server may only name http(s) downloads",
+                    exitCode: 65)
+            }
+            return resolved
         }
+        guard isRelative(location) else { return location }
         let directory = (record.source as NSString).deletingLastPathComponent
         return ((directory as NSString).appendingPathComponent(location) as NSString).standardizingPath
     }
