@@ -98,7 +98,7 @@ let package = Package(
             name: "PaddockStateTests", dependencies: ["PaddockState", "PaddockSystem", "PaddockSQLite", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PaddockSystemTests", dependencies: ["PaddockSystem", "FeedModel", "TestSupport"], swiftSettings: swiftSettings),
+            name: "PaddockSystemTests", dependencies: ["PaddockSystem", "PaddockBasics", "FeedModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PaddockArchiveTests", dependencies: ["PaddockArchive", "CLibArchive", "TestSupport"],
             swiftSettings: swiftSettings),
