@@ -6,6 +6,7 @@ import Foundation
 import PaddockBasics
 import PaddockApps
 import PaddockArchive
+import PaddockDownload
 import PaddockState
 import PaddockSystem
 import PaddockStore
@@ -93,6 +94,10 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
     } catch let error as StoreError {
         context.output.error(error.description)
         throw ExitCode(error.exitCode)
+    } catch let error as DownloadError {
+        context.output.error(error.description)  // A server misbehaving, or a file not as declared.
+        if case .diskFull = error { throw ExitCode(74) }
+        throw ExitCode(69)
     } catch let error as XMLSyntaxError {
         context.output.error(error.description)
         throw ExitCode(65)

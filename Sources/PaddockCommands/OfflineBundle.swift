@@ -147,12 +147,12 @@ struct OfflineBundle {
             planned.append(
                 Planned(
                     productId: product.productId, location: location, source: source, relativePath: relative,
-                    request: DownloadRequest(source, hash: hash, name: product.productId, allowUnverified: allowUnverified)))
+                    request: DownloadRequest(source, hash: hash, name: product.productId, allowUnverified: allowUnverified, declaredSizeKB: file.fileSizeKB)))
         }
 
         // 2. Downloaded (or taken from the cache) and verified, then copied into the bundle.
         let delegate: any DownloadDelegate = context.output.json ? SilentDownloadDelegate() : TerminalProgressDelegate()
-        let downloader = Downloader(cache: context.paths.downloadCache, environment: context.environment)
+        let downloader = Downloader(cache: context.paths.downloadCache, environment: context.environment, config: store.config)
         let results: [DownloadResult]
         do {
             results = try await downloader.download(planned.map(\.request), delegate: delegate)

@@ -16,6 +16,13 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
     case cache(reason: String)
     /// Writing the download cache found the disk full.
     case diskFull(path: String)
+    /// More bytes than the feed declares (plus WebPI's rounding), or than `maxFileSize` when
+    /// it declares none: the transfer stops there (TUF's endless-data attack).
+    case tooLarge(url: String, name: String, limit: Int64, declaredKB: Int?)
+    /// Slower than `minSpeed` bytes a second over `seconds` (TUF's slow-retrieval attack).
+    case tooSlow(url: String, minSpeed: Int64, seconds: TimeInterval)
+    /// Not finished within the deadline a file has, all attempts together.
+    case deadline(url: String, seconds: TimeInterval)
 
     public var description: String {
         switch self {
@@ -24,7 +31,7 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
         case .connectionRefused(let url):
             return "could not download \(url): connection refused"
         case .stalled(let url, let seconds):
-            return "could not download \(url): no data for \(Self.seconds(seconds))"
+            return "could not download \(url): no data for \(Self.seconds(seconds)) (download-stall-seconds in config.toml)"
         case .noAnswer(let url, let seconds):
             return "could not download \(url): no answer within \(Self.seconds(seconds))"
         case .transport(let url, let reason):
@@ -45,15 +52,37 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the download cache failed: \(reason)"
         case .diskFull(let path):
             return "the disk is full (writing \(path)); free some space and run the command again (what it had begun is undone)"
+        case .tooLarge(let url, let name, let limit, let declaredKB?):
+            return "could not download \(url) (\(name)): more than \(limit) bytes, but the feed declares \(declaredKB) KB; nothing was installed"
+        case .tooLarge(let url, let name, let limit, nil):
+            return "could not download \(url) (\(name)): more than \(Self.bytes(limit)), the most for a file whose size the feed does not declare (download-max-file-size in config.toml); nothing was installed"
+        case .tooSlow(let url, let minSpeed, let seconds):
+            return "could not download \(url): slower than \(Self.bytes(minSpeed))/s for \(Self.seconds(seconds)) (download-min-speed, download-stall-seconds in config.toml)"
+        case .deadline(let url, let seconds):
+            return "could not download \(url): not finished within \(Self.seconds(seconds)) (download-deadline in config.toml)"
         }
     }
 
-    /// "1 second", "30 seconds", "0.5 seconds".
+    /// "1 second", "30 seconds", "0.5 seconds", "10 minutes".
     static func seconds(_ value: TimeInterval) -> String {
+        if value >= 60, value.truncatingRemainder(dividingBy: 60) == 0 {
+            let minutes = Int(value / 60)
+            return minutes == 1 ? "1 minute" : "\(minutes) minutes"
+        }
         if value == value.rounded() {
             let whole = Int(value)
             return whole == 1 ? "1 second" : "\(whole) seconds"
         }
         return "\(value) seconds"
+    }
+
+    /// "1 GB", "64 KB", "1500 bytes": the largest unit (1024-based, as WebPI's sizes) that
+    /// divides the count exactly.
+    public static func bytes(_ count: Int64) -> String {
+        for (unit, name) in [(Int64(1) << 30, "GB"), (Int64(1) << 20, "MB"), (Int64(1) << 10, "KB")]
+        where count >= unit && count % unit == 0 {
+            return "\(count / unit) \(name)"
+        }
+        return count == 1 ? "1 byte" : "\(count) bytes"
     }
 }

@@ -35,18 +35,24 @@ public enum ExpectedHash: Sendable, Equatable, CustomStringConvertible {
 public struct DownloadRequest: Sendable, Equatable {
     public var source: String
     public var expectedHash: ExpectedHash
+    /// Exact bytes: anything else is refused.
     public var expectedSize: Int64?
+    /// The feed's `fileSize`: kilobytes, rounded, so up to max(1 KiB, 1%) more is accepted and
+    /// the transfer stops past that (see `Downloader.sizeLimit`).
+    public var declaredSizeKB: Int?
     /// Shown in progress output; the last path component of the source by default.
     public var name: String
     /// Lets a request with `.none` through (its file is still stored by its SHA-256).
     public var allowUnverified: Bool
 
     public init(
-        _ source: String, hash: ExpectedHash, size: Int64? = nil, name: String? = nil, allowUnverified: Bool = false
+        _ source: String, hash: ExpectedHash, size: Int64? = nil, name: String? = nil, allowUnverified: Bool = false,
+        declaredSizeKB: Int? = nil
     ) {
         self.source = source
         self.expectedHash = hash
         self.expectedSize = size
+        self.declaredSizeKB = declaredSizeKB
         self.name = name ?? Self.defaultName(source)
         self.allowUnverified = allowUnverified
     }

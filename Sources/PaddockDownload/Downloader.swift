@@ -16,8 +16,15 @@ public struct DownloaderConfiguration: Sendable {
     public var maxParallel: Int
     /// No HTTP answer (status line) within this long fails the attempt.
     public var connectTimeout: TimeInterval
-    /// No bytes for this long, once the answer came, fails the attempt.
+    /// No bytes for this long, once the answer came, fails the attempt (retried); fewer than
+    /// `minSpeed` bytes a second over this long fails the download (not retried).
     public var stallTimeout: TimeInterval
+    /// Bytes a second; 0 checks only for no bytes at all. `download-min-speed`.
+    public var minSpeed: Int64
+    /// How long one file may take, all attempts and waits together. `download-deadline`.
+    public var deadline: TimeInterval
+    /// The most bytes of a file whose request declares no size. `download-max-file-size`.
+    public var maxFileSize: Int64
     /// Waits before the 2nd, 3rd, ... attempt; only after connection errors, 5xx, stalls and
     /// early closes, never after 4xx or a hash mismatch.
     public var retryDelays: [TimeInterval]
@@ -27,7 +34,9 @@ public struct DownloaderConfiguration: Sendable {
     public init(
         cache: URL, environment: [String: String] = ProcessInfo.processInfo.environment, maxParallel: Int = 4,
         connectTimeout: TimeInterval = 30, stallTimeout: TimeInterval = 30, retryDelays: [TimeInterval] = [0.5, 1, 2],
-        progressInterval: TimeInterval = 0.1, userAgent: String = "paddock/0.1 (Linux)"
+        progressInterval: TimeInterval = 0.1, userAgent: String = "paddock/0.1 (Linux)",
+        minSpeed: Int64 = DownloaderConfiguration.defaultMinSpeed, deadline: TimeInterval = DownloaderConfiguration.defaultDeadline,
+        maxFileSize: Int64 = DownloaderConfiguration.defaultMaxFileSize
     ) {
         self.cache = cache
         self.environment = environment
@@ -37,7 +46,17 @@ public struct DownloaderConfiguration: Sendable {
         self.retryDelays = retryDelays
         self.progressInterval = progressInterval
         self.userAgent = userAgent
+        self.minSpeed = max(0, minSpeed)
+        self.deadline = deadline
+        self.maxFileSize = maxFileSize
     }
+
+    /// 1 KiB/s over `stallTimeout` (30 s).
+    public static let defaultMinSpeed: Int64 = 1024
+    /// 10 minutes a file.
+    public static let defaultDeadline: TimeInterval = 600
+    /// 4 GiB for a file whose feed gives no size.
+    public static let defaultMaxFileSize: Int64 = 4 << 30
 }
 
 /// Fetches files into a content-addressed cache, verifying each before it becomes visible.
@@ -165,7 +184,7 @@ public struct Downloader: Sendable {
         let digest: StreamingDigest
         switch parsed {
         case .file(let path):
-            digest = try copy(path, to: partial, sha1: request.expectedHash.algorithm == .sha1, expectedSize: request.expectedSize, progress: progress)
+            digest = try copy(path, to: partial, request: request, source: source, progress: progress)
         case .http(let url):
             digest = try await transfer(url, display: source, to: partial, request: request, delegate: delegate, progress: progress)
         }
@@ -210,14 +229,34 @@ public struct Downloader: Sendable {
         return (file, file.lastPathComponent, size)
     }
 
+    /// The most bytes a request may bring: its declared size in KB (WebPI's sizes are rounded)
+    /// plus max(1 KiB, 1%), or `maxFileSize` when it declares none.
+    public static func sizeLimit(declaredKB: Int?, maxFileSize: Int64) -> Int64 {
+        guard let declaredKB, declaredKB >= 0 else { return maxFileSize }
+        let (bytes, overflow) = Int64(declaredKB).multipliedReportingOverflow(by: 1024)
+        if overflow { return .max }
+        let (limit, overflowAgain) = bytes.addingReportingOverflow(max(1024, bytes / 100))
+        return overflowAgain ? .max : limit
+    }
+
+    private func sizeLimit(_ request: DownloadRequest) -> Int64 {
+        Self.sizeLimit(declaredKB: request.declaredSizeKB, maxFileSize: configuration.maxFileSize)
+    }
+
     private func transfer(
         _ url: URL, display: String, to partial: URL, request: DownloadRequest, delegate: any DownloadDelegate,
         progress: @escaping @Sendable (Int64, Int64?) -> Void
     ) async throws -> StreamingDigest {
         var attempt = 0
+        let deadline = Date().addingTimeInterval(configuration.deadline)
         while true {
+            guard Date() < deadline else {
+                try? FileManager.default.removeItem(at: partial)
+                throw DownloadError.deadline(url: display, seconds: configuration.deadline)
+            }
             let transfer = HTTPTransfer(
-                url: url, displayURL: display, partial: partial, expectedSize: request.expectedSize,
+                url: url, displayURL: display, name: request.name, partial: partial, expectedSize: request.expectedSize,
+                sizeLimit: sizeLimit(request), declaredSizeKB: request.declaredSizeKB, deadline: deadline,
                 computeSHA1: request.expectedHash.algorithm == .sha1, configuration: configuration, progress: progress)
             do {
                 return try await transfer.run()
@@ -236,14 +275,17 @@ public struct Downloader: Sendable {
         }
     }
 
-    /// A local file copied into the partial file in 1 MiB chunks, hashed on the way.
+    /// A local file copied into the partial file in 1 MiB chunks, hashed on the way; stopped
+    /// past the request's size limit (a FIFO or a device never ends).
     private func copy(
-        _ path: String, to partial: URL, sha1: Bool, expectedSize: Int64?, progress: @Sendable (Int64, Int64?) -> Void
+        _ path: String, to partial: URL, request: DownloadRequest, source: String, progress: @Sendable (Int64, Int64?) -> Void
     ) throws -> StreamingDigest {
         guard let input = FileHandle(forReadingAtPath: path) else { throw DownloadError.fileNotFound(path: path) }
         defer { try? input.close() }
         let total = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
-        var digest = StreamingDigest(sha1: sha1)
+        let limit = sizeLimit(request)
+        var digest = StreamingDigest(sha1: request.expectedHash.algorithm == .sha1)
+        var tooLarge = false
         do {
             _ = FileManager.default.createFile(atPath: partial.path, contents: nil)
             let output = try FileHandle(forWritingTo: partial)
@@ -251,6 +293,10 @@ public struct Downloader: Sendable {
             try output.truncate(atOffset: 0)
             progress(0, total)
             while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+                if digest.count + Int64(chunk.count) > limit {
+                    tooLarge = true
+                    break
+                }
                 try output.write(contentsOf: chunk)
                 digest.update(chunk)
                 progress(digest.count, total)
@@ -259,6 +305,10 @@ public struct Downloader: Sendable {
             try? FileManager.default.removeItem(at: partial)
             if FileSystemErrno.isDiskFull(error) { throw DownloadError.diskFull(path: configuration.cache.path) }
             throw DownloadError.cache(reason: "cannot copy '\(path)': \(error.localizedDescription)")
+        }
+        if tooLarge {
+            try? FileManager.default.removeItem(at: partial)
+            throw DownloadError.tooLarge(url: source, name: request.name, limit: limit, declaredKB: request.declaredSizeKB)
         }
         return digest
     }

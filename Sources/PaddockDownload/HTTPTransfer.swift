@@ -24,12 +24,17 @@ enum TransferFailure: Error {
 /// One GET of `url` appended to `partial` (resuming from its current size with
 /// `Range: bytes=N-`), through URLSession's data-task delegate, so bytes are written and
 /// hashed as they arrive. A watchdog cancels the task when no answer comes within
-/// `connectTimeout` or no bytes within `stallTimeout`.
+/// `connectTimeout`, no bytes within `stallTimeout`, fewer than `minSpeed` bytes a second over
+/// `stallTimeout`, or at the file's deadline; the transfer stops at once past `sizeLimit`.
 struct HTTPTransfer {
     var url: URL
     var displayURL: String
+    var name: String
     var partial: URL
     var expectedSize: Int64?
+    var sizeLimit: Int64
+    var declaredSizeKB: Int?
+    var deadline: Date
     var computeSHA1: Bool
     var configuration: DownloaderConfiguration
     var progress: @Sendable (Int64, Int64?) -> Void
@@ -61,10 +66,10 @@ struct HTTPTransfer {
         if digest.count > 0 { request.setValue("bytes=\(digest.count)-", forHTTPHeaderField: "Range") }
 
         let state = TransferState(
-            displayURL: displayURL, handle: handle, digest: digest, expectedSize: expectedSize,
-            progressInterval: configuration.progressInterval, progress: progress)
-        let queue = OperationQueue()
-        queue.maxConcurrentOperationCount = 1
+            displayURL: displayURL, name: name, handle: handle, digest: digest, expectedSize: expectedSize,
+            sizeLimit: sizeLimit, declaredSizeKB: declaredSizeKB, progressInterval: configuration.progressInterval,
+            progress: progress)
+        let queue = BackpressureQueue()
         let sessionConfiguration = URLSessionConfiguration.ephemeral
         sessionConfiguration.timeoutIntervalForRequest = 7 * 24 * 3600
         sessionConfiguration.timeoutIntervalForResource = 7 * 24 * 3600
@@ -74,16 +79,19 @@ struct HTTPTransfer {
         defer { session.invalidateAndCancel() }
         let task = session.dataTask(with: request)
 
-        let watchdog = Task { [configuration] in
-            let tick = min(0.1, configuration.stallTimeout / 4, configuration.connectTimeout / 4)
-            while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: UInt64(tick * 1_000_000_000))
-                if state.checkTimeouts(connect: configuration.connectTimeout, stall: configuration.stallTimeout) {
-                    task.cancel()
-                    return
-                }
+        // A timer on a queue of its own, not a task: a busy cooperative pool must not delay it.
+        let tick = min(0.1, configuration.stallTimeout / 4, configuration.connectTimeout / 4)
+        let watchdog = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "paddock.download.watchdog"))
+        watchdog.schedule(deadline: .now() + tick, repeating: tick)
+        watchdog.setEventHandler { [configuration, deadline] in
+            if state.checkTimeouts(
+                connect: configuration.connectTimeout, stall: configuration.stallTimeout, minSpeed: configuration.minSpeed,
+                deadline: deadline, deadlineSeconds: configuration.deadline)
+            {
+                task.cancel()
             }
         }
+        watchdog.resume()
         defer { watchdog.cancel() }
 
         return try await withTaskCancellationHandler {
@@ -103,11 +111,14 @@ struct HTTPTransfer {
 final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let lock = NSLock()
     private let displayURL: String
+    private let name: String
     private let handle: FileHandle
     private var digest: StreamingDigest
     private let startOffset: Int64
     private let computeSHA1: Bool
     private let expectedSize: Int64?
+    private let sizeLimit: Int64
+    private let declaredSizeKB: Int?
     private let progressInterval: TimeInterval
     private let progress: @Sendable (Int64, Int64?) -> Void
 
@@ -118,17 +129,24 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
     private var lastActivity = Date()
     private var answered = false
     private var lastProgress = Date.distantPast
+    /// Bytes received in this attempt (never reset, unlike the digest when a Range is ignored).
+    private var received: Int64 = 0
+    private var speed = SpeedCheck()
 
     init(
-        displayURL: String, handle: FileHandle, digest: StreamingDigest, expectedSize: Int64?,
-        progressInterval: TimeInterval, progress: @escaping @Sendable (Int64, Int64?) -> Void
+        displayURL: String, name: String, handle: FileHandle, digest: StreamingDigest, expectedSize: Int64?,
+        sizeLimit: Int64, declaredSizeKB: Int?, progressInterval: TimeInterval,
+        progress: @escaping @Sendable (Int64, Int64?) -> Void
     ) {
         self.displayURL = displayURL
+        self.name = name
         self.handle = handle
         self.digest = digest
         self.startOffset = digest.count
         self.computeSHA1 = digest.finalize().sha1 != nil
         self.expectedSize = expectedSize
+        self.sizeLimit = sizeLimit
+        self.declaredSizeKB = declaredSizeKB
         self.progressInterval = progressInterval
         self.progress = progress
     }
@@ -141,18 +159,30 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
         lock.unlock()
     }
 
-    /// True (and the failure recorded) when the connect or stall timeout has passed.
-    func checkTimeouts(connect: TimeInterval, stall: TimeInterval) -> Bool {
+    /// True (and the failure recorded) when the deadline, the connect or stall timeout has
+    /// passed, or the transfer has been slower than `minSpeed` over the stall timeout.
+    func checkTimeouts(
+        connect: TimeInterval, stall: TimeInterval, minSpeed: Int64, deadline: Date, deadlineSeconds: TimeInterval
+    ) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         guard failure == nil, continuation != nil else { return false }
         let now = Date()
+        if now >= deadline {
+            failure = .final(.deadline(url: displayURL, seconds: deadlineSeconds))
+            return true
+        }
         if !answered, now.timeIntervalSince(started) > connect {
             failure = .retryable(.noAnswer(url: displayURL, seconds: connect))
             return true
         }
-        if answered, now.timeIntervalSince(lastActivity) > stall {
+        guard answered else { return false }
+        if now.timeIntervalSince(lastActivity) > stall {
             failure = .retryable(.stalled(url: displayURL, seconds: stall))
+            return true
+        }
+        if speed.isTooSlow(at: now, received: received, minSpeed: minSpeed, window: stall) {
+            failure = .final(.tooSlow(url: displayURL, minSpeed: minSpeed, seconds: stall))
             return true
         }
         return false
@@ -178,6 +208,7 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
         lock.lock()
         answered = true
         lastActivity = Date()
+        speed.start(at: lastActivity)
         lock.unlock()
         guard let http = response as? HTTPURLResponse else {
             fail(.final(.transport(url: displayURL, reason: "not an HTTP response")))
@@ -219,6 +250,11 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
             fail(.final(.sizeMismatch(url: displayURL, expected: expectedSize, actual: total)))
             return completionHandler(.cancel)
         }
+        if let total, total > sizeLimit {
+            // Said by Content-Length: refused before a byte of the body is read.
+            fail(.final(.tooLarge(url: displayURL, name: name, limit: sizeLimit, declaredKB: declaredSizeKB)))
+            return completionHandler(.cancel)
+        }
         progress(digest.count, total ?? expectedSize)
         completionHandler(.allow)
     }
@@ -226,19 +262,25 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         lock.lock()
         lastActivity = Date()
+        received += Int64(data.count)
         let stopped = failure != nil
         lock.unlock()
         guard !stopped else { return }
+        if digest.count + Int64(data.count) > sizeLimit {
+            // Nothing past the limit is written: the endless body ends here.
+            fail(.final(.tooLarge(url: displayURL, name: name, limit: sizeLimit, declaredKB: declaredSizeKB)))
+            return BackpressureQueue.cancel(dataTask)
+        }
         do {
             try handle.write(contentsOf: data)
         } catch {
             fail(.final(.cache(reason: "cannot write the partial file: \(error)")))
-            return dataTask.cancel()
+            return BackpressureQueue.cancel(dataTask)
         }
         digest.update(data)
         if let expectedSize, digest.count > expectedSize {
             fail(.final(.sizeMismatch(url: displayURL, expected: expectedSize, actual: digest.count)))
-            return dataTask.cancel()
+            return BackpressureQueue.cancel(dataTask)
         }
         let now = Date()
         if now.timeIntervalSince(lastProgress) >= progressInterval {
@@ -294,5 +336,77 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
     static func rangeStart(_ header: String) -> Int64? {
         guard header.hasPrefix("bytes ") else { return nil }
         return header.dropFirst(6).split(separator: "-").first.flatMap { Int64($0) }
+    }
+}
+
+/// Whether a transfer has been slower than a minimum over a sliding window, from the byte
+/// count sampled at each watchdog tick (curl's `--speed-limit`/`--speed-time`).
+struct SpeedCheck {
+    private var samples: [(time: Date, bytes: Int64)] = []
+    private var since: Date?
+
+    /// The window starts with the answer: the time before it is the connect timeout's.
+    mutating func start(at time: Date) {
+        if since == nil { since = time }
+    }
+
+    /// True when, over the last `window` seconds, fewer than `minSpeed × window` bytes came.
+    mutating func isTooSlow(at now: Date, received: Int64, minSpeed: Int64, window: TimeInterval) -> Bool {
+        guard let since, minSpeed > 0, window > 0 else { return false }
+        if samples.isEmpty { samples.append((since, 0)) }
+        samples.append((now, received))
+        // Keep the newest sample at or before the window's start, and everything after it.
+        let windowStart = now.addingTimeInterval(-window)
+        while samples.count > 1, samples[1].time <= windowStart { samples.removeFirst() }
+        guard samples[0].time <= windowStart else { return false }  // Not a whole window yet.
+        return Double(received - samples[0].bytes) < Double(minSpeed) * window
+    }
+}
+
+/// The delegate queue of a transfer (the same as PaddockStore's, for its feed fetches). corelibs' URLSession hands each chunk libcurl reads
+/// to the delegate queue at once and never pauses libcurl, so a server faster than the
+/// delegate piled chunks up in memory (an endless body capped at 1 GB took 10 GB). Here the
+/// hand-over waits while `high` chunks are queued, until they are down to `low`: libcurl
+/// stops reading meanwhile, and TCP slows the server down. A chunk is at most libcurl's
+/// 16 KB, so at most 64 MB wait; waking at `low`, not at each chunk, keeps the two threads from
+/// taking turns chunk by chunk (with 256 and 64, 200 MB took 12 s instead of 2.5 s).
+final class BackpressureQueue: OperationQueue, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending = 0
+    private var waiting = false
+    private let high: Int
+    private let low: Int
+
+    init(high: Int = 4096, low: Int = 1024) {
+        self.high = high
+        self.low = low
+        super.init()
+        maxConcurrentOperationCount = 1
+    }
+
+    override func addOperation(_ block: @escaping @Sendable () -> Void) {
+        condition.lock()
+        while pending >= high {
+            waiting = true
+            condition.wait()
+        }
+        pending += 1
+        condition.unlock()
+        super.addOperation { [self] in
+            block()
+            condition.lock()
+            pending -= 1
+            if waiting, pending <= low {
+                waiting = false
+                condition.broadcast()
+            }
+            condition.unlock()
+        }
+    }
+
+    /// `cancel()` waits for URLSession's work queue, which may be waiting for this queue: from
+    /// a delegate callback it must be called elsewhere.
+    static func cancel(_ task: URLSessionTask) {
+        DispatchQueue.global().async { task.cancel() }
     }
 }

@@ -107,8 +107,10 @@ public final class FeedStore {
         if try feedName == Self.builtinName || catalog.feed(named: feedName) != nil {
             throw StoreError.feedExists(feedName)
         }
+        let scratch = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         return try await writing(large: source.isLarge) {
-            let loaded = try await loadTree(source, name: feedName, insecure: insecure, previous: [:], key: key)
+            let loaded = try await loadTree(source, name: feedName, insecure: insecure, previous: [:], key: key, scratch: scratch)
             let position = try catalog.nextPosition()
             let changes = try commit(loaded, basePosition: position, outcome: .added)
             Self.discardInBackground(consume loaded)
@@ -148,6 +150,8 @@ public final class FeedStore {
             roots = all.filter { $0.parent == nil && $0.kind != .builtin }
         }
         var changes: [FeedChange] = []
+        let scratch = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         for root in roots where root.kind != .builtin {
             let family = all.filter { $0.name == root.name || $0.parent == root.name }
             var previous: [String: FeedRecord] = [:]
@@ -155,7 +159,7 @@ public final class FeedStore {
             let source = try FeedSource.parse(root.source, insecure: true)
             let key = try root.signature.map(TrustedKey.init(stored:))
             changes += try await writing(large: source.isLarge) {
-                let loaded = try await loadTree(source, name: root.name, insecure: true, previous: previous, key: key)
+                let loaded = try await loadTree(source, name: root.name, insecure: true, previous: previous, key: key, scratch: scratch)
                 if loaded.allSatisfy({ $0.unchanged }) && Set(loaded.map(\.name)) == Set(family.map(\.name)) {
                     for record in family {
                         try catalog.database.query(
@@ -204,11 +208,12 @@ public final class FeedStore {
         var source: FeedSource
         var feed: Feed?
         /// What goes into the cache: the source file (linked or copied, never read into memory)
-        /// as it was when the parse began, or a body.
+        /// as it was when the parse began, a body, or a fetched body on disk (moved).
         var contents: Contents?
         enum Contents: Sendable {
             case file(String, FileStamp)
             case data(Data)
+            case downloaded(URL)
         }
         var etag: String?
         var lastModified: String?
@@ -221,7 +226,7 @@ public final class FeedStore {
     }
 
     private func loadTree(
-        _ source: FeedSource, name: String, insecure: Bool, previous: [String: FeedRecord], key: TrustedKey?
+        _ source: FeedSource, name: String, insecure: Bool, previous: [String: FeedRecord], key: TrustedKey?, scratch: URL
     ) async throws -> [LoadedFeed] {
         var result: [LoadedFeed] = []
         var queue: [(FeedSource, String, String?)] = [(source, name, nil)]
@@ -229,7 +234,7 @@ public final class FeedStore {
         while !queue.isEmpty {
             let (current, currentName, parent) = queue.removeFirst()
             guard seen.insert(current).inserted else { continue }  // A feed linking itself, or a loop.
-            var loaded = try await load(current, name: currentName, previous: previous[currentName], key: key)
+            var loaded = try await load(current, name: currentName, previous: previous[currentName], key: key, scratch: scratch)
             loaded.parent = parent
             // An unchanged parent still needs its children: read them from the cached copy.
             let feed = try loaded.feed ?? parse(path: cacheFile(for: currentName).path, label: current.description)
@@ -242,8 +247,8 @@ public final class FeedStore {
         return result
     }
 
-    private func load(_ source: FeedSource, name: String, previous: FeedRecord?, key: TrustedKey?) async throws -> LoadedFeed {
-        var loaded = try await fetch(source, name: name, previous: previous, key: key)
+    private func load(_ source: FeedSource, name: String, previous: FeedRecord?, key: TrustedKey?, scratch: URL) async throws -> LoadedFeed {
+        var loaded = try await fetch(source, name: name, previous: previous, key: key, scratch: scratch)
         if let previous, let feed = loaded.feed {
             try checkNotOlder(feed, signature: loaded.signature, than: previous)
         }
@@ -251,7 +256,9 @@ public final class FeedStore {
         return loaded
     }
 
-    private func fetch(_ source: FeedSource, name: String, previous: FeedRecord?, key: TrustedKey?) async throws -> LoadedFeed {
+    private func fetch(
+        _ source: FeedSource, name: String, previous: FeedRecord?, key: TrustedKey?, scratch: URL
+    ) async throws -> LoadedFeed {
         switch source {
         case .file(let path):
             guard FileManager.default.isReadableFile(atPath: path) else { throw StoreError.sourceMissing(path) }
@@ -282,24 +289,32 @@ public final class FeedStore {
                 if let etag = previous.etag { headers["If-None-Match"] = etag }
                 if let modified = previous.lastModified { headers["If-Modified-Since"] = modified }
             }
-            let response: HTTPResponse
-            do {
-                response = try await transport.get(url, headers: headers)
-            } catch {
-                throw StoreError.fetchFailed(url: url.absoluteString, reason: Self.describe(error))
-            }
+            // Streamed to a file of the scratch folder, never held whole, and stopped at the
+            // download-* limits of config.toml; the file becomes the cached copy (moved).
+            let file = scratch.appendingPathComponent(UUID().uuidString + ".xml")
+            let response = try await fetchBounded(url, headers: headers, limits: feedLimits, to: file)
             if response.status == 304, previous != nil {
                 return LoadedFeed(name: name, source: source, feed: nil, etag: previous?.etag, lastModified: previous?.lastModified)
             }
             guard (200..<300).contains(response.status) else {
                 throw StoreError.fetchFailed(url: url.absoluteString, reason: "the server answered HTTP \(response.status)")
             }
-            let bytes = [UInt8](response.body)
+            let body = response.bodyFile ?? file
+            let feed: Feed
             var signature: FeedSignature?
-            if let key { signature = try await verify(bytes, of: source, with: key) }
+            if let key {
+                // Verified bytes are the bytes parsed: read once, at most download-max-feed-size.
+                guard let data = FileManager.default.contents(atPath: body.path) else {
+                    throw StoreError.fetchFailed(url: url.absoluteString, reason: "its downloaded copy '\(body.path)' cannot be read")
+                }
+                let bytes = [UInt8](data)
+                signature = try await verify(bytes, of: source, with: key)
+                feed = try parse(bytes: bytes, label: url.absoluteString)
+            } else {
+                feed = try parse(path: body.path, label: url.absoluteString)
+            }
             return LoadedFeed(
-                name: name, source: source, feed: try parse(bytes: bytes, label: url.absoluteString),
-                contents: .data(response.body),
+                name: name, source: source, feed: feed, contents: .downloaded(body),
                 etag: response.header("ETag"), lastModified: response.header("Last-Modified"), signature: signature)
         }
     }
@@ -337,6 +352,61 @@ public final class FeedStore {
             if chunkA != chunkB { return false }
             if chunkA.isEmpty { return true }
         }
+    }
+
+    // MARK: - Bounded fetches
+
+    /// The limits of config.toml for a feed's body.
+    var feedLimits: FetchLimits {
+        FetchLimits(
+            maxBytes: config.downloadMaxFeedSize, minSpeed: config.downloadMinSpeed, stallSeconds: config.downloadStallSeconds,
+            deadline: config.downloadDeadline)
+    }
+
+    /// A minisign signature is under 1 KB; nothing larger than this is read.
+    static let maxSignatureSize: Int64 = 64 << 10
+
+    var signatureLimits: FetchLimits {
+        var limits = feedLimits
+        limits.maxBytes = Self.maxSignatureSize
+        return limits
+    }
+
+    /// A GET through the transport, its failures as `StoreError.fetchFailed` naming the URL, the
+    /// limit and the setting of config.toml that changes it.
+    func fetchBounded(_ url: URL, headers: [String: String], limits: FetchLimits, to file: URL?) async throws -> HTTPResponse {
+        do {
+            return try await transport.get(url, headers: headers, limits: limits, to: file)
+        } catch let limit as FetchLimitExceeded {
+            throw StoreError.fetchFailed(url: url.absoluteString, reason: Self.describe(limit, signature: limits.maxBytes == Self.maxSignatureSize && file == nil))
+        } catch {
+            throw StoreError.fetchFailed(url: url.absoluteString, reason: Self.describe(error))
+        }
+    }
+
+    static func describe(_ limit: FetchLimitExceeded, signature: Bool) -> String {
+        switch limit {
+        case .tooLarge(let bytes) where signature:
+            return "more than \(LimitWords.bytes(bytes)), and a minisign signature is under 1 KB"
+        case .tooLarge(let bytes):
+            return "more than \(LimitWords.bytes(bytes)) (download-max-feed-size in config.toml)"
+        case .noAnswer(let seconds):
+            return "no answer within \(LimitWords.seconds(seconds))"
+        case .stalled(let seconds):
+            return "no data for \(LimitWords.seconds(seconds)) (download-stall-seconds in config.toml)"
+        case .tooSlow(let minSpeed, let seconds):
+            return "slower than \(LimitWords.bytes(minSpeed))/s for \(LimitWords.seconds(seconds)) (download-min-speed, download-stall-seconds in config.toml)"
+        case .deadline(let seconds):
+            return "not finished within \(LimitWords.seconds(seconds)) (download-deadline in config.toml)"
+        }
+    }
+
+    /// A folder of its own for one add or update's fetched bodies, beside the cached copies (so
+    /// they are moved, not copied, into place); removed when it ends.
+    private func makeScratchFolder() throws -> URL {
+        let folder = paths.feedCache.appendingPathComponent(".fetch-\(getpid())-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
     }
 
     static func describe(_ error: any Error) -> String {
@@ -419,7 +489,7 @@ public final class FeedStore {
                 let stamp: String?
                 switch item.contents {
                 case .file(_, let before): stamp = before.description
-                case .data: stamp = nil
+                case .data, .downloaded: stamp = nil
                 case nil: stamp = try catalog.stamp(ofFeed: item.name)  // Unchanged: as it was.
                 }
                 try catalog.store(feed, as: record, stamp: stamp, streamed: item.streamedCount != nil)
@@ -483,6 +553,7 @@ private final class CacheCopier: @unchecked Sendable {
                         }
                         guard FileStamp(path: path) == before else { throw StoreError.changedWhileReading(path) }
                     case .data(let data): try data.write(to: temporary)
+                    case .downloaded(let file): try FileManager.default.moveItem(at: file, to: temporary)
                     }
                 }
             } catch {

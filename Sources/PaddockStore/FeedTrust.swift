@@ -89,9 +89,15 @@ public enum FeedSignatureCheck {
     public static func verify(_ bytes: [UInt8], path: String, key: TrustedKey) throws -> FeedSignature {
         for suffix in SignatureLocation.suffixes {
             let candidate = path + suffix
-            if let data = FileManager.default.contents(atPath: candidate) {
-                return try check(bytes, feed: path, signatureText: String(decoding: data.prefix(16384), as: UTF8.self), at: candidate, key: key)
+            guard let handle = FileHandle(forReadingAtPath: candidate) else { continue }
+            defer { try? handle.close() }
+            // Never read whole: a minisign signature is under 1 KB.
+            let data = (try? handle.read(upToCount: Int(FeedStore.maxSignatureSize) + 1)) ?? Data()
+            guard data.count <= FeedStore.maxSignatureSize else {
+                throw StoreError.badSignature(
+                    signature: candidate, feed: path, reason: "it is more than \(LimitWords.bytes(FeedStore.maxSignatureSize)), and a minisign signature is under 1 KB")
             }
+            return try check(bytes, feed: path, signatureText: String(decoding: data.prefix(16384), as: UTF8.self), at: candidate, key: key)
         }
         throw StoreError.signatureMissing(feed: path, expected: path + SignatureLocation.suffixes[0])
     }
@@ -120,12 +126,8 @@ extension FeedStore {
         case .url(let url):
             for suffix in SignatureLocation.suffixes {
                 guard let candidate = URL(string: url.absoluteString + suffix) else { continue }
-                let response: HTTPResponse
-                do {
-                    response = try await transport.get(candidate, headers: [:])
-                } catch {
-                    throw StoreError.fetchFailed(url: candidate.absoluteString, reason: Self.describe(error))
-                }
+                // In memory, and never more than 64 KB of it (TUF's endless data).
+                let response = try await fetchBounded(candidate, headers: [:], limits: signatureLimits, to: nil)
                 if response.status == 404 || response.status == 410 { continue }
                 guard (200..<300).contains(response.status) else {
                     throw StoreError.fetchFailed(url: candidate.absoluteString, reason: "the server answered HTTP \(response.status)")

@@ -6,43 +6,343 @@ import FoundationNetworking
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [String: String]
+    /// The body, when it was not written to a file.
     public var body: Data
+    /// Where the body was written, for a fetch given a file (a 2xx answer only).
+    public var bodyFile: URL? = nil
 
     public func header(_ name: String) -> String? {
         headers.first { $0.key.lowercased() == name.lowercased() }?.value
     }
 }
 
+/// How much a fetch may bring and how slowly: TUF's endless-data and slow-retrieval attacks
+/// end at these (the `download-*` settings of config.toml).
+public struct FetchLimits: Sendable, Hashable {
+    /// The body stops past this many bytes.
+    public var maxBytes: Int64
+    /// Bytes a second over `stallSeconds`; 0 checks only for no bytes at all.
+    public var minSpeed: Int64
+    /// No bytes for this long, or fewer than `minSpeed` a second over it, fails the fetch.
+    public var stallSeconds: TimeInterval
+    /// The whole fetch, from the request to the last byte.
+    public var deadline: TimeInterval
+
+    public init(maxBytes: Int64, minSpeed: Int64 = 1024, stallSeconds: TimeInterval = 30, deadline: TimeInterval = 600) {
+        self.maxBytes = maxBytes
+        self.minSpeed = max(0, minSpeed)
+        self.stallSeconds = stallSeconds
+        self.deadline = deadline
+    }
+}
+
+/// Why a bounded fetch stopped; `FeedStore` words it with the setting that changes it.
+public enum FetchLimitExceeded: Error, Sendable, Equatable {
+    case tooLarge(limit: Int64)
+    case noAnswer(seconds: TimeInterval)
+    case stalled(seconds: TimeInterval)
+    case tooSlow(minSpeed: Int64, seconds: TimeInterval)
+    case deadline(seconds: TimeInterval)
+}
+
 /// How paddock talks HTTP; tests use the real one against a loopback server.
 public protocol HTTPTransport: Sendable {
     func get(_ url: URL, headers: [String: String]) async throws -> HTTPResponse
+    /// A GET whose body (of a 2xx answer) goes to `file`, or into `body` when `file` is nil,
+    /// stopped with `FetchLimitExceeded` as soon as it passes a limit. Other answers come back
+    /// without their body.
+    func get(_ url: URL, headers: [String: String], limits: FetchLimits, to file: URL?) async throws -> HTTPResponse
+}
+
+extension HTTPTransport {
+    /// For transports that only read whole bodies: the size is checked after the fact.
+    public func get(_ url: URL, headers: [String: String], limits: FetchLimits, to file: URL?) async throws -> HTTPResponse {
+        var response = try await get(url, headers: headers)
+        guard (200..<300).contains(response.status) else {
+            response.body = Data()
+            return response
+        }
+        if Int64(response.body.count) > limits.maxBytes { throw FetchLimitExceeded.tooLarge(limit: limits.maxBytes) }
+        if let file {
+            try response.body.write(to: file)
+            response.body = Data()
+            response.bodyFile = file
+        }
+        return response
+    }
 }
 
 public let paddockUserAgent = "paddock/0.1 (Linux)"
 
 /// URLSession (libcurl underneath on Linux): honours `https_proxy`/`no_proxy` like curl.
 public struct URLSessionTransport: HTTPTransport {
+    /// No answer (status line) within this long fails the fetch.
     private let timeout: TimeInterval
 
     public init(timeout: TimeInterval = 30) { self.timeout = timeout }
 
+    /// The whole body in memory, up to 1 GiB.
     public func get(_ url: URL, headers: [String: String]) async throws -> HTTPResponse {
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        try await get(url, headers: headers, limits: FetchLimits(maxBytes: 1 << 30), to: nil)
+    }
+
+    /// Streamed through the data-task delegate (to disk when given a file), with a watchdog for
+    /// the answer, stalls, the minimum speed and the deadline, as the downloader's transfers.
+    public func get(_ url: URL, headers: [String: String], limits: FetchLimits, to file: URL?) async throws -> HTTPResponse {
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 7 * 24 * 3600)
         request.setValue(paddockUserAgent, forHTTPHeaderField: "User-Agent")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForRequest = 7 * 24 * 3600
+        configuration.timeoutIntervalForResource = 7 * 24 * 3600
         configuration.urlCache = nil
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
-        let (data, response) = try await session.data(for: request)
+        let fetch = BoundedFetch(file: file, limits: limits)
+        let queue = BackpressureQueue()
+        let session = URLSession(configuration: configuration, delegate: fetch, delegateQueue: queue)
+        defer { session.invalidateAndCancel() }
+        let task = session.dataTask(with: request)
+        // A timer on a queue of its own, not a task: a busy cooperative pool must not delay it.
+        let tick = min(0.1, limits.stallSeconds / 4, timeout / 4)
+        let watchdog = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "paddock.fetch.watchdog"))
+        watchdog.schedule(deadline: .now() + tick, repeating: tick)
+        watchdog.setEventHandler { [timeout] in
+            if fetch.checkTimeouts(answer: timeout) { task.cancel() }
+        }
+        watchdog.resume()
+        defer { watchdog.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
+                fetch.start(continuation)
+                task.resume()
+            }
+        } onCancel: {
+            task.cancel()
+        }
+    }
+}
+
+/// The delegate of one bounded fetch: URLSession calls it on its serial queue, the watchdog
+/// from its task; shared fields under the lock.
+private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let lock = NSLock()
+    private let file: URL?
+    private let limits: FetchLimits
+    private var handle: FileHandle?
+    private var body = Data()
+    private var count: Int64 = 0
+    private var response: HTTPResponse?
+    private var continuation: CheckedContinuation<HTTPResponse, any Error>?
+    private var failure: (any Error)?
+    private var started = Date()
+    private var lastActivity = Date()
+    private var speed = SpeedWindow()
+
+    init(file: URL?, limits: FetchLimits) {
+        self.file = file
+        self.limits = limits
+    }
+
+    func start(_ continuation: CheckedContinuation<HTTPResponse, any Error>) {
+        lock.withLock {
+            self.continuation = continuation
+            started = Date()
+            lastActivity = started
+        }
+    }
+
+    /// True (and the failure recorded) when a limit of time has passed.
+    func checkTimeouts(answer: TimeInterval) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard failure == nil, continuation != nil else { return false }
+        let now = Date()
+        if now.timeIntervalSince(started) >= limits.deadline {
+            failure = FetchLimitExceeded.deadline(seconds: limits.deadline)
+        } else if response == nil {
+            if now.timeIntervalSince(started) > answer { failure = FetchLimitExceeded.noAnswer(seconds: answer) }
+        } else if now.timeIntervalSince(lastActivity) > limits.stallSeconds {
+            failure = FetchLimitExceeded.stalled(seconds: limits.stallSeconds)
+        } else if speed.isTooSlow(at: now, received: count, minSpeed: limits.minSpeed, window: limits.stallSeconds) {
+            failure = FetchLimitExceeded.tooSlow(minSpeed: limits.minSpeed, seconds: limits.stallSeconds)
+        }
+        return failure != nil
+    }
+
+    private func fail(_ error: any Error) {
+        lock.withLock { if failure == nil { failure = error } }
+    }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
+    ) {
         guard let http = response as? HTTPURLResponse else {
-            throw URLError(.badServerResponse)
+            fail(URLError(.badServerResponse))
+            return completionHandler(.cancel)
         }
         var fields: [String: String] = [:]
         for (key, value) in http.allHeaderFields {
             if let key = key as? String, let value = value as? String { fields[key] = value }
         }
-        return HTTPResponse(status: http.statusCode, headers: fields, body: data)
+        let now = Date()
+        lock.withLock {
+            self.response = HTTPResponse(status: http.statusCode, headers: fields, body: Data())
+            lastActivity = now
+            speed.start(at: now)
+        }
+        guard (200..<300).contains(http.statusCode) else {
+            // Only the status matters: the body is not read.
+            finish(nil)
+            return completionHandler(.cancel)
+        }
+        if http.expectedContentLength > limits.maxBytes {
+            fail(FetchLimitExceeded.tooLarge(limit: limits.maxBytes))
+            return completionHandler(.cancel)
+        }
+        if let file {
+            guard FileManager.default.createFile(atPath: file.path, contents: nil), let handle = FileHandle(forWritingAtPath: file.path) else {
+                fail(CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path]))
+                return completionHandler(.cancel)
+            }
+            self.handle = handle
+        }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let stopped = lock.withLock { () -> Bool in
+            lastActivity = Date()
+            return failure != nil || continuation == nil
+        }
+        guard !stopped else { return }
+        guard count + Int64(data.count) <= limits.maxBytes else {
+            // Nothing past the limit is kept: the endless body ends here.
+            fail(FetchLimitExceeded.tooLarge(limit: limits.maxBytes))
+            return BackpressureQueue.cancel(dataTask)
+        }
+        do {
+            if let handle { try handle.write(contentsOf: data) } else { body.append(data) }
+        } catch {
+            fail(error)
+            return BackpressureQueue.cancel(dataTask)
+        }
+        lock.withLock { count += Int64(data.count) }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        finish(error)
+    }
+
+    /// Resumes the caller once: with the failure, the error, or the response.
+    private func finish(_ error: (any Error)?) {
+        try? handle?.close()
+        handle = nil
+        let (continuation, failure, response) = lock.withLock {
+            defer { self.continuation = nil }
+            return (self.continuation, self.failure, self.response)
+        }
+        guard let continuation else { return }
+        if let stop = failure ?? error {
+            if let file { try? FileManager.default.removeItem(at: file) }
+            return continuation.resume(throwing: stop)
+        }
+        guard var response else { return continuation.resume(throwing: URLError(.badServerResponse)) }
+        if (200..<300).contains(response.status) {
+            if let file { response.bodyFile = file } else { response.body = body }
+            body = Data()
+        }
+        continuation.resume(returning: response)
+    }
+}
+
+/// The delegate queue of a bounded fetch. corelibs' URLSession hands each chunk libcurl reads
+/// to the delegate queue at once and never pauses libcurl, so a server faster than the
+/// delegate piled chunks up in memory (an endless body capped at 1 GB took 10 GB). Here the
+/// hand-over waits while `high` chunks are queued, until they are down to `low`: libcurl
+/// stops reading meanwhile, and TCP slows the server down. A chunk is at most libcurl's
+/// 16 KB, so at most 64 MB wait; waking at `low`, not at each chunk, keeps the two threads from
+/// taking turns chunk by chunk (with 256 and 64, 200 MB took 12 s instead of 2.5 s).
+final class BackpressureQueue: OperationQueue, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending = 0
+    private var waiting = false
+    private let high: Int
+    private let low: Int
+
+    init(high: Int = 4096, low: Int = 1024) {
+        self.high = high
+        self.low = low
+        super.init()
+        maxConcurrentOperationCount = 1
+    }
+
+    override func addOperation(_ block: @escaping @Sendable () -> Void) {
+        condition.lock()
+        while pending >= high {
+            waiting = true
+            condition.wait()
+        }
+        pending += 1
+        condition.unlock()
+        super.addOperation { [self] in
+            block()
+            condition.lock()
+            pending -= 1
+            if waiting, pending <= low {
+                waiting = false
+                condition.broadcast()
+            }
+            condition.unlock()
+        }
+    }
+
+    /// `cancel()` waits for URLSession's work queue, which may be waiting for this queue: from
+    /// a delegate callback it must be called elsewhere.
+    static func cancel(_ task: URLSessionTask) {
+        DispatchQueue.global().async { task.cancel() }
+    }
+}
+
+/// Whether a fetch has been slower than a minimum over a sliding window, from the byte count
+/// sampled at each watchdog tick (curl's `--speed-limit`/`--speed-time`).
+private struct SpeedWindow {
+    private var samples: [(time: Date, bytes: Int64)] = []
+    private var since: Date?
+
+    mutating func start(at time: Date) {
+        if since == nil { since = time }
+    }
+
+    mutating func isTooSlow(at now: Date, received: Int64, minSpeed: Int64, window: TimeInterval) -> Bool {
+        guard let since, minSpeed > 0, window > 0 else { return false }
+        if samples.isEmpty { samples.append((since, 0)) }
+        samples.append((now, received))
+        let windowStart = now.addingTimeInterval(-window)
+        while samples.count > 1, samples[1].time <= windowStart { samples.removeFirst() }
+        guard samples[0].time <= windowStart else { return false }
+        return Double(received - samples[0].bytes) < Double(minSpeed) * window
+    }
+}
+
+/// "1 GB", "64 KB", "1500 bytes"; "1 second", "10 minutes": for messages about limits.
+enum LimitWords {
+    static func bytes(_ count: Int64) -> String {
+        for (unit, name) in [(Int64(1) << 30, "GB"), (Int64(1) << 20, "MB"), (Int64(1) << 10, "KB")]
+        where count >= unit && count % unit == 0 {
+            return "\(count / unit) \(name)"
+        }
+        return count == 1 ? "1 byte" : "\(count) bytes"
+    }
+
+    static func seconds(_ value: TimeInterval) -> String {
+        if value >= 60, value.truncatingRemainder(dividingBy: 60) == 0 {
+            let minutes = Int(value / 60)
+            return minutes == 1 ? "1 minute" : "\(minutes) minutes"
+        }
+        if value == value.rounded() {
+            let whole = Int(value)
+            return whole == 1 ? "1 second" : "\(whole) seconds"
+        }
+        return "\(value) seconds"
     }
 }

@@ -312,7 +312,8 @@ struct DownloaderTests {
     func stalled() async throws {
         let fixture = try DownloadFixture()
         defer { fixture.remove() }
-        let server = try LoopbackHTTPServer { _ in .init(body: payload(100_000, seed: 7), stallAfter: 1000) }
+        // 10,000 bytes: more than the 1 KB/s minimum speed asks of the window, so it is a stall.
+        let server = try LoopbackHTTPServer { _ in .init(body: payload(100_000, seed: 7), stallAfter: 10_000) }
         defer { server.stop() }
         let url = "\(server.baseURL)/slow.tar.gz"
         let clock = ContinuousClock()
@@ -322,7 +323,7 @@ struct DownloaderTests {
                 DownloadRequest(url, hash: .sha256(String(repeating: "a", count: 64))))
         }
         let elapsed = clock.now - start
-        #expect(text == "could not download \(url): no data for 1 second")
+        #expect(text == "could not download \(url): no data for 1 second (download-stall-seconds in config.toml)")
         #expect(elapsed >= .milliseconds(900))
         #expect(elapsed < .seconds(10))
         // The partial file stays for a later resume.

@@ -26,9 +26,18 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         public var closeAfter: Int?
         /// Wait this long before sending anything.
         public var delay: TimeInterval?
+        /// After `body`, what the server keeps sending until the client goes away or the server
+        /// stops: TUF's endless-data and slow-retrieval attacks.
+        public var then: Stream?
+        public enum Stream: Sendable {
+            /// These bytes again and again, as fast as the client reads.
+            case endless([UInt8])
+            /// These bytes, then a pause of `every` seconds, forever.
+            case drip([UInt8], every: TimeInterval)
+        }
         public init(
             status: Int = 200, headers: [String: String] = [:], body: [UInt8] = [], stallAfter: Int? = nil,
-            closeAfter: Int? = nil, delay: TimeInterval? = nil
+            closeAfter: Int? = nil, delay: TimeInterval? = nil, then: Stream? = nil
         ) {
             self.status = status
             self.headers = headers
@@ -36,6 +45,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             self.stallAfter = stallAfter
             self.closeAfter = closeAfter
             self.delay = delay
+            self.then = then
         }
 
         /// `body` as a file server would send it: 200 with all of it, or, for a request with
@@ -155,7 +165,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         if let delay = response.delay { usleep(useconds_t(delay * 1_000_000)) }
         var head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
         var fields = response.headers
-        if fields["Content-Length"] == nil { fields["Content-Length"] = "\(response.body.count)" }
+        // A stream has no length (the body ends when the connection does) unless the test gives one.
+        if fields["Content-Length"] == nil, response.then == nil { fields["Content-Length"] = "\(response.body.count)" }
         fields["Connection"] = "close"
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
         head += "\r\n"
@@ -176,16 +187,34 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             writeAll(client, Array(response.body.prefix(limit)))
             return
         }
-        writeAll(client, response.body)
+        guard writeAll(client, response.body), let stream = response.then else { return }
+        let (piece, pause): ([UInt8], TimeInterval?) = {
+            switch stream {
+            case .endless(let chunk): return (chunk, nil)
+            case .drip(let chunk, let every): return (chunk, every)
+            }
+        }()
+        while !isStopped, writeAll(client, piece) {
+            if let pause { usleep(useconds_t(pause * 1_000_000)) }
+        }
     }
 
-    private func writeAll(_ socket: Int32, _ bytes: [UInt8]) {
+    private var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
+    /// False when the client went away.
+    @discardableResult
+    private func writeAll(_ socket: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if written <= 0 { return }
+            if written <= 0 { return false }
             offset += written
         }
+        return true
     }
 
     private static func reason(_ status: Int) -> String {

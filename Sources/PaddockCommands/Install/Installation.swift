@@ -267,11 +267,11 @@ struct Installation {
             guard let installer = step.installer, let file = installer.file, let location = file.url ?? file.relativeURL else { continue }
             let source = try step.feed.map { try InstallerLocation.resolve(location, feed: $0, catalog: store.catalog) } ?? location
             let hash: ExpectedHash = file.sha256.map { .sha256($0) } ?? file.sha1.map { .sha1($0) } ?? .none
-            requests.append((step.productId, DownloadRequest(source, hash: hash, name: step.productId, allowUnverified: options.allowUnverified)))
+            requests.append((step.productId, DownloadRequest(source, hash: hash, name: step.productId, allowUnverified: options.allowUnverified, declaredSizeKB: file.fileSizeKB)))
         }
         guard !requests.isEmpty else { return [:] }
         let delegate: any DownloadDelegate = context.output.json ? JSONLinesDownloadDelegate() : TerminalProgressDelegate()
-        let downloader = Downloader(cache: context.paths.downloadCache, environment: context.environment)
+        let downloader = Downloader(cache: context.paths.downloadCache, environment: context.environment, config: store.config)
         do {
             let results = try await downloader.download(requests.map(\.1), delegate: delegate)
             return Dictionary(zip(requests.map(\.0), results.map(\.file)), uniquingKeysWith: { first, _ in first })
