@@ -1,3 +1,4 @@
+import FeedModel
 import Foundation
 
 /// Why a download failed; each message is one line naming the URL (or path) as requested.
@@ -16,6 +17,8 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
     case cache(reason: String)
     /// Writing the download cache found the disk full.
     case diskFull(path: String)
+    /// A redirect to an address that is not http(s) (`file:///etc/passwd`): never followed.
+    case redirectRefused(url: String, location: String)
     /// More bytes than the feed declares (plus WebPI's rounding), or than `maxFileSize` when
     /// it declares none: the transfer stops there (TUF's endless-data attack).
     case tooLarge(url: String, name: String, limit: Int64, declaredKB: Int?)
@@ -50,6 +53,8 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
             return "could not read \(path): no such file"
         case .cache(let reason):
             return "the download cache failed: \(reason)"
+        case .redirectRefused(let url, let location):
+            return "could not download \(url): the server redirects to '\(location.escapingControlCharacters)', which is not an http(s) address; paddock does not follow it"
         case .diskFull(let path):
             return "the disk is full (writing \(path)); free some space and run the command again (what it had begun is undone)"
         case .tooLarge(let url, let name, let limit, let declaredKB?):

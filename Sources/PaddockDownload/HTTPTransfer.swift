@@ -201,6 +201,23 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
         lock.unlock()
     }
 
+    /// Only http(s) redirects are followed: a server must not send paddock to a local file
+    /// (libcurl would refuse it and the failure would read as an HTTP error).
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        let scheme = request.url?.scheme?.lowercased()
+        guard scheme == "http" || scheme == "https" else {
+            fail(.final(.redirectRefused(url: displayURL, location: request.url?.absoluteString ?? "?")))
+            // Not followed: the redirect's own answer arrives as the response, and the failure
+            // recorded here is the one reported. (Cancelling the task inside this callback
+            // crashes corelibs' URLSession.)
+            return completionHandler(nil)
+        }
+        completionHandler(request)
+    }
+
     func urlSession(
         _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
         completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
@@ -311,6 +328,9 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
         }
     }
 
+    public static let tooManyRedirects =
+        "the server redirects too many times, or to an address that is not http(s) (such as file://), which paddock does not follow"
+
     /// URLSession's errors as paddock words them; all of them are worth another attempt.
     static func classify(_ error: any Error, url: String) -> TransferFailure {
         let code = (error as? URLError)?.code ?? URLError.Code(rawValue: (error as NSError).code)
@@ -323,6 +343,10 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
             return .retryable(.transport(url: url, reason: "the connection was lost"))
         case .timedOut:
             return .retryable(.transport(url: url, reason: "timed out"))
+        case .httpTooManyRedirects:
+            // Foundation on Linux loops on a Location it will not follow (file://) instead of
+            // asking the delegate, so that case ends here too; nothing local is read either way.
+            return .final(.transport(url: url, reason: Self.tooManyRedirects))
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
             return .final(.transport(url: url, reason: "TLS failed: \(error.localizedDescription)"))

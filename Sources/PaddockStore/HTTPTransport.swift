@@ -43,6 +43,8 @@ public enum FetchLimitExceeded: Error, Sendable, Equatable {
     case stalled(seconds: TimeInterval)
     case tooSlow(minSpeed: Int64, seconds: TimeInterval)
     case deadline(seconds: TimeInterval)
+    /// A redirect to an address that is not http(s) (`file:///etc/passwd`): never followed.
+    case redirectRefused(location: String)
 }
 
 /// How paddock talks HTTP; tests use the real one against a loopback server.
@@ -170,6 +172,22 @@ private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked S
 
     private func fail(_ error: any Error) {
         lock.withLock { if failure == nil { failure = error } }
+    }
+
+    /// Only http(s) redirects are followed: a server must not send paddock to a local file.
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        let scheme = request.url?.scheme?.lowercased()
+        guard scheme == "http" || scheme == "https" else {
+            fail(FetchLimitExceeded.redirectRefused(location: request.url?.absoluteString ?? "?"))
+            // Not followed: the redirect's own answer arrives as the response, and the failure
+            // recorded here is the one reported. (Cancelling the task inside this callback
+            // crashes corelibs' URLSession.)
+            return completionHandler(nil)
+        }
+        completionHandler(request)
     }
 
     func urlSession(
