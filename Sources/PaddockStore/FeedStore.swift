@@ -2,6 +2,7 @@ import PaddockSQLite
 import FeedModel
 import FeedReader
 import Foundation
+import PaddockBasics
 
 /// What happened to one feed in an add or update.
 public struct FeedChange: Sendable, Codable, Hashable {
