@@ -43,7 +43,7 @@ let package = Package(
             name: "PaddockSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         .target(
-            name: "PaddockStore", dependencies: ["FeedModel", "FeedReader", "PaddockSQLite", "PaddockSigning"],
+            name: "PaddockStore", dependencies: ["FeedModel", "FeedReader", "PaddockBasics", "PaddockSQLite", "PaddockSigning"],
             swiftSettings: swiftSettings),
         .target(name: "PaddockSystem", dependencies: ["FeedModel", "PaddockBasics"], swiftSettings: swiftSettings),
         .target(name: "PaddockApps", dependencies: ["FeedModel", "PaddockBasics"], swiftSettings: swiftSettings),
@@ -98,7 +98,7 @@ let package = Package(
             name: "PaddockStateTests", dependencies: ["PaddockState", "PaddockSystem", "PaddockSQLite", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PaddockSystemTests", dependencies: ["PaddockSystem", "FeedModel", "TestSupport"], swiftSettings: swiftSettings),
+            name: "PaddockSystemTests", dependencies: ["PaddockSystem", "PaddockBasics", "FeedModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PaddockArchiveTests", dependencies: ["PaddockArchive", "CLibArchive", "TestSupport"],
             swiftSettings: swiftSettings),

@@ -1,4 +1,5 @@
 import Foundation
+import PaddockBasics
 
 #if canImport(Glibc)
 import Glibc
@@ -60,7 +61,7 @@ public final class TerminalProgressDelegate: DownloadDelegate, @unchecked Sendab
     }
 
     public func willRetry(_ request: DownloadRequest, attempt: Int, after delay: TimeInterval, because error: DownloadError) {
-        redraw(request.name, "retrying (attempt \(attempt + 1)) in \(DownloadError.seconds(delay))")
+        redraw(request.name, "retrying (attempt \(attempt + 1)) in \(LimitWords.seconds(delay))")
     }
 
     public func didFinish(_ request: DownloadRequest, result: DownloadResult) {

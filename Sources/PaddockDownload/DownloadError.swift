@@ -1,4 +1,6 @@
+import FeedModel
 import Foundation
+import PaddockBasics
 
 /// Why a download failed; each message is one line naming the URL (or path) as requested.
 public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -14,6 +16,10 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedSource(url: String)
     case fileNotFound(path: String)
     case cache(reason: String)
+    /// Writing the download cache found the disk full.
+    case diskFull(path: String)
+    /// A redirect to an address that is not http(s) (`file:///etc/passwd`): never followed.
+    case redirectRefused(url: String, location: String)
     /// More bytes than the feed declares (plus WebPI's rounding), or than `maxFileSize` when
     /// it declares none: the transfer stops there (TUF's endless-data attack).
     case tooLarge(url: String, name: String, limit: Int64, declaredKB: Int?)
@@ -21,8 +27,6 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooSlow(url: String, minSpeed: Int64, seconds: TimeInterval)
     /// Not finished within the deadline a file has, all attempts together.
     case deadline(url: String, seconds: TimeInterval)
-    /// Writing the download cache found the disk full.
-    case diskFull(path: String)
 
     public var description: String {
         switch self {
@@ -31,9 +35,9 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
         case .connectionRefused(let url):
             return "could not download \(url): connection refused"
         case .stalled(let url, let seconds):
-            return "could not download \(url): no data for \(Self.seconds(seconds)) (download-stall-seconds in config.toml)"
+            return "could not download \(url): no data for \(LimitWords.seconds(seconds)) (download-stall-seconds in config.toml)"
         case .noAnswer(let url, let seconds):
-            return "could not download \(url): no answer within \(Self.seconds(seconds))"
+            return "could not download \(url): no answer within \(LimitWords.seconds(seconds))"
         case .transport(let url, let reason):
             return "could not download \(url): \(reason)"
         case .hashMismatch(let url, let algorithm, let expected, let actual):
@@ -50,39 +54,18 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
             return "could not read \(path): no such file"
         case .cache(let reason):
             return "the download cache failed: \(reason)"
+        case .redirectRefused(let url, let location):
+            return "could not download \(url): the server redirects to '\(location.escapingControlCharacters)', which is not an http(s) address; paddock does not follow it"
+        case .diskFull(let path):
+            return "the disk is full (writing \(path)); free some space and run the command again (what it had begun is undone)"
         case .tooLarge(let url, let name, let limit, let declaredKB?):
             return "could not download \(url) (\(name)): more than \(limit) bytes, but the feed declares \(declaredKB) KB; nothing was installed"
         case .tooLarge(let url, let name, let limit, nil):
-            return "could not download \(url) (\(name)): more than \(Self.bytes(limit)), the most for a file whose size the feed does not declare (download-max-file-size in config.toml); nothing was installed"
+            return "could not download \(url) (\(name)): more than \(LimitWords.bytes(limit)), the most for a file whose size the feed does not declare (download-max-file-size in config.toml); nothing was installed"
         case .tooSlow(let url, let minSpeed, let seconds):
-            return "could not download \(url): slower than \(Self.bytes(minSpeed))/s for \(Self.seconds(seconds)) (download-min-speed, download-stall-seconds in config.toml)"
+            return "could not download \(url): slower than \(LimitWords.bytes(minSpeed))/s for \(LimitWords.seconds(seconds)) (download-min-speed, download-stall-seconds in config.toml)"
         case .deadline(let url, let seconds):
-            return "could not download \(url): not finished within \(Self.seconds(seconds)) (download-deadline in config.toml)"
-        case .diskFull(let path):
-            return "the disk is full (writing \(path)); free some space and run the command again (what it had begun is undone)"
+            return "could not download \(url): not finished within \(LimitWords.seconds(seconds)) (download-deadline in config.toml)"
         }
-    }
-
-    /// "1 second", "30 seconds", "0.5 seconds", "10 minutes".
-    static func seconds(_ value: TimeInterval) -> String {
-        if value >= 60, value.truncatingRemainder(dividingBy: 60) == 0 {
-            let minutes = Int(value / 60)
-            return minutes == 1 ? "1 minute" : "\(minutes) minutes"
-        }
-        if value == value.rounded() {
-            let whole = Int(value)
-            return whole == 1 ? "1 second" : "\(whole) seconds"
-        }
-        return "\(value) seconds"
-    }
-
-    /// "1 GB", "64 KB", "1500 bytes": the largest unit (1024-based, as WebPI's sizes) that
-    /// divides the count exactly.
-    public static func bytes(_ count: Int64) -> String {
-        for (unit, name) in [(Int64(1) << 30, "GB"), (Int64(1) << 20, "MB"), (Int64(1) << 10, "KB")]
-        where count >= unit && count % unit == 0 {
-            return "\(count / unit) \(name)"
-        }
-        return count == 1 ? "1 byte" : "\(count) bytes"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PaddockBasics
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -69,10 +70,7 @@ struct HTTPTransfer {
             displayURL: displayURL, name: name, handle: handle, digest: digest, expectedSize: expectedSize,
             sizeLimit: sizeLimit, declaredSizeKB: declaredSizeKB, progressInterval: configuration.progressInterval,
             progress: progress)
-        // A plain queue: a hand-over that waits (PaddockStore's BackpressureQueue) froze
-        // parallel transfers here; see docs/downloads-and-archives.md.
-        let queue = OperationQueue()
-        queue.maxConcurrentOperationCount = 1
+        let queue = BackpressureQueue()
         let sessionConfiguration = URLSessionConfiguration.ephemeral
         sessionConfiguration.timeoutIntervalForRequest = 7 * 24 * 3600
         sessionConfiguration.timeoutIntervalForResource = 7 * 24 * 3600
@@ -204,6 +202,23 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
         lock.unlock()
     }
 
+    /// Only http(s) redirects are followed: a server must not send paddock to a local file
+    /// (libcurl would refuse it and the failure would read as an HTTP error).
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        let scheme = request.url?.scheme?.lowercased()
+        guard scheme == "http" || scheme == "https" else {
+            fail(.final(.redirectRefused(url: displayURL, location: request.url?.absoluteString ?? "?")))
+            // Not followed: the redirect's own answer arrives as the response, and the failure
+            // recorded here is the one reported. (Cancelling the task inside this callback
+            // crashes corelibs' URLSession.)
+            return completionHandler(nil)
+        }
+        completionHandler(request)
+    }
+
     func urlSession(
         _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
         completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
@@ -272,18 +287,18 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
         if digest.count + Int64(data.count) > sizeLimit {
             // Nothing past the limit is written: the endless body ends here.
             fail(.final(.tooLarge(url: displayURL, name: name, limit: sizeLimit, declaredKB: declaredSizeKB)))
-            return dataTask.cancel()
+            return BackpressureQueue.cancel(dataTask)
         }
         do {
             try handle.write(contentsOf: data)
         } catch {
             fail(.final(.cache(reason: "cannot write the partial file: \(error)")))
-            return dataTask.cancel()
+            return BackpressureQueue.cancel(dataTask)
         }
         digest.update(data)
         if let expectedSize, digest.count > expectedSize {
             fail(.final(.sizeMismatch(url: displayURL, expected: expectedSize, actual: digest.count)))
-            return dataTask.cancel()
+            return BackpressureQueue.cancel(dataTask)
         }
         let now = Date()
         if now.timeIntervalSince(lastProgress) >= progressInterval {
@@ -314,6 +329,9 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
         }
     }
 
+    public static let tooManyRedirects =
+        "the server redirects too many times, or to an address that is not http(s) (such as file://), which paddock does not follow"
+
     /// URLSession's errors as paddock words them; all of them are worth another attempt.
     static func classify(_ error: any Error, url: String) -> TransferFailure {
         let code = (error as? URLError)?.code ?? URLError.Code(rawValue: (error as NSError).code)
@@ -326,6 +344,10 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
             return .retryable(.transport(url: url, reason: "the connection was lost"))
         case .timedOut:
             return .retryable(.transport(url: url, reason: "timed out"))
+        case .httpTooManyRedirects:
+            // Foundation on Linux loops on a Location it will not follow (file://) instead of
+            // asking the delegate, so that case ends here too; nothing local is read either way.
+            return .final(.transport(url: url, reason: Self.tooManyRedirects))
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
             return .final(.transport(url: url, reason: "TLS failed: \(error.localizedDescription)"))
@@ -342,26 +364,3 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
     }
 }
 
-/// Whether a transfer has been slower than a minimum over a sliding window, from the byte
-/// count sampled at each watchdog tick (curl's `--speed-limit`/`--speed-time`).
-struct SpeedCheck {
-    private var samples: [(time: Date, bytes: Int64)] = []
-    private var since: Date?
-
-    /// The window starts with the answer: the time before it is the connect timeout's.
-    mutating func start(at time: Date) {
-        if since == nil { since = time }
-    }
-
-    /// True when, over the last `window` seconds, fewer than `minSpeed × window` bytes came.
-    mutating func isTooSlow(at now: Date, received: Int64, minSpeed: Int64, window: TimeInterval) -> Bool {
-        guard let since, minSpeed > 0, window > 0 else { return false }
-        if samples.isEmpty { samples.append((since, 0)) }
-        samples.append((now, received))
-        // Keep the newest sample at or before the window's start, and everything after it.
-        let windowStart = now.addingTimeInterval(-window)
-        while samples.count > 1, samples[1].time <= windowStart { samples.removeFirst() }
-        guard samples[0].time <= windowStart else { return false }  // Not a whole window yet.
-        return Double(received - samples[0].bytes) < Double(minSpeed) * window
-    }
-}

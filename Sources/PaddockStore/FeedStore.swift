@@ -2,6 +2,7 @@ import PaddockSQLite
 import FeedModel
 import FeedReader
 import Foundation
+import PaddockBasics
 
 /// What happened to one feed in an add or update.
 public struct FeedChange: Sendable, Codable, Hashable {
@@ -398,6 +399,8 @@ public final class FeedStore {
             return "slower than \(LimitWords.bytes(minSpeed))/s for \(LimitWords.seconds(seconds)) (download-min-speed, download-stall-seconds in config.toml)"
         case .deadline(let seconds):
             return "not finished within \(LimitWords.seconds(seconds)) (download-deadline in config.toml)"
+        case .redirectRefused(let location):
+            return "the server redirects to '\(location.escapingControlCharacters)', which is not an http(s) address; paddock does not follow it"
         }
     }
 
@@ -411,6 +414,11 @@ public final class FeedStore {
 
     static func describe(_ error: any Error) -> String {
         let nsError = error as NSError
+        if (error as? URLError)?.code == .httpTooManyRedirects || (nsError.domain == NSURLErrorDomain && nsError.code == NSURLErrorHTTPTooManyRedirects) {
+            // Foundation on Linux loops on a Location it will not follow (file://) instead of
+            // asking the delegate; nothing local is read either way.
+            return "the server redirects too many times, or to an address that is not http(s) (such as file://), which paddock does not follow"
+        }
         return nsError.localizedDescription.isEmpty ? "\(error)" : nsError.localizedDescription
     }
 

@@ -1,6 +1,7 @@
 import FeedModel
 import FeedReader
 import Foundation
+import PaddockBasics
 import PaddockSigning
 
 /// How a signed feed is trusted: the key it was added with, and what the last accepted copy

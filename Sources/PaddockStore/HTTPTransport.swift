@@ -1,4 +1,5 @@
 import Foundation
+import PaddockBasics
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -43,6 +44,8 @@ public enum FetchLimitExceeded: Error, Sendable, Equatable {
     case stalled(seconds: TimeInterval)
     case tooSlow(minSpeed: Int64, seconds: TimeInterval)
     case deadline(seconds: TimeInterval)
+    /// A redirect to an address that is not http(s) (`file:///etc/passwd`): never followed.
+    case redirectRefused(location: String)
 }
 
 /// How paddock talks HTTP; tests use the real one against a loopback server.
@@ -135,7 +138,7 @@ private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked S
     private var failure: (any Error)?
     private var started = Date()
     private var lastActivity = Date()
-    private var speed = SpeedWindow()
+    private var speed = SpeedCheck()
 
     init(file: URL?, limits: FetchLimits) {
         self.file = file
@@ -170,6 +173,22 @@ private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked S
 
     private func fail(_ error: any Error) {
         lock.withLock { if failure == nil { failure = error } }
+    }
+
+    /// Only http(s) redirects are followed: a server must not send paddock to a local file.
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        let scheme = request.url?.scheme?.lowercased()
+        guard scheme == "http" || scheme == "https" else {
+            fail(FetchLimitExceeded.redirectRefused(location: request.url?.absoluteString ?? "?"))
+            // Not followed: the redirect's own answer arrives as the response, and the failure
+            // recorded here is the one reported. (Cancelling the task inside this callback
+            // crashes corelibs' URLSession.)
+            return completionHandler(nil)
+        }
+        completionHandler(request)
     }
 
     func urlSession(
@@ -255,103 +274,5 @@ private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked S
     }
 }
 
-/// The delegate queue of a bounded fetch. corelibs' URLSession hands each chunk libcurl reads
-/// to the delegate queue at once and never pauses libcurl, so a server faster than the
-/// delegate piled chunks up in memory (an endless body capped at 1 GB took 10 GB). Here the
-/// hand-over waits while `high` chunks are queued, until they are down to `low`: libcurl
-/// stops reading meanwhile, and TCP slows the server down. A chunk is at most libcurl's
-/// 16 KB, so at most 64 MB wait; waking at `low`, not at each chunk, keeps the two threads from
-/// taking turns chunk by chunk (with 256 and 64, 200 MB took 12 s instead of 2.5 s). A wait
-/// lasts 50 ms at most, so that it can never deadlock.
-final class BackpressureQueue: OperationQueue, @unchecked Sendable {
-    private let condition = NSCondition()
-    private var pending = 0
-    private var waiting = false
-    private let high: Int
-    private let low: Int
 
-    init(high: Int = 4096, low: Int = 1024) {
-        self.high = high
-        self.low = low
-        super.init()
-        maxConcurrentOperationCount = 1
-        // A serial queue of its own runs on a thread libdispatch adds when others are busy (an
-        // overcommitting queue): with the global queues' few threads (as many as cores) held by
-        // blocked hand-overs and cancels, the callbacks that would free them could not run.
-        underlyingQueue = DispatchQueue(label: "paddock.http.delegate")
-    }
 
-    override func addOperation(_ block: @escaping @Sendable () -> Void) {
-        condition.lock()
-        // Never for ever: should the callbacks be starved of a thread, the hand-over goes on at
-        // 20 chunks a second rather than deadlock.
-        let until = Date().addingTimeInterval(0.05)
-        while pending >= high {
-            waiting = true
-            if !condition.wait(until: until) { break }
-        }
-        pending += 1
-        condition.unlock()
-        super.addOperation { [self] in
-            block()
-            condition.lock()
-            pending -= 1
-            if waiting, pending <= low {
-                waiting = false
-                condition.broadcast()
-            }
-            condition.unlock()
-        }
-    }
-
-    /// `cancel()` waits for URLSession's work queue, which may be waiting for this queue: from
-    /// a delegate callback it must be called elsewhere (on a serial queue of its own, for the
-    /// reason above, not a global one).
-    static func cancel(_ task: URLSessionTask) {
-        DispatchQueue(label: "paddock.http.cancel").async { task.cancel() }
-    }
-}
-
-/// Whether a fetch has been slower than a minimum over a sliding window, from the byte count
-/// sampled at each watchdog tick (curl's `--speed-limit`/`--speed-time`).
-private struct SpeedWindow {
-    private var samples: [(time: Date, bytes: Int64)] = []
-    private var since: Date?
-
-    mutating func start(at time: Date) {
-        if since == nil { since = time }
-    }
-
-    mutating func isTooSlow(at now: Date, received: Int64, minSpeed: Int64, window: TimeInterval) -> Bool {
-        guard let since, minSpeed > 0, window > 0 else { return false }
-        if samples.isEmpty { samples.append((since, 0)) }
-        samples.append((now, received))
-        let windowStart = now.addingTimeInterval(-window)
-        while samples.count > 1, samples[1].time <= windowStart { samples.removeFirst() }
-        guard samples[0].time <= windowStart else { return false }
-        return Double(received - samples[0].bytes) < Double(minSpeed) * window
-    }
-}
-
-/// "1 GB", "64 KB", "1500 bytes"; "1 second", "10 minutes": for messages about limits.
-enum LimitWords {
-    static func bytes(_ count: Int64) -> String {
-        for (unit, name) in [(Int64(1) << 30, "GB"), (Int64(1) << 20, "MB"), (Int64(1) << 10, "KB")]
-        where count >= unit && count % unit == 0 {
-            return "\(count / unit) \(name)"
-        }
-        return count == 1 ? "1 byte" : "\(count) bytes"
-    }
-
-    static func seconds(_ value: TimeInterval) -> String {
-        if value >= 60, value.truncatingRemainder(dividingBy: 60) == 0 {
-            let minutes = Int(value / 60)
-            return minutes == 1 ? "1 minute" : "\(minutes) minutes"
-        }
-        if value == value.rounded() {
-            let whole = Int(value)
-            return whole == 1 ? "1 second" : "\(whole) seconds"
-        }
-        return "\(value) seconds"
-    }
-}

@@ -41,10 +41,14 @@ public struct ProcessRunner: Sendable {
 
     /// Runs and captures stdout and stderr together. With `log`, output is appended to that
     /// file too (and still returned).
+    ///
+    /// `deadline`: seconds after which the child (and its group, for a tracked child) is
+    /// killed and the run fails with status 124, as coreutils' timeout says. `onLine`: each
+    /// line of output as it arrives (progress that reads the child live).
     @discardableResult
     public func run(
         _ arguments: [String], environment: [String: String]? = nil, directory: String? = nil, log: String? = nil,
-        check: Bool = true
+        check: Bool = true, deadline: TimeInterval? = nil, onLine: ((Substring) -> Void)? = nil
     ) throws -> ProcessOutput {
         guard let first = arguments.first else { throw CommandFailure(arguments: [], status: -1, output: "empty command") }
         let environment = environment ?? ProcessInfo.processInfo.environment
@@ -77,18 +81,46 @@ public struct ProcessRunner: Sendable {
             return handle
         }
         var buffer = [UInt8](repeating: 0, count: 65536)
+        let ends = deadline.map { Date().addingTimeInterval($0) }
+        var timedOut = false
+        var pendingLine = Data()
         while true {
+            if let ends {
+                // Wait for output no longer than the time left; past it, end the child.
+                var descriptor = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+                let left = ends.timeIntervalSinceNow
+                if left <= 0 || poll(&descriptor, 1, Int32(min(left, 1) * 1000)) == 0 {
+                    if Date() >= ends {
+                        kill(tracked ? -child.pid : child.pid, SIGKILL)
+                        timedOut = true
+                        break
+                    }
+                    continue
+                }
+            }
             let count = buffer.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             if count <= 0 { break }
             let chunk = Data(buffer[0..<count])
             collected.append(chunk)
             logHandle?.write(chunk)
+            if let onLine {
+                pendingLine.append(chunk)
+                while let newline = pendingLine.firstIndex(of: 10) {
+                    onLine(Substring(String(decoding: pendingLine[pendingLine.startIndex..<newline], as: UTF8.self)))
+                    pendingLine.removeSubrange(pendingLine.startIndex...newline)
+                }
+            }
         }
+        if let onLine, !pendingLine.isEmpty, !timedOut { onLine(Substring(String(decoding: pendingLine, as: UTF8.self))) }
         close(output)
-        let status = Spawn.wait(child.pid)
+        var status = Spawn.wait(child.pid)
         try? logHandle?.close()
-        let text = String(decoding: collected, as: UTF8.self)
+        var text = String(decoding: collected, as: UTF8.self)
+        if timedOut {
+            status = 124
+            text += "\n'\(first)' was stopped after \(Int(deadline ?? 0)) seconds\n"
+        }
         if check && status != 0 { throw CommandFailure(arguments: arguments, status: status, output: text) }
         return ProcessOutput(status: status, output: text)
     }

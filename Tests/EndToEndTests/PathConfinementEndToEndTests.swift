@@ -172,6 +172,19 @@ struct PathConfinementEndToEndTests {
         #expect(try sandbox.paddock(["show", "tool"]).stdout.contains("summary:   sum\\u{85}mary \\u{2066}x"))
     }
 
+    @Test("feed add of a URL that redirects to a local file is refused, saying so, and reads nothing")
+    func feedRedirectToFile() throws {
+        let sandbox = try OpsSandbox()
+        let server = try LoopbackHTTPServer { _ in .init(status: 301, headers: ["Location": "file:///etc/hostname"]) }
+        defer { server.stop() }
+        let add = try sandbox.paddock(["feed", "add", "\(server.baseURL)/feed.xml", "--insecure"])
+        #expect(add.status == 69, "\(add.stderr)")
+        #expect(add.stderr.contains("the server redirects too many times, or to an address that is not http(s) (such as file://), which paddock does not follow"), "\(add.stderr)")
+        #expect(!add.stderr.contains("404"))
+        let feeds = try sandbox.paddock(["feed", "list", "--json"])
+        #expect(!feeds.stdout.contains("redirect") && !feeds.stdout.contains("127.0.0.1"), "\(feeds.stdout)")
+    }
+
     @Test("an archive that is refused is named by its product and its source, not by its file in the download cache")
     func archiveRefusalNamesProduct() throws {
         let sandbox = try OpsSandbox()

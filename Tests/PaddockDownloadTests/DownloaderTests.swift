@@ -291,6 +291,24 @@ struct DownloaderTests {
         #expect(fixture.listing("partial") == [])
     }
 
+    @Test("a redirect to a file of this machine is not followed, and said so (not 'HTTP 404')", arguments: ["file:///etc/hostname", "ftp://127.0.0.1/x"])
+    func redirectToFile(location: String) async throws {
+        let fixture = try DownloadFixture()
+        defer { fixture.remove() }
+        let server = try LoopbackHTTPServer { _ in .init(status: 302, headers: ["Location": location]) }
+        defer { server.stop() }
+        let url = "\(server.baseURL)/redirect.tar.gz"
+        let text = await message { _ = try await fixture.downloader(retryDelays: []).download(DownloadRequest(url, hash: .sha256(String(repeating: "a", count: 64)))) }
+        if location.hasPrefix("file:") {
+            // Foundation on Linux never asks the delegate about a file:// Location: it loops.
+            #expect(text == "could not download \(url): the server redirects too many times, or to an address that is not http(s) (such as file://), which paddock does not follow")
+        } else {
+            #expect(text == "could not download \(url): the server redirects to '\(location)', which is not an http(s) address; paddock does not follow it")
+            #expect(server.requests.count == 1)
+        }
+        #expect(text?.contains("404") == false)
+    }
+
     @Test("a refused connection is retried, then reported")
     func refused() async throws {
         let fixture = try DownloadFixture()

@@ -89,18 +89,3 @@ struct MachineProbeTests {
         #expect(!french.architecture.isEmpty)
     }
 }
-
-@Suite("ProcessRunner")
-struct ProcessRunnerTests {
-    @Test("argv is passed as is, never through a shell; a failure carries its status and output")
-    func argv() throws {
-        let echoed = try ProcessRunner().run(["printf", "%s|", "a b", "$HOME", ";rm -rf /"])
-        #expect(echoed.output == "a b|$HOME|;rm -rf /|")
-        let failure = #expect(throws: CommandFailure.self) {
-            try ProcessRunner().run(["sh", "-c", "echo nope; exit 3"])
-        }
-        #expect(failure?.status == 3)
-        #expect(failure?.output == "nope\n")
-        #expect(throws: CommandFailure.self) { try ProcessRunner().run(["no-such-command-here"]) }
-    }
-}
