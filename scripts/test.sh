@@ -27,9 +27,10 @@ fi
 # seconds at a time; run beside the unit tests they would hold the few threads of Swift's
 # cooperative pool, and the tests that check a timeout against a loopback server (a stalled
 # download must fail within N seconds) would measure the wait for a thread instead. Those
-# timing suites run on their own too: beside the CPU-bound property tests on a 2-core machine
-# their bounds measured the load.
+# timing suites run on their own too, one test at a time (30 s): beside the CPU-bound property
+# tests, or beside each other's endless and dripping servers, which share Foundation's one
+# URLSession thread, their bounds measured the load of a 2-core machine.
 timed='PaddockDownloadTests|FeedFetchLimitTests'
 swift test --skip-build --skip EndToEndTests --skip "$timed"
-swift test --skip-build --filter "$timed"
+swift test --skip-build --no-parallel --filter "$timed"
 swift test --skip-build --filter EndToEndTests
