@@ -6,7 +6,7 @@ public enum ProductIdRule {
     public static func problem(with productId: String) -> String? {
         if productId == "." || productId == ".." { return "is '\(productId)', a folder's name" }
         if productId.contains("/") || productId.contains("\\") { return "contains a path separator" }
-        if productId.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if productId.containsControlCharacter {
             return "contains a control character"
         }
         return nil
@@ -14,6 +14,10 @@ public enum ProductIdRule {
 }
 
 extension String {
+    /// Whether the text holds a C0 or C1 control character (a newline, ESC, NUL...): refused in
+    /// names and paths, where it would forge lines or drive a terminal.
+    public var containsControlCharacter: Bool { unicodeScalars.contains { $0.properties.generalCategory == .control } }
+
     /// The text with control characters shown as `\u{…}`: for quoting text from a feed, a
     /// file name or a client in a message, where a newline or an escape would forge lines or
     /// drive the terminal.

@@ -165,7 +165,7 @@ extension FeedBuilder {
                 // (checked again, with links resolved, where it is used) is refused here too.
                 let parts = destination.split(separator: "/")
                 if destination.hasPrefix("/") || parts.isEmpty || parts.contains("..")
-                    || destination.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+                    || destination.containsControlCharacter
                 {
                     warn(element, "<pd:install> destination '\(destination.escapingControlCharacters)' of '\(productId)' must be a folder name inside paddock's programs folder (relative, no '..'); this installer is not usable")
                     return

@@ -41,7 +41,7 @@ public enum PathConfinement {
     public static func resolve(_ relative: String, under root: URL, what: String) throws(Escape) -> URL {
         func refuse(_ reason: String) -> Escape { Escape(what: what, path: relative, root: root.path, reason: reason) }
         if relative.hasPrefix("/") { throw refuse("is an absolute path") }
-        if relative.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if relative.containsControlCharacter {
             throw refuse("contains a control character")
         }
         var components: [String] = []
@@ -66,13 +66,7 @@ public enum PathConfinement {
     public static func check(_ path: String, under roots: [URL], what: String) throws(Escape) -> URL {
         let shown = roots.map(\.path).joined(separator: " or ")
         func refuse(_ reason: String) -> Escape { Escape(what: what, path: path, root: shown, reason: reason) }
-        guard path.hasPrefix("/") else { throw refuse("is not an absolute path") }
-        if path.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw refuse("contains a control character")
-        }
-        // Recorded paths are written normalised; one with `.` or `..` in it was not written by paddock.
-        let components = path.split(separator: "/", omittingEmptySubsequences: true)
-        if components.contains(where: { $0 == "." || $0 == ".." }) { throw refuse("contains '.' or '..'") }
+        if let problem = problem(withRecorded: path) { throw refuse(problem) }
         var lastEscape: Escape?
         for root in roots {
             do throws(Escape) {
@@ -86,6 +80,16 @@ public enum PathConfinement {
             }
         }
         throw lastEscape ?? refuse("lies outside")
+    }
+
+    /// Why `path` cannot be a path paddock recorded itself, or nil: recorded paths are written
+    /// absolute and normalised, so one that is relative, holds `.` or `..`, or a control
+    /// character, was not written by paddock.
+    public static func problem(withRecorded path: String) -> String? {
+        guard path.hasPrefix("/") else { return "is not an absolute path" }
+        if path.containsControlCharacter { return "contains a control character" }
+        if path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) { return "contains '.' or '..'" }
+        return nil
     }
 
     /// Whether `path` lies strictly inside `root`, comparing whole components.

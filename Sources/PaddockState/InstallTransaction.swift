@@ -112,13 +112,11 @@ public final class InstallTransaction: @unchecked Sendable {
     /// row cannot name another file to restore or drop.
     private func backupPath(of path: String) -> String { path + ".paddock-backup-\(id)" }
 
-    /// An app folder is absolute and normalised, and neither the root nor a folder that holds
-    /// paddock's own (removing it would remove them too).
+    /// An app folder is absolute and normalised, as paddock records paths, and not `/` itself.
+    /// (Whether a row's folder really is an app's is checked at rollback: empty, or holding its
+    /// manifest.)
     static func checkAppFolder(_ path: String) throws(PathConfinement.Escape) {
-        let components = path.split(separator: "/", omittingEmptySubsequences: true)
-        guard path.hasPrefix("/"), !components.isEmpty, !components.contains(where: { $0 == "." || $0 == ".." }),
-            !path.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else {
+        guard PathConfinement.problem(withRecorded: path) == nil, path.contains(where: { $0 != "/" }) else {
             throw PathConfinement.Escape(what: "the app folder", path: path, root: "an absolute folder of its own", reason: "is not a usable app folder")
         }
     }
