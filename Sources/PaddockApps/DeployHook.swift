@@ -50,13 +50,7 @@ public enum DeployHook {
             append("\(error.message)\n", to: logURL)
             throw DeployFailure(app: layout.name, status: 127, logPath: logURL.path, lastLines: [error.message])
         }
-        if let childStarted {
-            do { try childStarted(child.pid) } catch {
-                kill(-child.pid, SIGKILL)
-                _ = Spawn.wait(child.pid)
-                throw error
-            }
-        }
+        try Spawn.record(child, with: childStarted)
         let status = Spawn.wait(child.pid)
         guard status == 0 else {
             throw DeployFailure(app: layout.name, status: status, logPath: logURL.path, lastLines: tail(logURL, lines: 15))

@@ -137,6 +137,19 @@ public enum Spawn {
         return Child(pid: pid, output: pipeEnds[0] >= 0 ? pipeEnds[0] : nil)
     }
 
+    /// Hands a child started in a group of its own to `recorder` (the journal of an install);
+    /// when recording fails, the child and its group are ended (and its pipe closed) before the
+    /// error goes on, so that nothing runs that the journal does not name.
+    public static func record(_ child: Child, with recorder: ((pid_t) throws -> Void)?) throws {
+        guard let recorder else { return }
+        do { try recorder(child.pid) } catch {
+            kill(-child.pid, SIGKILL)
+            if let output = child.output { close(output) }
+            _ = wait(child.pid)
+            throw error
+        }
+    }
+
     /// Waits for `pid` to end: its exit status, or 128 + the signal that ended it (as a shell says).
     public static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0

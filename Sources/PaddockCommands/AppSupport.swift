@@ -130,11 +130,7 @@ extension CommandContext {
             kill(pid, SIGKILL)
             if let engine = loaded.status?.enginePid { kill(engine, SIGKILL) }
         }
-        // The port is free once the engine is gone.
-        if let port = loaded.status?.port {
-            let portDeadline = Date().addingTimeInterval(10)
-            while HTTPProbe.isListening(port: port) && Date() < portDeadline { usleep(100_000) }
-        }
+        waitUntilPortIsFree(loaded)
         return true
     }
 
@@ -145,10 +141,14 @@ extension CommandContext {
         let deadline = Date().addingTimeInterval(graceful)
         while Spawn.isAlive(engine) && Date() < deadline { usleep(100_000) }
         if Spawn.isAlive(engine) { kill(-engine, SIGKILL) }
-        if let port = loaded.status?.port {
-            let portDeadline = Date().addingTimeInterval(10)
-            while HTTPProbe.isListening(port: port) && Date() < portDeadline { usleep(100_000) }
-        }
+        waitUntilPortIsFree(loaded)
+    }
+
+    /// The port is free once the engine is gone: up to 10 s for the kernel to let it go.
+    private func waitUntilPortIsFree(_ loaded: LoadedApp) {
+        guard let port = loaded.status?.port else { return }
+        let deadline = Date().addingTimeInterval(10)
+        while HTTPProbe.isListening(port: port) && Date() < deadline { usleep(100_000) }
     }
 
     /// Runs the deploy hook when the app's files changed since its last successful deploy.

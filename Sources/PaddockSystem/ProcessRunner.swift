@@ -65,14 +65,7 @@ public struct ProcessRunner: Sendable {
             throw CommandFailure(arguments: arguments, status: 127, output: error.message)
         }
         guard let output = child.output else { preconditionFailure("a piped child without its pipe") }
-        if let childStarted {
-            do { try childStarted(child.pid) } catch {
-                kill(-child.pid, SIGKILL)
-                close(output)
-                _ = Spawn.wait(child.pid)
-                throw error
-            }
-        }
+        try Spawn.record(child, with: childStarted)
         var collected = Data()
         let logHandle = log.flatMap { path -> FileHandle? in
             if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
