@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Resolver", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
 
         // I/O around the core.
-        .target(name: "FeedReader", dependencies: ["FeedModel", "CLibXML2"], swiftSettings: swiftSettings),
+        .target(name: "PaddockXML", dependencies: ["FeedModel", "CLibXML2"], swiftSettings: swiftSettings),
         .target(name: "PaddockSQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         // What every I/O module shares: the one check that keeps a path under its root.
         .systemLibrary(name: "CSpawn"),
@@ -43,7 +43,7 @@ let package = Package(
             name: "PaddockSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         .target(
-            name: "PaddockStore", dependencies: ["FeedModel", "FeedReader", "PaddockBasics", "PaddockSQLite", "PaddockSigning"],
+            name: "PaddockStore", dependencies: ["FeedModel", "PaddockXML", "PaddockBasics", "PaddockSQLite", "PaddockSigning"],
             swiftSettings: swiftSettings),
         .target(name: "PaddockSystem", dependencies: ["FeedModel", "PaddockBasics"], swiftSettings: swiftSettings),
         .target(name: "PaddockApps", dependencies: ["FeedModel", "PaddockBasics"], swiftSettings: swiftSettings),
@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "PaddockCommands",
             dependencies: [
-                "FeedModel", "FeedReader", "PaddockBasics", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "PaddockArchive", "PaddockDownload", "PaddockSigning", "Resolver",
+                "FeedModel", "PaddockXML", "PaddockBasics", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "PaddockArchive", "PaddockDownload", "PaddockSigning", "Resolver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -85,12 +85,12 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "FeedModelTests", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ResolverTests", dependencies: ["Resolver", "FeedModel", "FeedReader", "TestSupport"], exclude: ["Fixtures"],
+            name: "ResolverTests", dependencies: ["Resolver", "PaddockBasics", "FeedModel", "PaddockXML", "TestSupport"], exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "FeedReaderTests", dependencies: ["FeedReader", "FeedModel", "TestSupport"], swiftSettings: swiftSettings),
+            name: "PaddockXMLTests", dependencies: ["PaddockXML", "FeedModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "PaddockStoreTests", dependencies: ["PaddockStore", "PaddockSigning", "PaddockSQLite", "FeedReader", "FeedModel", "TestSupport"],
+            name: "PaddockStoreTests", dependencies: ["PaddockStore", "PaddockBasics", "PaddockSigning", "PaddockSQLite", "PaddockXML", "FeedModel", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "PaddockBasicsTests", dependencies: ["PaddockBasics", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PaddockSigningTests", dependencies: ["PaddockSigning"], swiftSettings: swiftSettings),

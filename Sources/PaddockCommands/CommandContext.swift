@@ -1,7 +1,7 @@
 import PaddockSQLite
 import ArgumentParser
 import FeedModel
-import FeedReader
+import PaddockXML
 import Foundation
 import PaddockBasics
 import PaddockApps
@@ -91,6 +91,9 @@ enum BuiltinFeedLocator {
 func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Void) async throws {
     do {
         try await body()
+    } catch let error as any PaddockError {
+        context.output.error(error.description)
+        throw ExitCode(error.exitStatus.rawValue)
     } catch let error as StoreError {
         context.output.error(error.description)
         throw ExitCode(error.exitCode)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PaddockBasics
 import PaddockSQLite
 import PaddockStore
 

@@ -1,3 +1,4 @@
+import PaddockBasics
 import PaddockSQLite
 import PaddockState
 import PaddockStore

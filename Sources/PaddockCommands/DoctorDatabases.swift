@@ -1,4 +1,5 @@
 import Foundation
+import PaddockBasics
 import PaddockSQLite
 import PaddockState
 import PaddockStore

@@ -1,4 +1,5 @@
 import Foundation
+import PaddockBasics
 import PaddockDownload
 import PaddockStore
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PaddockBasics
 import PaddockSigning
 import PaddockStore
 

@@ -1,6 +1,6 @@
 import PaddockSQLite
 import FeedModel
-import FeedReader
+import PaddockXML
 import Foundation
 import PaddockBasics
 

@@ -1,8 +1,7 @@
-import FeedReader
+import PaddockXML
 
 /// What can go wrong in the feed store. Each message names the thing and what to do next.
 public enum StoreError: Error, CustomStringConvertible, Sendable {
-    case badConfig(file: String, line: Int, message: String)
     case feedNotFound(String, known: [String])
     case feedExists(String)
     case insecureURL(String)
@@ -32,8 +31,6 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .badConfig(let file, let line, let message):
-            return "\(file):\(line): \(message)"
         case .feedNotFound(let name, let known):
             let list = known.isEmpty ? "no feeds are added" : "feeds: " + known.joined(separator: ", ")
             return "no feed named '\(name)' (\(list)); see 'paddock feed list'"
@@ -78,7 +75,6 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     /// sysexits: 65 bad data, 66 missing input, 69 unavailable, 64 usage, 78 config.
     public var exitCode: Int32 {
         switch self {
-        case .badConfig: return 78
         case .feedNotFound, .productNotFound, .feedExists, .insecureURL, .unsupportedSource, .builtinNotRemovable, .invalidName, .badKey:
             return 64
         case .sourceMissing: return 66

@@ -1,5 +1,6 @@
 import FeedModel
 import Foundation
+import PaddockBasics
 import PaddockSigning
 import PaddockSQLite
 import Testing

@@ -1,7 +1,8 @@
 import PaddockSQLite
 import FeedModel
-import FeedReader
+import PaddockXML
 import Foundation
+import PaddockBasics
 import Testing
 import TestSupport
 

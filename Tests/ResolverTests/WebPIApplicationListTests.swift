@@ -1,5 +1,5 @@
 import FeedModel
-import FeedReader
+import PaddockXML
 import Foundation
 import Resolver
 import Testing

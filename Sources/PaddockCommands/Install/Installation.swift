@@ -1,6 +1,6 @@
 import ArgumentParser
 import FeedModel
-import FeedReader
+import PaddockXML
 import Foundation
 import PaddockBasics
 import PaddockApps

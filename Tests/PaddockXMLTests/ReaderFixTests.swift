@@ -2,7 +2,7 @@ import FeedModel
 import Foundation
 import Testing
 
-@testable import FeedReader
+@testable import PaddockXML
 
 /// Reader bugs found in review, one test each.
 @Suite("Reader fixes")

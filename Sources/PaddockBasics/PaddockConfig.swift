@@ -1,4 +1,5 @@
 import Foundation
+import PaddockBasics
 
 /// The user's settings, from `config.toml` (a flat `key = value` subset of TOML, with one table).
 ///
@@ -55,23 +56,23 @@ public struct PaddockConfig: Sendable, Hashable {
             if line.isEmpty { continue }
             if line.hasPrefix("[") {
                 guard line.hasSuffix("]") else {
-                    throw StoreError.badConfig(file: file, line: offset + 1, message: "expected '[table]'")
+                    throw ConfigError(file: file, line: offset + 1, message: "expected '[table]'")
                 }
                 table = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
                 guard table == "keys" else {
-                    throw StoreError.badConfig(file: file, line: offset + 1, message: "unknown table '[\(table)]' (known: [keys])")
+                    throw ConfigError(file: file, line: offset + 1, message: "unknown table '[\(table)]' (known: [keys])")
                 }
                 continue
             }
             let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2 else {
-                throw StoreError.badConfig(file: file, line: offset + 1, message: "expected 'key = value'")
+                throw ConfigError(file: file, line: offset + 1, message: "expected 'key = value'")
             }
             let value = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             if table == "keys" {
                 let name = parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
                 guard !name.isEmpty, !value.isEmpty else {
-                    throw StoreError.badConfig(file: file, line: offset + 1, message: "a key needs a name and a value: name = \"RW...\"")
+                    throw ConfigError(file: file, line: offset + 1, message: "a key needs a name and a value: name = \"RW...\"")
                 }
                 config.keys[name] = value
                 continue
@@ -79,14 +80,14 @@ public struct PaddockConfig: Sendable, Hashable {
             switch parts[0] {
             case "builtin-feed":
                 guard value == "true" || value == "false" else {
-                    throw StoreError.badConfig(file: file, line: offset + 1, message: "builtin-feed takes true or false")
+                    throw ConfigError(file: file, line: offset + 1, message: "builtin-feed takes true or false")
                 }
                 config.builtinFeedEnabled = value == "true"
             case "builtin-feed-path":
                 config.builtinFeedPath = value
             case "download-max-feed-size", "download-max-file-size":
                 guard let size = Self.size(value), size > 0 else {
-                    throw StoreError.badConfig(
+                    throw ConfigError(
                         file: file, line: offset + 1,
                         message: "\(parts[0]) takes a size above 0: bytes, or a whole number of KB, MB or GB (1024-based), e.g. \"1 GB\"")
                 }
@@ -94,7 +95,7 @@ public struct PaddockConfig: Sendable, Hashable {
             case "download-min-speed":
                 let perSecond = value.hasSuffix("/s") ? String(value.dropLast(2)) : value
                 guard let speed = Self.size(perSecond) else {
-                    throw StoreError.badConfig(
+                    throw ConfigError(
                         file: file, line: offset + 1,
                         message: "download-min-speed takes bytes a second, or a whole number of KB or MB, e.g. \"1 KB\"; 0 turns it off")
                 }
@@ -102,12 +103,12 @@ public struct PaddockConfig: Sendable, Hashable {
             case "download-stall-seconds", "download-deadline":
                 guard let seconds = Double(value), seconds.isFinite, seconds > 0 else {
                     let example = parts[0] == "download-deadline" ? "600" : "30"
-                    throw StoreError.badConfig(
+                    throw ConfigError(
                         file: file, line: offset + 1, message: "\(parts[0]) takes a number of seconds above 0, e.g. \(example)")
                 }
                 if parts[0] == "download-deadline" { config.downloadDeadline = seconds } else { config.downloadStallSeconds = seconds }
             default:
-                throw StoreError.badConfig(
+                throw ConfigError(
                     file: file, line: offset + 1,
                     message: "unknown setting '\(parts[0])' (known: \(Self.settings.joined(separator: ", ")), [keys])")
             }
@@ -139,4 +140,20 @@ public struct PaddockConfig: Sendable, Hashable {
         let (bytes, overflow) = number.multipliedReportingOverflow(by: multiplier)
         return overflow ? nil : bytes
     }
+}
+
+/// A line of config.toml paddock cannot read: the file and line, and what it takes.
+public struct ConfigError: PaddockError, Hashable {
+    public var file: String
+    public var line: Int
+    public var message: String
+
+    public init(file: String, line: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String { "\(file):\(line): \(message)" }
+    public var exitStatus: ExitStatus { .configuration }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@testable import FeedReader
+@testable import PaddockXML
 
 /// The SAX reader under the feed reader: what libxml2 hands SAX raw (attribute escapes, CDATA,
 /// text split across chunks) must come out as a tree builder would read it.

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@testable import FeedReader
+@testable import PaddockXML
 
 /// Every real WebPI feed in Tests/Fixtures/webpi reads, with the exact product count and
 /// values checked against the file.

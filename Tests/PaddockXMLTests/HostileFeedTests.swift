@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@testable import FeedReader
+@testable import PaddockXML
 
 /// Malformed and hostile feeds: each refused with the exact one-line message.
 @Suite("Malformed and hostile feeds")

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@testable import FeedReader
+@testable import PaddockXML
 
 /// Every Parameters.xml and Manifest.xml in Tests/Fixtures/msdeploy reads into the model.
 @Suite("Web Deploy package files")

@@ -2,7 +2,7 @@ import FeedModel
 import Foundation
 import Testing
 
-@testable import FeedReader
+@testable import PaddockXML
 
 /// paddock's Linux extension (`urn:paddock:feed:1`).
 @Suite("Linux extension")

@@ -1,4 +1,5 @@
 import Foundation
+import PaddockBasics
 
 /// Where paddock keeps things, following the XDG base directories. `PADDOCK_HOME` puts
 /// everything under one folder instead (tests and CI use it).

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@testable import FeedReader
+@testable import PaddockXML
 
 /// The real feeds the tests read are in the repository, unchanged, and a missing one is said
 /// to be missing, with its path.
