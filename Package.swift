@@ -53,10 +53,19 @@ let package = Package(
             name: "PaddockDownload",
             dependencies: ["FeedModel", "PaddockBasics", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
+        // The services (SwiftPM's Workspace): install, upgrade, uninstall, recovery, doctor,
+        // offline bundles and the app lifecycle, on one ServiceContext; no ArgumentParser here.
+        .target(
+            name: "PaddockServices",
+            dependencies: [
+                "FeedModel", "PaddockXML", "PaddockBasics", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "PaddockArchive",
+                "PaddockDownload", "PaddockSigning", "PaddockSQLite", "Resolver",
+            ],
+            swiftSettings: swiftSettings),
         .target(
             name: "PaddockCommands",
             dependencies: [
-                "FeedModel", "PaddockXML", "PaddockBasics", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "PaddockArchive", "PaddockDownload", "PaddockSigning", "Resolver",
+                "FeedModel", "PaddockXML", "PaddockBasics", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "PaddockArchive", "PaddockDownload", "PaddockSigning", "Resolver", "PaddockServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -91,6 +100,10 @@ let package = Package(
             name: "PaddockXMLTests", dependencies: ["PaddockXML", "FeedModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PaddockStoreTests", dependencies: ["PaddockStore", "PaddockBasics", "PaddockSigning", "PaddockSQLite", "PaddockXML", "FeedModel", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PaddockServicesTests",
+            dependencies: ["PaddockServices", "PaddockApps", "PaddockState", "PaddockStore", "PaddockSystem", "PaddockBasics", "FeedModel", "Resolver", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "PaddockBasicsTests", dependencies: ["PaddockBasics", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PaddockSigningTests", dependencies: ["PaddockSigning"], swiftSettings: swiftSettings),

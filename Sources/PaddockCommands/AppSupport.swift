@@ -77,27 +77,6 @@ struct LoadedApp {
 func defaultWorkerCount() -> Int { 2 * ProcessInfo.processInfo.activeProcessorCount + 1 }
 
 extension CommandContext {
-    var stateDirectory: URL { paths.state }
-
-    /// Opens the state database, first rolling back what a paddock that died mid-transaction
-    /// left (one warning line). Every command that reads or writes installed state goes
-    /// through here.
-    func openState() throws -> StateStore {
-        let state = try StateStore(directory: paths.state, ownedRoots: paths.ownedRoots, programs: paths.programs)
-        try recoverIfAbandoned(state)
-        return state
-    }
-
-    /// Rolls back transactions left open by a dead paddock. The lock is tried without waiting
-    /// and held only for the rollback: when a live paddock holds it, its transaction is its
-    /// own and nothing is touched.
-    func recoverIfAbandoned(_ state: StateStore) throws {
-        guard try !state.unfinishedTransactions().isEmpty else { return }
-        guard let lock = try? StateLock(path: state.lockPath, wait: false) else { return }
-        defer { withExtendedLifetime(lock) {} }
-        try recoverUnfinished(state: state, context: self)
-    }
-
     func loadApp(_ name: String, state: StateStore) throws -> LoadedApp {
         guard let record = try state.app(named: name) else {
             let known = try state.apps().map(\.name)

@@ -37,6 +37,29 @@ struct CommandContext {
     }
 }
 
+extension CommandContext {
+    var stateDirectory: URL { paths.state }
+
+    /// Opens the state database, first rolling back what a paddock that died mid-transaction
+    /// left (one warning line). Every command that reads or writes installed state goes
+    /// through here.
+    func openState() throws -> StateStore {
+        let state = try StateStore(directory: paths.state, ownedRoots: paths.ownedRoots, programs: paths.programs)
+        try recoverIfAbandoned(state)
+        return state
+    }
+
+    /// Rolls back transactions left open by a dead paddock. The lock is tried without waiting
+    /// and held only for the rollback: when a live paddock holds it, its transaction is its
+    /// own and nothing is touched.
+    func recoverIfAbandoned(_ state: StateStore) throws {
+        guard try !state.unfinishedTransactions().isEmpty else { return }
+        guard let lock = try? StateLock(path: state.lockPath, wait: false) else { return }
+        defer { withExtendedLifetime(lock) {} }
+        try recoverUnfinished(state: state, context: self)
+    }
+}
+
 /// Finds the feed that ships with paddock: `PADDOCK_BUILTIN_FEED` (`off` for none), an
 /// installed copy beside the binary (`../share/paddock/Feeds`, as the package puts it), or the
 /// `Feeds/` folder of the checkout it was built in.

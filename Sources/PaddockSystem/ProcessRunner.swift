@@ -21,9 +21,35 @@ public struct ProcessOutput: Sendable {
     public var output: String
 }
 
+/// What runs programs for the services: the real `ProcessRunner`, or in tests a double that
+/// answers the calls a test expects and fails loudly on any other.
+public protocol ProcessRunning: Sendable {
+    /// Runs `arguments` to their end; see `ProcessRunner.run`.
+    @discardableResult
+    func run(
+        _ arguments: [String], environment: [String: String]?, directory: String?, log: String?,
+        check: Bool, deadline: TimeInterval?, onLine: ((Substring) -> Void)?
+    ) throws -> ProcessOutput
+
+    /// The same runner for the children of an install: each in a group of its own that dies with
+    /// paddock, `childStarted` called with its pid as soon as it runs (the journal records it).
+    func tracked(_ childStarted: @escaping @Sendable (pid_t) throws -> Void) -> any ProcessRunning
+}
+
+extension ProcessRunning {
+    /// `run` with the defaults the call sites use.
+    @discardableResult
+    public func run(
+        _ arguments: [String], environment: [String: String]? = nil, directory: String? = nil, log: String? = nil,
+        check: Bool = true, deadline: TimeInterval? = nil
+    ) throws -> ProcessOutput {
+        try run(arguments, environment: environment, directory: directory, log: log, check: check, deadline: deadline, onLine: nil)
+    }
+}
+
 /// Runs programs to their end and collects what they print (apt-get, pip, venv, dpkg-query,
 /// command installers), through the one spawner (`Spawn`).
-public struct ProcessRunner: Sendable {
+public struct ProcessRunner: ProcessRunning {
     /// Set for the children of an install: each gets a process group of its own and dies with
     /// paddock; this is called with its pid (the group's id) as soon as it runs, so that the
     /// journal can name the group a recovery must end before it undoes anything. A throw ends
@@ -32,6 +58,10 @@ public struct ProcessRunner: Sendable {
 
     public init(childStarted: (@Sendable (pid_t) throws -> Void)? = nil) {
         self.childStarted = childStarted
+    }
+
+    public func tracked(_ childStarted: @escaping @Sendable (pid_t) throws -> Void) -> any ProcessRunning {
+        ProcessRunner(childStarted: childStarted)
     }
 
     /// Finds `name` on PATH (or returns it when it is already a path).
