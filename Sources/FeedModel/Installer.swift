@@ -64,8 +64,50 @@ public enum InstallCommand: Hashable, Sendable, Codable {
 
 /// What paddock's Linux extension says to do with an installer (`pd:install`).
 public struct LinuxInstall: Hashable, Sendable, Codable {
-    public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
-        case archive, apt, pip, command
+    /// How an installer is carried out: the name of an installer kind (`pd:install kind=`).
+    /// Open, not an enum: paddock's services register the kinds they carry out (apt, pip,
+    /// archive, command; more defined as data), and a feed may name one this paddock lacks;
+    /// the install then says so, rather than the reader dropping the installer.
+    public struct Kind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        public let rawValue: String
+
+        /// A kind's name: a lower-case letter, then lower-case letters, digits or '-', up to 32.
+        public init?(rawValue: String) {
+            guard let first = rawValue.unicodeScalars.first, ("a"..."z").contains(first), rawValue.unicodeScalars.count <= 32,
+                rawValue.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" })
+            else { return nil }
+            self.rawValue = rawValue
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let kind = Kind(rawValue: text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not an installer kind's name"))
+            }
+            self = kind
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+
+        public var description: String { rawValue }
+
+        public static let archive = Kind(rawValue: "archive")!
+        public static let apt = Kind(rawValue: "apt")!
+        public static let pip = Kind(rawValue: "pip")!
+        public static let command = Kind(rawValue: "command")!
+
+        /// Where a kind's result goes when the feed does not say (`scope=`): Debian packages are
+        /// the system's, Python packages an app's; anything else paddock's own prefix.
+        public var defaultScope: Scope {
+            switch self {
+            case .apt: .system
+            case .pip: .app
+            default: .user
+            }
+        }
     }
     /// Where the result goes: `system` needs root, `user` is paddock's own prefix,
     /// `app` is inside one app's environment.

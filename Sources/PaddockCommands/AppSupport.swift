@@ -4,6 +4,7 @@ import Foundation
 import PaddockBasics
 import PaddockApps
 import PaddockState
+import PaddockServices
 import PaddockStore
 
 #if canImport(Glibc)
@@ -151,7 +152,7 @@ extension CommandContext {
             output.progress("waiting for another paddock (\(holder)) to finish")
         }
         defer { withExtendedLifetime(lock) {} }
-        try recoverUnfinished(state: state, context: self)
+        try recoverUnfinished(state: state, context: try services())
         guard var current = try state.app(named: record.name), current.path == record.path else {
             throw CommandError(message: "the app '\(record.name)' was removed meanwhile; see 'paddock apps'", exitCode: 64)
         }
@@ -176,9 +177,24 @@ extension CommandContext {
     }
 }
 
-extension AppRecord {
-    /// Where the recorded app's folders are.
-    var layout: AppLayout {
-        AppLayout(name: name, source: URL(fileURLWithPath: path), state: URL(fileURLWithPath: stateDirectory))
+
+/// The app lifecycle as the install and uninstall services see it (`AppControlling`), on the
+/// commands' `LoadedApp` until the app service carries it.
+struct CommandAppControl: AppControlling {
+    let context: CommandContext
+
+    func deployInputs(record: AppRecord, layout: AppLayout, manifest: AppManifest, base: [String: String]) -> (values: [String: String], environment: [String: String]) {
+        let loaded = LoadedApp(record: record, layout: layout, manifest: manifest)
+        let values = loaded.values(port: 8000, workers: 1)
+        return (values, loaded.environment(values: values, base: base))
+    }
+
+    func fingerprint(layout: AppLayout, manifest: AppManifest) -> String {
+        LoadedApp(record: AppRecord(name: layout.name, template: "", path: layout.source.path, stateDirectory: layout.state.path, parameters: [:]), layout: layout, manifest: manifest).fingerprint
+    }
+
+    func stopIfRunning(_ record: AppRecord, state: StateStore) -> Bool {
+        guard let loaded = try? context.loadApp(record.name, state: state) else { return false }
+        return context.stopApp(loaded)
     }
 }

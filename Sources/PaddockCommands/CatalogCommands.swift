@@ -1,3 +1,4 @@
+import PaddockServices
 import ArgumentParser
 import FeedModel
 import PaddockStore
@@ -20,7 +21,7 @@ struct ListCommand: AsyncParsableCommand {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
             if installed {
-                try context.output.printInstalled(try InstalledListCommand.rows(context))
+                try context.output.printInstalled(try InstalledInventory.rows(try context.services()))
                 return
             }
             let products = try context.openStore().catalog.list(keyword: keyword)

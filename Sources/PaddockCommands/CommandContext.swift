@@ -9,13 +9,15 @@ import PaddockArchive
 import PaddockDownload
 import PaddockState
 import PaddockSystem
+import PaddockServices
 import PaddockStore
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Everything a command needs from the outside world, made once per run.
+/// Everything a command needs from the outside world, made once per run: the terminal's side
+/// (output, colours) and the services' context built on it.
 struct CommandContext {
     let environment: [String: String]
     let paths: PaddockPaths
@@ -27,95 +29,41 @@ struct CommandContext {
         self.output = Output(json: options.json, verbose: options.verbose, environment: environment)
     }
 
-    func openStore() throws -> FeedStore {
-        let config = try PaddockConfig.load(from: paths.configFile)
-        let builtin = BuiltinFeedLocator.locate(environment: environment)
-        // Said on every command that reads the catalogue: without it, "no loaded feed defines
-        // blank-django" would be the only sign that paddock has lost its own feed.
-        if let problem = builtin.problem(config: config, configFile: paths.configFile) { output.warning(problem) }
-        return try FeedStore(paths: paths, config: config, builtinFeedPath: builtin.path)
+    /// The services' context: events shown on the terminal (or as JSON lines when
+    /// `jsonEvents`), questions asked on it, download progress as a bar, the installer kinds
+    /// (built in and defined as data under the config folder).
+    func services(jsonEvents: Bool = false) throws -> ServiceContext {
+        let events: any ServiceDelegate
+        let downloads: any DownloadDelegate
+        switch (output.json, jsonEvents) {
+        case (false, _):
+            events = TerminalEvents(output: output)
+            downloads = TerminalProgressDelegate()
+        case (true, true):
+            events = JSONLinesDelegate()
+            downloads = JSONLinesDownloadDelegate()
+        case (true, false):
+            events = QuietEvents(output: output)
+            downloads = SilentDownloadDelegate()
+        }
+        return ServiceContext(
+            environment: environment, paths: paths, events: events, prompter: TerminalPrompter(), kinds: try InstallerKinds.load(paths: paths),
+            downloads: downloads, json: output.json)
     }
+
+    func openStore() throws -> FeedStore { try services().openStore() }
+
+    func openState() throws -> StateStore { try services().openState() }
 }
 
-extension CommandContext {
-    var stateDirectory: URL { paths.state }
-
-    /// Opens the state database, first rolling back what a paddock that died mid-transaction
-    /// left (one warning line). Every command that reads or writes installed state goes
-    /// through here.
-    func openState() throws -> StateStore {
-        let state = try StateStore(directory: paths.state, ownedRoots: paths.ownedRoots, programs: paths.programs)
-        try recoverIfAbandoned(state)
-        return state
-    }
-
-    /// Rolls back transactions left open by a dead paddock. The lock is tried without waiting
-    /// and held only for the rollback: when a live paddock holds it, its transaction is its
-    /// own and nothing is touched.
-    func recoverIfAbandoned(_ state: StateStore) throws {
-        guard try !state.unfinishedTransactions().isEmpty else { return }
-        guard let lock = try? StateLock(path: state.lockPath, wait: false) else { return }
-        defer { withExtendedLifetime(lock) {} }
-        try recoverUnfinished(state: state, context: self)
-    }
-}
-
-/// Finds the feed that ships with paddock: `PADDOCK_BUILTIN_FEED` (`off` for none), an
-/// installed copy beside the binary (`../share/paddock/Feeds`, as the package puts it), or the
-/// `Feeds/` folder of the checkout it was built in.
-enum BuiltinFeedLocator {
-    static let fileName = "paddock.xml"
-
-    /// Where the feed is (nil when nowhere), and where it was looked for.
-    struct Location {
-        var path: String?
-        /// Where it was looked for, in words.
-        var searched: String
-        var fromEnvironment = false
-        var turnedOff = false
-
-        /// One line when the built-in feed should be loaded and cannot be: where paddock looked
-        /// and what points it elsewhere; nil when it is found or turned off.
-        func problem(config: PaddockConfig, configFile: URL) -> String? {
-            guard config.builtinFeedEnabled, !turnedOff else { return nil }
-            if let configured = config.builtinFeedPath {
-                if FileManager.default.fileExists(atPath: configured) { return nil }
-                return "the built-in feed is not at '\(configured)' (builtin-feed-path in \(configFile.path)): fix that path, or set builtin-feed = false there"
-            }
-            if let path, FileManager.default.fileExists(atPath: path) { return nil }
-            if fromEnvironment, let path {
-                return "the built-in feed is not at '\(path)' (PADDOCK_BUILTIN_FEED): fix that variable, or set it to 'off'"
-            }
-            return "the built-in feed was not found (looked for \(searched)): reinstall paddock, or point PADDOCK_BUILTIN_FEED or builtin-feed-path in \(configFile.path) at a paddock.xml"
-        }
-    }
-
-    static func locate(environment: [String: String]) -> Location {
-        if let path = environment["PADDOCK_BUILTIN_FEED"], !path.isEmpty {
-            if path == "off" { return Location(path: nil, searched: "", turnedOff: true) }
-            return Location(path: path, searched: path, fromEnvironment: true)
-        }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? executable.path)
-            .deletingLastPathComponent()
-        let installed = directory.appendingPathComponent("../share/paddock/Feeds/\(fileName)").standardizedFileURL.path
-        let searched = "\(installed), and Feeds/\(fileName) in \(directory.path) and the 5 folders above it"
-        if FileManager.default.fileExists(atPath: installed) { return Location(path: installed, searched: searched) }
-        for _ in 0..<6 {
-            let candidate = directory.appendingPathComponent("Feeds/\(fileName)").path
-            if FileManager.default.fileExists(atPath: candidate) { return Location(path: candidate, searched: searched) }
-            directory = directory.deletingLastPathComponent()
-        }
-        return Location(path: nil, searched: searched)
-    }
-}
 
 /// Runs a command body, turning known errors into one line on stderr and a meaningful exit code.
 func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as any PaddockError {
-        context.output.error(error.description)
+        // A Declined prompt says nothing more: the person already answered.
+        if !error.description.isEmpty { context.output.error(error.description) }
         throw ExitCode(error.exitStatus.rawValue)
     } catch let error as StoreError {
         context.output.error(error.description)
@@ -127,9 +75,6 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
     } catch let error as XMLSyntaxError {
         context.output.error(error.description)
         throw ExitCode(65)
-    } catch let error as CommandError {
-        context.output.error(error.message)
-        throw ExitCode(error.exitCode)
     } catch let error as DeployFailure {
         // The app's own step failed: its log says why; status 1, as the hook's failure.
         context.output.error(error.description)
@@ -207,7 +152,12 @@ struct FileSystemProblem: CustomStringConvertible {
     }
 }
 
-struct CommandError: Error {
-    var message: String
-    var exitCode: Int32
+/// A refusal of the command layer's own (options that do not fit together): a ServiceError
+/// made from an exit code, as the commands wrote them before the services had kinds of failure.
+typealias CommandError = ServiceError
+
+extension ServiceError {
+    init(message: String, exitCode: Int32) {
+        self.init(message, ExitStatus(rawValue: exitCode) ?? .software)
+    }
 }

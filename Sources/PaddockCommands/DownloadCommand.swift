@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PaddockDownload
+import PaddockServices
 import PaddockStore
 
 /// `paddock download PRODUCT... --to DIR`: an offline bundle, as WebPICmd's /Offline made.
@@ -37,7 +38,7 @@ struct DownloadCommand: AsyncParsableCommand {
             let facts = try machine.facts(environment: context.environment)
             let directory = URL(fileURLWithPath: (to as NSString).expandingTildeInPath).standardizedFileURL
             let report = try await OfflineBundle(
-                context: context, store: store, machine: facts, directory: directory, allowUnverified: allowUnverified
+                context: try context.services(), store: store, machine: facts, directory: directory, allowUnverified: allowUnverified
             ).make(products)
             if context.output.json {
                 try context.output.printJSON(report)

@@ -3,7 +3,9 @@ import FeedModel
 import Foundation
 import PaddockStore
 import PaddockState
+import PaddockServices
 import PaddockSystem
+import Resolver
 
 struct InstallCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,16 +43,77 @@ struct InstallCommand: AsyncParsableCommand {
                 }
                 parsed[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
             }
-            let installOptions = InstallOptions(
+            let request = InstallRequest(
                 app: app, path: path, parameters: parsed, answersFile: answers, yes: yes, dryRun: dryRun,
                 allowUnverified: allowUnverified, noWait: noWait,
                 commandLine: (["install"] + products + (app.map { ["--app", $0] } ?? [])).joined(separator: " "))
-            let store = try context.openStore()
-            let state = try context.openState()
-            let machine = try MachineOptions.facts(os: nil, arch: nil, language: nil, environment: context.environment)
-            try await Installation(context: context, store: store, state: state, options: installOptions, machine: machine).run(products)
+            try await InstallReporter.run(request, products: products, context: context)
         }
     }
+}
+
+/// Runs an install (or upgrade) through the service and says what it did: the plan first,
+/// then one line per outcome; with --json, JSON lines (events, then the report).
+enum InstallReporter {
+    static func run(_ request: InstallRequest, products: [String], context: CommandContext) async throws {
+        let services = try context.services(jsonEvents: true)
+        let store = try services.openStore()
+        let state = try services.openState()
+        let machine = try MachineFacts.described(os: nil, arch: nil, language: nil, environment: context.environment)
+        let output = context.output
+        let service = InstallService(
+            context: services, store: store, state: state, request: request, machine: machine, apps: CommandAppControl(context: context),
+            showPlan: { plan in if !output.json { output.line(PlanRenderer.render(plan)) } })
+        let outcome = try await service.run(products)
+        try report(outcome, request: request, output: output)
+    }
+
+    static func report(_ outcome: InstallOutcome, request: InstallRequest, output: Output) throws {
+        let plan = outcome.plan
+        if outcome.nothingToDo {
+            if output.json { try output.printJSON(InstallReport(installed: [], app: nil, plan: plan), oneLine: true) }
+            else { output.line("Nothing to do: \(plan.requested.joined(separator: ", ")) \(plan.requested.count == 1 ? "is" : "are") already installed.") }
+            return
+        }
+        if !request.upgrading.isEmpty {
+            let upgrades = plan.stepsToInstall.compactMap { step -> UpgradeReport.Upgrade? in
+                guard let old = request.upgrading[step.productId.lowercased()] else { return nil }
+                return UpgradeReport.Upgrade(productId: step.productId, from: old.version, to: step.version)
+            }
+            let added = plan.stepsToInstall.filter { request.upgrading[$0.productId.lowercased()] == nil }.map(\.productId)
+            if output.json {
+                try output.printJSON(UpgradeReport(upgraded: upgrades, installed: added, dryRun: request.dryRun, plan: plan), oneLine: true)
+                return
+            }
+            for upgrade in upgrades {
+                output.line("\(request.dryRun ? "would upgrade" : "upgraded") \(upgrade.productId) \(upgrade.from ?? "?") → \(upgrade.to ?? "?")")
+            }
+            if !added.isEmpty {
+                output.line("\(request.dryRun ? "would install" : "installed") \(added.joined(separator: ", ")) (needed by the new versions)")
+            }
+            return
+        }
+        if outcome.dryRun {
+            if output.json { try output.printJSON(InstallReport(installed: [], app: nil, plan: plan), oneLine: true) }
+            return
+        }
+        if output.json {
+            try output.printJSON(InstallReport(installed: outcome.installed, app: outcome.app, plan: plan), oneLine: true)
+            return
+        }
+        output.line("installed \(outcome.installed.joined(separator: ", "))")
+        if let app = outcome.app {
+            output.line("created app '\(app.name)' in \(app.path)")
+            output.line("next: paddock launch \(app.name)")
+        }
+    }
+}
+
+/// What `paddock install --json` prints.
+struct InstallReport: Encodable {
+    var installed: [String]
+    var app: AppRecord?
+    var plan: InstallPlan
 }
 
 struct InstalledListCommand: AsyncParsableCommand {
@@ -59,44 +122,13 @@ struct InstalledListCommand: AsyncParsableCommand {
         discussion: "Examples:\n  paddock installed\n  paddock installed --json")
     @OptionGroup var options: GlobalOptions
 
-    struct Row: Encodable {
-        var productId: String
-        var version: String?
-        var app: String?
-        var origin: String
-        var scope: String?
-        var feed: String?
-    }
+    typealias Row = InstalledInventory.Row
 
     func run() async throws {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
-            try context.output.printInstalled(try Self.rows(context))
+            try context.output.printInstalled(try InstalledInventory.rows(try context.services()))
         }
-    }
-
-    /// paddock's own records, then products of the feeds that discovery finds on the machine.
-    static func rows(_ context: CommandContext) throws -> [Row] {
-        let state = try context.openState()
-        var rows = try state.installed().map {
-            Row(productId: $0.productId, version: $0.version, app: $0.app.isEmpty ? nil : $0.app, origin: "paddock", scope: $0.scope, feed: $0.feed)
-        }
-        let known = Set(rows.map { $0.productId.lowercased() })
-        let store = try context.openStore()
-        var candidates: [(summary: ProductSummary, hint: DiscoveryHint)] = []
-        for summary in try store.catalog.list(includeExcluded: true) where !known.contains(summary.productId.lowercased()) {
-            guard let entry = try store.catalog.products(withId: summary.productId).first, let hint = entry.product.discovery,
-                !entry.product.installers.contains(where: { $0.linux?.scope == .app })
-            else { continue }
-            candidates.append((summary, hint))
-        }
-        let found = DiscoveryProbe(environment: context.environment).evaluateAll(candidates.map(\.hint))
-        for (candidate, discovery) in zip(candidates, found) where discovery.found {
-            rows.append(Row(
-                productId: candidate.summary.productId, version: discovery.version, app: nil, origin: "found on this machine", scope: nil,
-                feed: candidate.summary.feed))
-        }
-        return rows
     }
 }
 

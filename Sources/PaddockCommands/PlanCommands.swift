@@ -3,6 +3,7 @@ import FeedModel
 import Foundation
 import PaddockStore
 import PaddockSystem
+import PaddockServices
 import Resolver
 
 /// Options that describe the machine to resolve for: this one by default.
@@ -16,76 +17,11 @@ struct MachineOptions: ParsableArguments {
 
     /// The machine's facts, overridden by the options (as an offline bundle for another machine needs).
     func facts(environment: [String: String]) throws -> MachineFacts {
-        try Self.facts(os: os, arch: arch, language: language, osVersion: osVersion, environment: environment)
-    }
-
-    static func facts(
-        os: String?, arch: String?, language: String?, osVersion: String? = nil, environment: [String: String]
-    ) throws -> MachineFacts {
-        let probe = MachineProbe(environment: environment)
-        var facts = MachineFacts(
-            operatingSystem: .linux, distribution: probe.distribution, distributionVersion: probe.distributionVersion,
-            architecture: probe.architecture, language: probe.language)
-        if let os {
-            guard let system = MachineFacts.OperatingSystem(rawValue: os.lowercased()) else {
-                throw CommandError(message: "--os \(os): expected linux or windows", exitCode: 64)
-            }
-            facts.operatingSystem = system
-            if system == .windows {
-                facts.distribution = nil
-                facts.distributionVersion = nil
-            }
-        }
-        if let arch { facts.architecture = arch }
-        if let language { facts.language = language.lowercased() }
-        if let osVersion {
-            guard Version(osVersion) != nil, osVersion.first?.isNumber == true else {
-                throw CommandError(message: "--os-version \(osVersion): expected a version such as 6.1", exitCode: 64)
-            }
-            if facts.operatingSystem == .windows { facts.windowsVersion = osVersion } else { facts.distributionVersion = osVersion }
-        }
-        return facts
+        try MachineFacts.described(os: os, arch: arch, language: language, osVersion: osVersion, environment: environment)
     }
 
     /// Whether the machine described is this one (discovery probes only make sense then).
     var describesThisMachine: Bool { os == nil && arch == nil }
-}
-
-/// Resolves requests against the store, with what is installed (state database and discovery).
-struct PlanMaker {
-    let context: CommandContext
-    let store: FeedStore
-    let machine: MachineFacts
-    let probeMachine: Bool
-    var app: String?
-    /// Installed products to leave out (the ones `paddock upgrade` replaces).
-    var excluding: Set<String> = []
-
-    func resolve(_ requests: [String]) throws -> InstallPlan {
-        let requirements = try requests.map(Self.requirement)
-        let catalog = StoreCatalog(store.catalog)
-        let installed = try InstalledOracle(context: context, catalog: catalog, app: app, probe: probeMachine, excluding: excluding).installed(for: requirements)
-        let resolver = Resolver(catalog: catalog, machine: machine, installed: installed)
-        switch resolver.resolve(requirements: requirements) {
-        case .success(let plan): return plan
-        case .failure(let failure): throw CommandError(message: failure.message, exitCode: 69)
-        }
-    }
-
-    /// `django@>=5.2` or `django` (a FEED: prefix is not a requirement; it is stripped).
-    static func requirement(_ text: String) throws -> ProductRequirement {
-        let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
-        var id = parts[0]
-        if let colon = id.lastIndex(of: ":") { id = String(id[id.index(after: colon)...]) }
-        guard !id.isEmpty else { throw CommandError(message: "'\(text)' names no product", exitCode: 64) }
-        guard parts.count == 2 else { return ProductRequirement(id) }
-        do {
-            _ = try VersionConstraint(parsing: parts[1])
-        } catch {
-            throw CommandError(message: "'\(text)': \(error)", exitCode: 64)
-        }
-        return ProductRequirement(id, constraint: parts[1])
-    }
 }
 
 struct PlanCommand: AsyncParsableCommand {
@@ -110,7 +46,7 @@ struct PlanCommand: AsyncParsableCommand {
         try await runReportingErrors(context) {
             let store = try context.openStore()
             let plan = try PlanMaker(
-                context: context, store: store, machine: try machine.facts(environment: context.environment),
+                context: try context.services(), store: store, machine: try machine.facts(environment: context.environment),
                 probeMachine: machine.describesThisMachine
             ).resolve(products)
             if context.output.json {
@@ -149,7 +85,7 @@ struct WhyCommand: AsyncParsableCommand {
                 throw CommandError(message: "nothing is installed on purpose yet; say which products to explain from: paddock why \(product) --for PRODUCT", exitCode: 64)
             }
             let plan = try PlanMaker(
-                context: context, store: store, machine: try machine.facts(environment: context.environment),
+                context: try context.services(), store: store, machine: try machine.facts(environment: context.environment),
                 probeMachine: machine.describesThisMachine
             ).resolve(roots)
             let step = plan.steps.first { $0.productId.lowercased() == product.lowercased() }

@@ -1,5 +1,9 @@
 import Foundation
+import FeedModel
+import PaddockApps
 import PaddockBasics
+import PaddockDownload
+import PaddockState
 import PaddockSystem
 
 /// Asks the person at the terminal. The services never read stdin themselves: a command
@@ -25,6 +29,10 @@ public struct ServiceContext: Sendable {
     public var events: any ServiceDelegate
     public var prompter: any Prompting
     public var runner: any ProcessRunning
+    /// The installer kinds this paddock carries out (built in, and defined as data).
+    public var kinds: InstallerKinds
+    /// Where download progress goes (a bar on a terminal, JSON lines, nothing).
+    public var downloads: any DownloadDelegate
     /// Whether paddock runs as root (Debian packages need it).
     public var isRoot: Bool
     /// `--json`: reports are documents for scripts; nothing is asked.
@@ -32,8 +40,11 @@ public struct ServiceContext: Sendable {
 
     public init(
         environment: [String: String], paths: PaddockPaths, events: any ServiceDelegate, prompter: any Prompting,
-        runner: any ProcessRunning = ProcessRunner(), isRoot: Bool = getuid() == 0, json: Bool = false
+        runner: any ProcessRunning = ProcessRunner(), kinds: InstallerKinds = InstallerKinds(), downloads: any DownloadDelegate = SilentDownloadDelegate(), isRoot: Bool = getuid() == 0,
+        json: Bool = false
     ) {
+        self.downloads = downloads
+        self.kinds = kinds
         self.environment = environment
         self.paths = paths
         self.events = events
@@ -45,4 +56,15 @@ public struct ServiceContext: Sendable {
 
     /// Reports an event to the context's delegate.
     public func emit(_ event: ServiceEvent) { events.handle(event) }
+}
+
+/// What the install and uninstall services need of the app lifecycle: the inputs of a deploy
+/// hook for an app just made, its change fingerprint, and stopping an app that is removed.
+public protocol AppControlling: Sendable {
+    /// The placeholder values and environment the deploy hook of a new app runs with.
+    func deployInputs(record: AppRecord, layout: AppLayout, manifest: AppManifest, base: [String: String]) -> (values: [String: String], environment: [String: String])
+    /// The fingerprint of the app's files, recorded at deploy so that launch sees changes.
+    func fingerprint(layout: AppLayout, manifest: AppManifest) -> String
+    /// Stops the app when it runs (requests in flight finished first); true when it ran.
+    func stopIfRunning(_ record: AppRecord, state: StateStore) -> Bool
 }

@@ -5,19 +5,43 @@ import PaddockSQLite
 
 /// One step of a transaction, written to the journal before the step is taken.
 public struct JournalEntry: Sendable, Hashable {
-    public enum Action: String, Sendable {
+    public enum Action: Sendable, Hashable {
         /// A file or folder that did not exist: undo removes it.
         case create
         /// An existing path moved aside to `detail`: undo puts it back.
         case replace
-        /// A Debian package installed: undo removes it.
-        case apt
-        /// A Python package installed into the venv at `detail`: undo uninstalls it.
-        case pip
-        /// A child process (pip, the deploy hook, a command installer) started in a group of its
+        /// A package put in place by an installer kind (`apt`, `pip`, one defined as data):
+        /// `path` is the package, `detail` what the kind needs to find it again (an app's
+        /// environment). Undo is the kind's own (`PackageUndoing`); a kind this paddock does
+        /// not know stops the rollback before anything is undone.
+        case package(kind: String)
+        /// A child process (the deploy hook, a command installer) started in a group of its
         /// own: `path` is its pid (the group's id), `detail` its start time in clock ticks.
         /// A rollback first ends what is left of the group, so that no child races the undo.
         case process
+
+        /// The action as the journal's `action` column holds it: a package row holds its kind's
+        /// name (so rows written as `apt` and `pip` before kinds were open read the same).
+        public var rawValue: String {
+            switch self {
+            case .create: "create"
+            case .replace: "replace"
+            case .process: "process"
+            case .package(let kind): kind
+            }
+        }
+
+        /// Nil for text that is no action's and no kind's name (a damaged row).
+        public init?(rawValue: String) {
+            switch rawValue {
+            case "create": self = .create
+            case "replace": self = .replace
+            case "process": self = .process
+            default:
+                guard LinuxInstall.Kind(rawValue: rawValue) != nil else { return nil }
+                self = .package(kind: rawValue)
+            }
+        }
     }
     public var sequence: Int
     public var action: Action
@@ -129,8 +153,11 @@ public final class InstallTransaction: @unchecked Sendable {
         try append(.process, String(pid), String(ProcessGroup.startTime(of: pid) ?? 0))
     }
 
-    public func willInstallAptPackage(_ name: String) throws { try append(.apt, name) }
-    public func willInstallPipPackage(_ name: String, venv: String) throws { try append(.pip, name, venv) }
+    /// Journals a package an installer kind is about to put in place; `detail` is what the
+    /// kind's undo needs besides the name (an app's environment folder).
+    public func willInstallPackage(_ name: String, kind: String, detail: String? = nil) throws {
+        try append(.package(kind: kind), name, detail)
+    }
 
     /// What the transaction installed; written only at commit.
     public func record(_ product: InstalledProduct, receipts: [Receipt], needs: [String]) {
@@ -197,15 +224,15 @@ public final class InstallTransaction: @unchecked Sendable {
         }
     }
 
-    /// Undoes the journal in reverse order. Package undo needs a process, so the caller
-    /// supplies it; file undo is done here.
-    public func rollback(undoPackage: (JournalEntry) throws -> Void) throws {
+    /// Undoes the journal in reverse order. Package undo is the installer kinds' (they run
+    /// apt, pip...), supplied by the caller; file undo is done here.
+    public func rollback(packages: any PackageUndoing) throws {
         // Every row is read and checked before the first is undone: one bad row stops the
         // rollback with nothing done, not half-way.
         let entries = try store.journal(of: id).reversed()
         let appFolders = Set(entries.filter { $0.action == .create && $0.detail == Self.appFolderDetail }.map(\.path))
             .union(try store.apps().map(\.path))
-        for entry in entries { try check(entry, appFolders: appFolders) }
+        for entry in entries { try check(entry, appFolders: appFolders, packages: packages) }
         // What a killed paddock's children left running ends first: pip writing into a venv
         // being removed, or a deploy hook holding the app's database, would race the undo.
         for entry in entries where entry.action == .process {
@@ -228,8 +255,8 @@ public final class InstallTransaction: @unchecked Sendable {
                     try FileManager.default.removeItem(atPath: entry.path)
                 }
                 try FileManager.default.moveItem(atPath: backup, toPath: entry.path)
-            case .apt, .pip:
-                try undoPackage(entry)
+            case .package:
+                try packages.undo(entry)
             }
         }
         try store.database.transaction {
@@ -243,7 +270,7 @@ public final class InstallTransaction: @unchecked Sendable {
 
     /// Whether paddock may undo `entry`: a file row names a path under the folders it owns,
     /// or an app folder that is still empty or holds the app's manifest.
-    private func check(_ entry: JournalEntry, appFolders: Set<String>) throws {
+    private func check(_ entry: JournalEntry, appFolders: Set<String>, packages: any PackageUndoing) throws {
         func refuse(_ problem: String) -> JournalError { JournalError(transaction: id, sequence: entry.sequence, problem: problem) }
         switch entry.action {
         case .create where entry.detail?.hasPrefix(Self.insideAppPrefix) == true:
@@ -268,8 +295,32 @@ public final class InstallTransaction: @unchecked Sendable {
             guard let leader = pid_t(entry.path), leader > 1, entry.detail.flatMap(UInt64.init) != nil else {
                 throw refuse("names the process group '\(entry.path.escapingControlCharacters)' with start time '\((entry.detail ?? "").escapingControlCharacters)', which is not a process paddock started")
             }
-        case .apt, .pip:
-            break
+        case .package(let kind):
+            guard packages.knows(kind: kind) else {
+                throw refuse("has the action '\(kind.escapingControlCharacters)', which this paddock does not know")
+            }
         }
     }
+}
+
+/// Undoes the package rows of a journal: the installer kinds, which know how (apt-get remove,
+/// pip uninstall, a data-defined kind's own command).
+public protocol PackageUndoing {
+    /// Whether a row of this kind can be undone here; a row of another kind stops the rollback.
+    func knows(kind: String) -> Bool
+    func undo(_ entry: JournalEntry) throws
+}
+
+/// Package undo as a closure, for the kinds named (tests, and callers with one kind).
+public struct PackageUndo: PackageUndoing {
+    public var kinds: Set<String>
+    public var body: (JournalEntry) throws -> Void
+
+    public init(kinds: Set<String>, _ body: @escaping (JournalEntry) throws -> Void) {
+        self.kinds = kinds
+        self.body = body
+    }
+
+    public func knows(kind: String) -> Bool { kinds.contains(kind) }
+    public func undo(_ entry: JournalEntry) throws { try body(entry) }
 }

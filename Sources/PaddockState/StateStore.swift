@@ -34,7 +34,17 @@ public struct InstalledProduct: Codable, Sendable, Hashable {
 
 /// Something a product put down: a file or folder, an apt or pip package.
 public struct Receipt: Codable, Sendable, Hashable {
-    public enum Kind: String, Codable, Sendable { case file, directory, apt, pip }
+    /// What a receipt names: a file or folder paddock put down, or a package of an installer
+    /// kind (its name: `apt`, `pip`, one defined as data), which that kind removes.
+    public struct Kind: RawRepresentable, Codable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let file = Kind(rawValue: "file")
+        public static let directory = Kind(rawValue: "directory")
+        /// A package of the installer kind `kind`.
+        public static func package(_ kind: String) -> Kind { Kind(rawValue: kind) }
+        public var isPath: Bool { self == .file || self == .directory }
+    }
     public var kind: Kind
     public var path: String
     public var sha256: String?
@@ -134,7 +144,7 @@ public final class StateStore {
         try database.query(
             "SELECT kind, path, sha256 FROM receipts WHERE product_key = ? AND app = ? ORDER BY rowid",
             [.text(productId.lowercased()), .text(app)]
-        ).map { Receipt(kind: Receipt.Kind(rawValue: $0[0].textValue ?? "") ?? .file, path: $0[1].textValue ?? "", sha256: $0[2].textValue) }
+        ).map { Receipt(kind: Receipt.Kind(rawValue: $0[0].textValue ?? "file"), path: $0[1].textValue ?? "", sha256: $0[2].textValue) }
     }
 
     /// Installed products that need `productId` (within the same app, or anywhere for system scope).
@@ -174,7 +184,7 @@ public final class StateStore {
         ).map {
             (
                 $0[0].textValue ?? "", $0[1].textValue ?? "",
-                Receipt(kind: Receipt.Kind(rawValue: $0[2].textValue ?? "") ?? .file, path: $0[3].textValue ?? "", sha256: $0[4].textValue)
+                Receipt(kind: Receipt.Kind(rawValue: $0[2].textValue ?? "file"), path: $0[3].textValue ?? "", sha256: $0[4].textValue)
             )
         }
     }
@@ -209,10 +219,10 @@ public final class StateStore {
 
     /// Rolls back every unfinished transaction: undoes its journal in reverse order. Call with
     /// the lock held, so no live paddock owns them.
-    public func recover(undoPackage: (JournalEntry) throws -> Void) throws -> [String] {
+    public func recover(packages: any PackageUndoing) throws -> [String] {
         var recovered: [String] = []
         for transaction in try unfinishedTransactions() {
-            try InstallTransaction(id: transaction.id, store: self).rollback(undoPackage: undoPackage)
+            try InstallTransaction(id: transaction.id, store: self).rollback(packages: packages)
             recovered.append(transaction.command)
         }
         return recovered

@@ -10,6 +10,13 @@ public struct CommandFailure: Error, CustomStringConvertible, Sendable {
     public var arguments: [String]
     public var status: Int32
     public var output: String
+
+    public init(arguments: [String], status: Int32, output: String) {
+        self.arguments = arguments
+        self.status = status
+        self.output = output
+    }
+
     public var description: String {
         let tail = output.split(separator: "\n").suffix(5).joined(separator: "\n")
         return "'\(arguments.joined(separator: " "))' exited with status \(status)" + (tail.isEmpty ? "" : ":\n\(tail)")

@@ -125,8 +125,8 @@ extension FeedBuilder {
         case "install":
             guard let kindText = element.attribute("kind"), let kind = LinuxInstall.Kind(rawValue: kindText.lowercased())
             else {
-                let kinds = LinuxInstall.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-                warn(element, "<pd:install> of '\(productId)' needs kind= one of \(kinds); this installer is not usable on Linux")
+                let given = element.attribute("kind").map { " ('\($0.escapingControlCharacters)' is not a kind's name)" } ?? ""
+                warn(element, "<pd:install> of '\(productId)' needs kind= an installer kind (apt, pip, archive, command, or one defined as data)\(given); this installer is not usable on Linux")
                 return
             }
             let scope: LinuxInstall.Scope
@@ -137,7 +137,7 @@ extension FeedBuilder {
                 }
                 scope = parsed
             } else {
-                scope = Self.defaultScope(kind)
+                scope = kind.defaultScope
             }
             var install = LinuxInstall(kind: kind, scope: scope)
             install.packages = element.children("package").compactMap { package in
@@ -187,14 +187,6 @@ extension FeedBuilder {
             }
         default:
             warn(element, "unknown paddock element <\(element.name)> in an installer of '\(productId)' skipped")
-        }
-    }
-
-    static func defaultScope(_ kind: LinuxInstall.Kind) -> LinuxInstall.Scope {
-        switch kind {
-        case .apt: return .system
-        case .pip: return .app
-        case .archive, .command: return .user
         }
     }
 }

@@ -53,10 +53,10 @@ struct StateStoreTests {
         try FileManager.default.createDirectory(atPath: directory + "/deep", withIntermediateDirectories: true)
         try transaction.moveAside(kept)
         try Data("during".utf8).write(to: URL(fileURLWithPath: kept))
-        try transaction.willInstallAptPackage("libfoo")
-        try transaction.willInstallPipPackage("Django", venv: "/v")
+        try transaction.willInstallPackage("libfoo", kind: "apt")
+        try transaction.willInstallPackage("Django", kind: "pip", detail: "/v")
         var undone: [String] = []
-        try transaction.rollback { undone.append("\($0.action.rawValue):\($0.path)") }
+        try transaction.rollback(packages: PackageUndo(kinds: ["apt", "pip"]) { undone.append("\($0.action.rawValue):\($0.path)") })
         #expect(undone == ["pip:Django", "apt:libfoo"])
         #expect(!FileManager.default.fileExists(atPath: directory))
         #expect(try String(contentsOfFile: kept, encoding: .utf8) == "before")
@@ -75,7 +75,7 @@ struct StateStoreTests {
         }
         let reopened = try StateStore(directory: sandbox.store.directory, ownedRoots: [sandbox.root])
         #expect(try reopened.unfinishedTransactions().map(\.command) == ["install half"])
-        #expect(try reopened.recover { _ in } == ["install half"])
+        #expect(try reopened.recover(packages: PackageUndo(kinds: []) { _ in }) == ["install half"])
         #expect(!FileManager.default.fileExists(atPath: created))
         #expect(try reopened.unfinishedTransactions().isEmpty)
     }
@@ -156,7 +156,7 @@ struct StateStoreTests {
         try Data("x".utf8).write(to: URL(fileURLWithPath: created))
         try Self.forge(sandbox.store, transaction: transaction.id, sequence: 2, action: row.action, path: substitute(row.path), detail: row.detail.map(substitute))
         var undone: [JournalEntry] = []
-        let error = #expect(throws: JournalError.self) { try transaction.rollback { undone.append($0) } }
+        let error = #expect(throws: JournalError.self) { try transaction.rollback(packages: PackageUndo(kinds: ["apt", "pip"]) { undone.append($0) }) }
         #expect(error?.sequence == 2)
         #expect(error?.description.contains(substitute(row.problem)) == true, "\(error?.description ?? "no error")")
         #expect(error?.description.contains("transaction \(transaction.id), row 2") == true)
@@ -196,7 +196,7 @@ struct StateStoreTests {
         try transaction.willCreate(newApp + "/.venv", insideApp: newApp)
         try FileManager.default.createDirectory(atPath: newApp + "/.venv/bin", withIntermediateDirectories: true)
         try Data("<app/>".utf8).write(to: URL(fileURLWithPath: newApp + "/paddock-app.xml"))
-        try transaction.rollback { _ in }
+        try transaction.rollback(packages: PackageUndo(kinds: []) { _ in })
         #expect(!FileManager.default.fileExists(atPath: newApp))
         // A registered app gets an environment it lacked: the rollback removes only that.
         let existing = apps.appendingPathComponent("old").path
@@ -206,7 +206,7 @@ struct StateStoreTests {
         let second = try sandbox.store.begin(command: "install psycopg --app old")
         try second.willCreate(existing + "/.venv", insideApp: existing)
         try FileManager.default.createDirectory(atPath: existing + "/.venv", withIntermediateDirectories: true)
-        try second.rollback { _ in }
+        try second.rollback(packages: PackageUndo(kinds: []) { _ in })
         #expect(!FileManager.default.fileExists(atPath: existing + "/.venv"))
         #expect(FileManager.default.fileExists(atPath: existing + "/app.py"))
     }

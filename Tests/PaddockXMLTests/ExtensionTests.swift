@@ -94,7 +94,7 @@ struct ExtensionTests {
             <feed xmlns="http://www.w3.org/2005/Atom" xmlns:pd="urn:paddock:feed:1">
               <entry>
                 <productId>x</productId>
-                <installers><installer><pd:install kind="snap"/></installer></installers>
+                <installers><installer><pd:install kind="snap/pkg"/></installer></installers>
               </entry>
             </feed>
             """
@@ -102,7 +102,7 @@ struct ExtensionTests {
         #expect(!feed.products[0].hasLinuxInstaller)
         #expect(
             feed.warnings.map(\.description) == [
-                "4:28: warning: <pd:install> of 'x' needs kind= one of archive, apt, pip, command; this installer is not usable on Linux"
+                "4:28: warning: <pd:install> of 'x' needs kind= an installer kind (apt, pip, archive, command, or one defined as data) ('snap/pkg' is not a kind's name); this installer is not usable on Linux"
             ])
     }
 }

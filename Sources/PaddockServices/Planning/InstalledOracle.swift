@@ -8,7 +8,7 @@ import Resolver
 /// discovery hints. Products that go into an app's own environment (pip) are never taken from
 /// the machine: the app needs its own copy.
 struct InstalledOracle {
-    let context: CommandContext
+    let context: ServiceContext
     let catalog: StoreCatalog
     let app: String?
     let probe: Bool

@@ -1,6 +1,7 @@
 import FeedModel
 import PaddockXML
 import Foundation
+import PaddockBasics
 import PaddockDownload
 import PaddockStore
 import Resolver
@@ -71,41 +72,49 @@ struct BundleClosure {
 }
 
 /// `paddock download --json`: what the bundle holds.
-struct BundleReport: Encodable {
-    struct File: Encodable {
-        var product: String
-        var path: String
-        var bytes: Int64
-        var sha256: String
-        var source: String
+public struct BundleReport: Encodable, Sendable {
+    public struct File: Encodable, Sendable {
+        public var product: String
+        public var path: String
+        public var bytes: Int64
+        public var sha256: String
+        public var source: String
     }
-    struct Unbundled: Encodable {
-        var product: String
-        var reason: String
+    public struct Unbundled: Encodable, Sendable {
+        public var product: String
+        public var reason: String
     }
-    var directory: String
-    var feed: String
-    var machine: String
-    var language: String
-    var products: [String]
-    var files: [File]
+    public var directory: String
+    public var feed: String
+    public var machine: String
+    public var language: String
+    public var products: [String]
+    public var files: [File]
     /// Products carried in the feed with nothing to download: apt or pip packages, products
     /// found on the machine, or no installer for the machine described.
-    var needsNetworkOrMachine: [Unbundled]
+    public var needsNetworkOrMachine: [Unbundled]
     /// Ids that a dependency names but no feed defines.
-    var unknown: [String]
+    public var unknown: [String]
 }
 
 /// Makes an offline bundle: the installers, verified, under DIR/installers/PRODUCT/, and
 /// DIR/feed.xml with the entries they belong to, pointing at them by relative paths.
-struct OfflineBundle {
-    let context: CommandContext
+public struct OfflineBundle {
+    let context: ServiceContext
     let store: FeedStore
     let machine: MachineFacts
     let directory: URL
     let allowUnverified: Bool
 
-    func make(_ requests: [String]) async throws -> BundleReport {
+    public init(context: ServiceContext, store: FeedStore, machine: MachineFacts, directory: URL, allowUnverified: Bool) {
+        self.context = context
+        self.store = store
+        self.machine = machine
+        self.directory = directory
+        self.allowUnverified = allowUnverified
+    }
+
+    public func make(_ requests: [String]) async throws -> BundleReport {
         let closure = try BundleClosure.walk(requests, catalog: store.catalog)
         var unbundled: [BundleReport.Unbundled] = []
         // 1. The file each product needs on the machine described, located and checked first.
@@ -131,14 +140,13 @@ struct OfflineBundle {
             guard let file = installer.file, let location = file.url ?? file.relativeURL else {
                 // A command with nothing to download (a no-op such as `true`) runs offline as it is.
                 if installer.linux?.kind != .command {
-                    unbundled.append(.init(product: product.productId, reason: Self.networkReason(installer)))
+                    unbundled.append(.init(product: product.productId, reason: Self.networkReason(installer, kinds: context.kinds)))
                 }
                 continue
             }
             if file.sha256 == nil && file.sha1 == nil && !allowUnverified {
-                throw CommandError(
-                    message: "the feed gives no hash for \(product.productId)'s download (\(location)), so the bundle could not be verified; pass --allow-unverified to bundle it anyway",
-                    exitCode: 65)
+                throw ServiceError(
+                    "the feed gives no hash for \(product.productId)'s download (\(location)), so the bundle could not be verified; pass --allow-unverified to bundle it anyway", .dataError)
             }
             let source = try InstallerLocation.resolve(location, feed: member.feed, catalog: store.catalog)
             let hash: ExpectedHash = file.sha256.map { .sha256($0) } ?? file.sha1.map { .sha1($0) } ?? .none
@@ -151,13 +159,13 @@ struct OfflineBundle {
         }
 
         // 2. Downloaded (or taken from the cache) and verified, then copied into the bundle.
-        let delegate: any DownloadDelegate = context.output.json ? SilentDownloadDelegate() : TerminalProgressDelegate()
+        let delegate = context.downloads
         let downloader = Downloader(cache: context.paths.downloadCache, environment: context.environment, config: store.config)
         let results: [DownloadResult]
         do {
             results = try await downloader.download(planned.map(\.request), delegate: delegate)
         } catch let error as DownloadError {
-            throw CommandError(message: error.description, exitCode: 69)
+            throw ServiceError(error.description, .unavailable)
         }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var files: [BundleReport.File] = []
@@ -208,15 +216,10 @@ struct OfflineBundle {
             unknown: closure.unknown)
     }
 
-    static func networkReason(_ installer: Installer) -> String {
+    static func networkReason(_ installer: Installer, kinds: InstallerKinds) -> String {
         guard let linux = installer.linux else { return "a Windows installer with no file to download" }
-        let names = linux.packages.map(\.name).joined(separator: ", ")
-        switch linux.kind {
-        case .apt: return "Debian packages from the machine's own archive: \(names)"
-        case .pip: return "Python packages from PyPI: \(names)"
-        case .command: return "a command with no file to download: \(linux.arguments.joined(separator: " "))"
-        case .archive: return "an archive with no file named"
-        }
+        guard let kind = kinds.kind(for: linux) else { return "an installer of the kind '\(linux.kind)', which this paddock does not carry out" }
+        return kind.offlineReason(linux) ?? "an installer with no file named"
     }
 
     /// A product id as a folder name: letters, digits, '.', '_', '-', '+'.

@@ -5,7 +5,7 @@ import PaddockStore
 
 extension Downloader {
     /// A downloader with the `download-*` limits of config.toml (docs/downloads-and-archives.md).
-    init(cache: URL, environment: [String: String], config: PaddockConfig) {
+    public init(cache: URL, environment: [String: String], config: PaddockConfig) {
         self.init(
             configuration: DownloaderConfiguration(
                 cache: cache, environment: environment, stallTimeout: config.downloadStallSeconds,

@@ -1,4 +1,5 @@
 import FeedModel
+import PaddockBasics
 import Foundation
 import PaddockStore
 
@@ -20,9 +21,8 @@ enum InstallerLocation {
             let resolved = isRelative(location) ? URL(string: location, relativeTo: URL(string: record.source))?.absoluteString ?? location : location
             let scheme = URL(string: resolved)?.scheme?.lowercased()
             guard scheme == "http" || scheme == "https" else {
-                throw CommandError(
-                    message: "the remote feed '\(feed)' (\(record.source)) names a file on this machine, '\(location.escapingControlCharacters)'; a feed from a server may only name http(s) downloads",
-                    exitCode: 65)
+                throw ServiceError(
+                    "the remote feed '\(feed)' (\(record.source)) names a file on this machine, '\(location.escapingControlCharacters)'; a feed from a server may only name http(s) downloads", .dataError)
             }
             return resolved
         }

@@ -76,7 +76,7 @@ enum StateRecovery {
 /// registrations (`feeds.json`) and each feed's cached copy, so the feeds the user added keep
 /// their names, sources, pinned keys and rollback baselines.
 enum IndexRebuild {
-    static func check(context: CommandContext, findings: [String]) -> DoctorReport.Check {
+    static func check(context: ServiceContext, findings: [String]) -> DoctorReport.Check {
         let name = "index database"
         let registrations = context.paths.feedRegistrations.path
         let hadRegistrations = FileManager.default.fileExists(atPath: registrations)

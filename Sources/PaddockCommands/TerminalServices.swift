@@ -1,0 +1,64 @@
+import Foundation
+import PaddockServices
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The services' events as the terminal shows them: progress lines on stderr (dim on a
+/// terminal), warnings as warnings. The words are the ones paddock has always printed.
+struct TerminalEvents: ServiceDelegate {
+    let output: Output
+
+    func handle(_ event: ServiceEvent) {
+        switch event {
+        case .waitingForLock(let holder): output.progress("waiting for another paddock (\(holder)) to finish")
+        case .recovered(let command): output.warning("rolled back what a killed paddock left unfinished: paddock \(command)")
+        case .willInstall(let product, let version): output.progress("installing \(product)\(version.map { " \($0)" } ?? "")")
+        case .willRemove(let product, let app): output.progress("removing \(product)\(app.map { " (app \($0))" } ?? "")")
+        case .willRunDeployHook(let app): output.progress("running the deploy hook of '\(app)'")
+        case .willRollBack: output.progress("rolling back")
+        case .willStart(let app, let pid): output.progress("starting '\(app)' (supervisor pid \(pid))")
+        case .didStop(let app): output.progress("stopped '\(app)'")
+        case .warning(let message): output.warning(message)
+        case .note(let message): output.progress(message)
+        case .didInstall, .didRunDeployHook, .output: break
+        }
+    }
+}
+
+/// With `--json` and one JSON document as the answer: only warnings, on stderr.
+struct QuietEvents: ServiceDelegate {
+    let output: Output
+
+    func handle(_ event: ServiceEvent) {
+        switch event {
+        case .warning(let message): output.warning(message)
+        case .recovered(let command): output.warning("rolled back what a killed paddock left unfinished: paddock \(command)")
+        default: break
+        }
+    }
+}
+
+/// Questions on the terminal: stdin must be one; passwords are read without echo.
+struct TerminalPrompter: Prompting {
+    var canAsk: Bool { isatty(STDIN_FILENO) == 1 }
+
+    func confirm(_ question: String, defaultAnswer: Bool) throws -> Bool {
+        FileHandle.standardError.write(Data("\(question) \(defaultAnswer ? "[Y/n]" : "[y/N]") ".utf8))
+        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? "n"
+        if answer.isEmpty { return defaultAnswer }
+        return answer == "y" || answer == "yes"
+    }
+
+    func ask(_ prompt: String, secret: Bool) -> String? {
+        if secret {
+            guard let entered = getpass(prompt) else { return nil }
+            return String(cString: entered)
+        }
+        FileHandle.standardError.write(Data(prompt.utf8))
+        return readLine()
+    }
+
+    func tell(_ text: String) { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
+}
