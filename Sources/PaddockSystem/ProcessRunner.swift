@@ -26,6 +26,11 @@ public struct CommandFailure: Error, CustomStringConvertible, Sendable {
 public struct ProcessOutput: Sendable {
     public var status: Int32
     public var output: String
+
+    public init(status: Int32, output: String) {
+        self.status = status
+        self.output = output
+    }
 }
 
 /// What runs programs for the services: the real `ProcessRunner`, or in tests a double that
