@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Resolver", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
 
         // I/O around the core.
-        .target(name: "PaddockXML", dependencies: ["FeedModel", "CLibXML2"], swiftSettings: swiftSettings),
+        .target(name: "PaddockXML", dependencies: ["FeedModel", "PaddockBasics", "CLibXML2"], swiftSettings: swiftSettings),
         .target(name: "PaddockSQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         // What every I/O module shares: the one check that keeps a path under its root.
         .systemLibrary(name: "CSpawn"),
