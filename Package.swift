@@ -82,7 +82,7 @@ let package = Package(
             name: "InstallBenchmark", dependencies: ["PaddockDownload", "PaddockArchive", "TestSupport"],
             path: "Benchmarks/InstallBenchmark", swiftSettings: swiftSettings),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["FeedModel", "Resolver"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "FeedModelTests", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ResolverTests", dependencies: ["Resolver", "PaddockBasics", "FeedModel", "PaddockXML", "TestSupport"], exclude: ["Fixtures"],
@@ -109,7 +109,7 @@ let package = Package(
             name: "PaddockAppsTests", dependencies: ["PaddockApps", "FeedModel", "TestSupport"],
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "ResolverBenchmark", dependencies: ["Resolver", "FeedModel"], path: "Benchmarks/ResolverBenchmark",
+            name: "ResolverBenchmark", dependencies: ["Resolver", "FeedModel", "TestSupport"], path: "Benchmarks/ResolverBenchmark",
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["TestSupport", "PaddockApps", "PaddockBasics", "PaddockState"],
