@@ -11,7 +11,7 @@ import Glibc
 /// The main job, for real: the built paddock installs a blank project from the built-in feed
 /// into a fresh PADDOCK_HOME, launches it detached under its supervisor, and it is requested
 /// over HTTP on loopback.
-@Suite("Apps end to end", .serialized, .requires(.pypi))
+@Suite("Apps end to end", .serialized, .requires(.pypi), .offCooperativePool)
 struct AppLifecycleTests {
     final class Sandbox {
         let root: URL

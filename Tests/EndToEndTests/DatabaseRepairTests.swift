@@ -5,7 +5,7 @@ import TestSupport
 /// Issue 14 item 3, with the built binary: each database names itself when it fails; a damaged
 /// or emptied state database is reported with what can be recovered, never read as "nothing
 /// installed"; doctor's rebuild of a damaged index keeps every feed the user added.
-@Suite("Damaged databases, end to end", .serialized)
+@Suite("Damaged databases, end to end", .serialized, .offCooperativePool)
 struct DatabaseRepairTests {
     static let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
 
