@@ -192,8 +192,8 @@ struct FeedFetchLimitTests {
             ),
         ])
     func badSettings(line: String, expected: String) {
-        let error = #expect(throws: StoreError.self) { try PaddockConfig.parse("builtin-feed = true\n" + line + "\n", file: "config.toml") }
+        let error = #expect(throws: ConfigError.self) { try PaddockConfig.parse("builtin-feed = true\n" + line + "\n", file: "config.toml") }
         #expect(error?.description == expected)
-        #expect(error?.exitCode == 78)
+        #expect(error?.exitStatus.rawValue == 78)
     }
 }

@@ -192,7 +192,7 @@ struct SignedFeedTests {
         let unknown = #expect(throws: StoreError.self) { try TrustedKey.resolve("nope", config: config) }
         #expect(unknown?.exitCode == 64)
         #expect(unknown?.description.contains("keys in config.toml: file, zoo") == true)
-        #expect(throws: StoreError.self) { try PaddockConfig.parse("[servers]\n", file: "config.toml") }
+        #expect(throws: ConfigError.self) { try PaddockConfig.parse("[servers]\n", file: "config.toml") }
     }
 }
 
