@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Resolver", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
 
         // I/O around the core.
-        .target(name: "PaddockXML", dependencies: ["FeedModel", "CLibXML2"], swiftSettings: swiftSettings),
+        .target(name: "PaddockXML", dependencies: ["FeedModel", "PaddockBasics", "CLibXML2"], swiftSettings: swiftSettings),
         .target(name: "PaddockSQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         // What every I/O module shares: the one check that keeps a path under its root.
         .systemLibrary(name: "CSpawn"),
@@ -91,7 +91,7 @@ let package = Package(
             name: "InstallBenchmark", dependencies: ["PaddockDownload", "PaddockArchive", "TestSupport"],
             path: "Benchmarks/InstallBenchmark", swiftSettings: swiftSettings),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["FeedModel", "Resolver"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "FeedModelTests", dependencies: ["FeedModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ResolverTests", dependencies: ["Resolver", "PaddockBasics", "FeedModel", "PaddockXML", "TestSupport"], exclude: ["Fixtures"],
@@ -122,7 +122,7 @@ let package = Package(
             name: "PaddockAppsTests", dependencies: ["PaddockApps", "FeedModel", "TestSupport"],
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "ResolverBenchmark", dependencies: ["Resolver", "FeedModel"], path: "Benchmarks/ResolverBenchmark",
+            name: "ResolverBenchmark", dependencies: ["Resolver", "FeedModel", "TestSupport"], path: "Benchmarks/ResolverBenchmark",
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["TestSupport", "PaddockApps", "PaddockBasics", "PaddockState"],

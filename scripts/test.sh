@@ -12,8 +12,19 @@ scripts/install-test-deps.sh
 # PostgreSQL and MariaDB on loopback, each with a user and the settings the tests read
 # (PADDOCK_TEST_POSTGRES, PADDOCK_TEST_MYSQL). A server that does not start is said here; its
 # test then says what is missing.
+# The servers outlive this script, so they are started without its open descriptors: run as
+# `flock /tmp/swift-build.lock bash scripts/test.sh`, they would otherwise inherit the build lock
+# and hold it long after the tests end.
+without_inherited_descriptors() {
+    local fd
+    for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done
+    "$@"
+}
 for server in postgres mariadb; do
-    if settings=$(scripts/$server-for-tests.sh | tail -1) && [[ "$settings" == PADDOCK_TEST_*=* ]]; then
+    if settings=$( (without_inherited_descriptors scripts/$server-for-tests.sh) | tail -1) && [[ "$settings" == PADDOCK_TEST_*=* ]]; then
         export "$settings"
     else
         echo "test: scripts/$server-for-tests.sh did not start a server (see above); its app test will say so" >&2
@@ -23,14 +34,10 @@ swift build --build-tests
 if [ $# -gt 0 ]; then
     exec swift test --skip-build "$@"
 fi
-# Three runs. The end-to-end tests wait on real child processes (paddock, gunicorn, pip) for
-# seconds at a time; run beside the unit tests they would hold the few threads of Swift's
-# cooperative pool, and the tests that check a timeout against a loopback server (a stalled
-# download must fail within N seconds) would measure the wait for a thread instead. Those
-# timing suites run on their own too, one test at a time (30 s): beside the CPU-bound property
-# tests, or beside each other's endless and dripping servers, which share Foundation's one
-# URLSession thread, their bounds measured the load of a 2-core machine.
-timed='PaddockDownloadTests|FeedFetchLimitTests'
-swift test --skip-build --skip EndToEndTests --skip "$timed"
-swift test --skip-build --no-parallel --filter "$timed"
-swift test --skip-build --filter EndToEndTests
+# One run. The end-to-end tests wait on real child processes (paddock, gunicorn, pip) for
+# seconds at a time: their suites carry TestSupport's .offCooperativePool, so each of their tests
+# runs on a thread of its own and its waits never hold one of the few threads of Swift's
+# cooperative pool, on which the tests that check a timeout against a loopback server (a stalled
+# download must fail within N seconds) run their watchdogs. Those timing suites are .serialized
+# and .timingSensitive: one of their tests at a time, across suites, as `--no-parallel` ran them.
+exec swift test --skip-build

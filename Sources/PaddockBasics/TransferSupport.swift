@@ -6,7 +6,7 @@ import FoundationNetworking
 
 /// Whether a transfer has been slower than a minimum over a sliding window, from the byte
 /// count sampled at each watchdog tick (curl's `--speed-limit`/`--speed-time`).
-public struct SpeedCheck {
+public struct SpeedCheck: Sendable {
     private var samples: [(time: Date, bytes: Int64)] = []
     private var since: Date?
 
@@ -42,6 +42,10 @@ public struct SpeedCheck {
 /// cancels go to one too: with waits without a bound, on the global queues (whose threads are
 /// as many as the cores), parallel transfers froze for a minute on a 2-core machine (the
 /// callbacks that would end the waits could not get a thread).
+///
+/// Not a `BoundedChannel`: nothing is handed over through it (the operations run on the queue
+/// itself), it wakes at a low-water mark rather than at each free slot, and its wait is bounded
+/// in time; so it keeps its own condition.
 public final class BackpressureQueue: OperationQueue, @unchecked Sendable {
     private let condition = NSCondition()
     private var pending = 0

@@ -1,5 +1,6 @@
 import Foundation
 import PaddockBasics
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -31,12 +32,13 @@ public struct SilentDownloadDelegate: DownloadDelegate {
 
 /// One line per download on stderr, redrawn in place with `\r` and cursor movement; only
 /// when stderr is a terminal (otherwise it writes nothing).
-public final class TerminalProgressDelegate: DownloadDelegate, @unchecked Sendable {
-    private let lock = NSLock()
+public final class TerminalProgressDelegate: DownloadDelegate, Sendable {
+    /// The download names, in the order their lines were printed; held while a line is written,
+    /// so the cursor movements of two downloads never interleave.
+    private let lines = Mutex<[String]>([])
     private let write: @Sendable (String) -> Void
     private let enabled: Bool
     private let width: Int
-    private var lines: [String] = []  // names, in the order their lines were printed
 
     /// `write` and `isTerminal` are for tests; by default stderr and `isatty(2)`.
     public init(
@@ -50,10 +52,10 @@ public final class TerminalProgressDelegate: DownloadDelegate, @unchecked Sendab
 
     public func willStart(_ request: DownloadRequest) {
         guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        lines.append(request.name)
-        write(render(request.name, "starting") + "\n")
+        lines.withLock { lines in
+            lines.append(request.name)
+            write(render(request.name, "starting") + "\n")
+        }
     }
 
     public func progress(_ request: DownloadRequest, bytes: Int64, total: Int64?) {
@@ -67,10 +69,11 @@ public final class TerminalProgressDelegate: DownloadDelegate, @unchecked Sendab
     public func didFinish(_ request: DownloadRequest, result: DownloadResult) {
         let done = result.cacheHit ? "cached \(Self.size(result.size))" : "done \(Self.size(result.size))"
         guard enabled else { return }
-        lock.lock()
-        let known = lines.contains(request.name)
-        if !known { lines.append(request.name) }
-        lock.unlock()
+        let known = lines.withLock { lines in
+            let known = lines.contains(request.name)
+            if !known { lines.append(request.name) }
+            return known
+        }
         if known { redraw(request.name, done) } else { write(render(request.name, done) + "\n") }
     }
 
@@ -80,12 +83,12 @@ public final class TerminalProgressDelegate: DownloadDelegate, @unchecked Sendab
 
     private func redraw(_ name: String, _ status: String) {
         guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        guard let index = lines.lastIndex(of: name) else { return }
-        let up = lines.count - index
-        // Up to the download's line, redraw it, clear the rest, back down.
-        write("\u{1B}[\(up)A\r" + render(name, status) + "\u{1B}[K\u{1B}[\(up)B\r")
+        lines.withLock { lines in
+            guard let index = lines.lastIndex(of: name) else { return }
+            let up = lines.count - index
+            // Up to the download's line, redraw it, clear the rest, back down.
+            write("\u{1B}[\(up)A\r" + render(name, status) + "\u{1B}[K\u{1B}[\(up)B\r")
+        }
     }
 
     private func render(_ name: String, _ status: String) -> String {
@@ -164,7 +167,7 @@ public struct JSONLinesDownloadDelegate: DownloadDelegate {
 }
 
 /// Keeps every event, for tests.
-public final class RecordingDownloadDelegate: DownloadDelegate, @unchecked Sendable {
+public final class RecordingDownloadDelegate: DownloadDelegate, Sendable {
     public enum Event: Sendable, Equatable {
         case willStart(name: String)
         case progress(name: String, bytes: Int64, total: Int64?)
@@ -173,16 +176,11 @@ public final class RecordingDownloadDelegate: DownloadDelegate, @unchecked Senda
         case didFail(name: String, error: DownloadError)
     }
 
-    private let lock = NSLock()
-    private var recorded: [Event] = []
+    private let recorded = Mutex<[Event]>([])
 
     public init() {}
 
-    public var events: [Event] {
-        lock.lock()
-        defer { lock.unlock() }
-        return recorded
-    }
+    public var events: [Event] { recorded.withLock { $0 } }
 
     /// The events of one download, in order.
     public func events(for name: String) -> [Event] {
@@ -194,11 +192,7 @@ public final class RecordingDownloadDelegate: DownloadDelegate, @unchecked Senda
         }
     }
 
-    private func record(_ event: Event) {
-        lock.lock()
-        recorded.append(event)
-        lock.unlock()
-    }
+    private func record(_ event: Event) { recorded.withLock { $0.append(event) } }
 
     public func willStart(_ request: DownloadRequest) { record(.willStart(name: request.name)) }
     public func progress(_ request: DownloadRequest, bytes: Int64, total: Int64?) {

@@ -1,5 +1,6 @@
 import Foundation
 import PaddockBasics
+import Synchronization
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -109,12 +110,10 @@ struct HTTPTransfer {
 
 /// The delegate of one transfer. URLSession calls it on its serial queue; the watchdog and
 /// cancellation read and set the timing fields under the lock.
-final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    private let lock = NSLock()
+final class TransferState: NSObject, URLSessionDataDelegate, Sendable {
     private let displayURL: String
     private let name: String
     private let handle: FileHandle
-    private var digest: StreamingDigest
     private let startOffset: Int64
     private let computeSHA1: Bool
     private let expectedSize: Int64?
@@ -123,16 +122,23 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
     private let progressInterval: TimeInterval
     private let progress: @Sendable (Int64, Int64?) -> Void
 
-    private var continuation: CheckedContinuation<StreamingDigest, any Error>?
-    private var failure: TransferFailure?
-    private var total: Int64?
-    private var started = Date()
-    private var lastActivity = Date()
-    private var answered = false
-    private var lastProgress = Date.distantPast
-    /// Bytes received in this attempt (never reset, unlike the digest when a Range is ignored).
-    private var received: Int64 = 0
-    private var speed = SpeedCheck()
+    private struct Shared {
+        var continuation: CheckedContinuation<StreamingDigest, any Error>?
+        var failure: TransferFailure?
+        var started = Date()
+        var lastActivity = Date()
+        var answered = false
+        /// Bytes received in this attempt (never reset, unlike the digest when a Range is ignored).
+        var received: Int64 = 0
+        var speed = SpeedCheck()
+        // Only the delegate's callbacks, one at a time on URLSession's serial queue, touch these;
+        // they are under the lock too so that the class is Sendable without an unchecked promise
+        // (the lock is then never contended for them).
+        var digest: StreamingDigest
+        var total: Int64?
+        var lastProgress = Date.distantPast
+    }
+    private let shared: Mutex<Shared>
 
     init(
         displayURL: String, name: String, handle: FileHandle, digest: StreamingDigest, expectedSize: Int64?,
@@ -142,7 +148,7 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
         self.displayURL = displayURL
         self.name = name
         self.handle = handle
-        self.digest = digest
+        self.shared = Mutex(Shared(digest: digest))
         self.startOffset = digest.count
         self.computeSHA1 = digest.finalize().sha1 != nil
         self.expectedSize = expectedSize
@@ -153,11 +159,11 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
     }
 
     func start(_ continuation: CheckedContinuation<StreamingDigest, any Error>) {
-        lock.lock()
-        self.continuation = continuation
-        started = Date()
-        lastActivity = started
-        lock.unlock()
+        shared.withLock { shared in
+            shared.continuation = continuation
+            shared.started = Date()
+            shared.lastActivity = shared.started
+        }
     }
 
     /// True (and the failure recorded) when the deadline, the connect or stall timeout has
@@ -165,41 +171,39 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
     func checkTimeouts(
         connect: TimeInterval, stall: TimeInterval, minSpeed: Int64, deadline: Date, deadlineSeconds: TimeInterval
     ) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard failure == nil, continuation != nil else { return false }
-        let now = Date()
-        if now >= deadline {
-            failure = .final(.deadline(url: displayURL, seconds: deadlineSeconds))
-            return true
+        shared.withLock { shared in
+            guard shared.failure == nil, shared.continuation != nil else { return false }
+            let now = Date()
+            if now >= deadline {
+                shared.failure = .final(.deadline(url: displayURL, seconds: deadlineSeconds))
+                return true
+            }
+            if !shared.answered, now.timeIntervalSince(shared.started) > connect {
+                shared.failure = .retryable(.noAnswer(url: displayURL, seconds: connect))
+                return true
+            }
+            guard shared.answered else { return false }
+            if now.timeIntervalSince(shared.lastActivity) > stall {
+                shared.failure = .retryable(.stalled(url: displayURL, seconds: stall))
+                return true
+            }
+            if shared.speed.isTooSlow(at: now, received: shared.received, minSpeed: minSpeed, window: stall) {
+                shared.failure = .final(.tooSlow(url: displayURL, minSpeed: minSpeed, seconds: stall))
+                return true
+            }
+            return false
         }
-        if !answered, now.timeIntervalSince(started) > connect {
-            failure = .retryable(.noAnswer(url: displayURL, seconds: connect))
-            return true
-        }
-        guard answered else { return false }
-        if now.timeIntervalSince(lastActivity) > stall {
-            failure = .retryable(.stalled(url: displayURL, seconds: stall))
-            return true
-        }
-        if speed.isTooSlow(at: now, received: received, minSpeed: minSpeed, window: stall) {
-            failure = .final(.tooSlow(url: displayURL, minSpeed: minSpeed, seconds: stall))
-            return true
-        }
-        return false
     }
 
     func cancelledByCaller() {
-        lock.lock()
         // Retryable, so the partial file stays for a later resume; the caller sees it cancelled.
-        if failure == nil { failure = .retryable(.transport(url: displayURL, reason: "cancelled")) }
-        lock.unlock()
+        fail(.retryable(.transport(url: displayURL, reason: "cancelled")))
     }
 
     private func fail(_ failure: TransferFailure) {
-        lock.lock()
-        if self.failure == nil { self.failure = failure }
-        lock.unlock()
+        shared.withLock { shared in
+            if shared.failure == nil { shared.failure = failure }
+        }
     }
 
     /// Only http(s) redirects are followed: a server must not send paddock to a local file
@@ -223,11 +227,11 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
         _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
         completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
     ) {
-        lock.lock()
-        answered = true
-        lastActivity = Date()
-        speed.start(at: lastActivity)
-        lock.unlock()
+        shared.withLock { shared in
+            shared.answered = true
+            shared.lastActivity = Date()
+            shared.speed.start(at: shared.lastActivity)
+        }
         guard let http = response as? HTTPURLResponse else {
             fail(.final(.transport(url: displayURL, reason: "not an HTTP response")))
             return completionHandler(.cancel)
@@ -240,20 +244,20 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
                 do {
                     try handle.truncate(atOffset: 0)
                     try handle.seek(toOffset: 0)
-                    digest = StreamingDigest(sha1: computeSHA1)
+                    shared.withLock { $0.digest = StreamingDigest(sha1: computeSHA1) }
                 } catch {
                     fail(.final(.cache(reason: "cannot write the partial file: \(error)")))
                     return completionHandler(.cancel)
                 }
             }
-            total = length
+            shared.withLock { $0.total = length }
         case 206:
             let range = http.value(forHTTPHeaderField: "Content-Range") ?? ""
             guard Self.rangeStart(range) == startOffset else {
                 fail(.restart(.transport(url: displayURL, reason: "the server answered a different range ('\(range)')")))
                 return completionHandler(.cancel)
             }
-            total = length.map { $0 + startOffset }
+            shared.withLock { $0.total = length.map { $0 + startOffset } }
         case 416 where startOffset > 0:
             fail(.restart(.httpStatus(url: displayURL, status: 416)))
             return completionHandler(.cancel)
@@ -264,6 +268,7 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
             fail(.final(.httpStatus(url: displayURL, status: http.statusCode)))
             return completionHandler(.cancel)
         }
+        let (count, total) = shared.withLock { ($0.digest.count, $0.total) }
         if let expectedSize, let total, total != expectedSize {
             fail(.final(.sizeMismatch(url: displayURL, expected: expectedSize, actual: total)))
             return completionHandler(.cancel)
@@ -273,18 +278,18 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
             fail(.final(.tooLarge(url: displayURL, name: name, limit: sizeLimit, declaredKB: declaredSizeKB)))
             return completionHandler(.cancel)
         }
-        progress(digest.count, total ?? expectedSize)
+        progress(count, total ?? expectedSize)
         completionHandler(.allow)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        lock.lock()
-        lastActivity = Date()
-        received += Int64(data.count)
-        let stopped = failure != nil
-        lock.unlock()
+        let (stopped, count) = shared.withLock { shared in
+            shared.lastActivity = Date()
+            shared.received += Int64(data.count)
+            return (shared.failure != nil, shared.digest.count)
+        }
         guard !stopped else { return }
-        if digest.count + Int64(data.count) > sizeLimit {
+        if count + Int64(data.count) > sizeLimit {
             // Nothing past the limit is written: the endless body ends here.
             fail(.final(.tooLarge(url: displayURL, name: name, limit: sizeLimit, declaredKB: declaredSizeKB)))
             return BackpressureQueue.cancel(dataTask)
@@ -295,24 +300,26 @@ final class TransferState: NSObject, URLSessionDataDelegate, @unchecked Sendable
             fail(.final(.cache(reason: "cannot write the partial file: \(error)")))
             return BackpressureQueue.cancel(dataTask)
         }
-        digest.update(data)
-        if let expectedSize, digest.count > expectedSize {
-            fail(.final(.sizeMismatch(url: displayURL, expected: expectedSize, actual: digest.count)))
+        let (written, total, due) = shared.withLock { shared in
+            shared.digest.update(data)
+            let now = Date()
+            let due = now.timeIntervalSince(shared.lastProgress) >= progressInterval
+            if due { shared.lastProgress = now }
+            return (shared.digest.count, shared.total, due)
+        }
+        if let expectedSize, written > expectedSize {
+            fail(.final(.sizeMismatch(url: displayURL, expected: expectedSize, actual: written)))
             return BackpressureQueue.cancel(dataTask)
         }
-        let now = Date()
-        if now.timeIntervalSince(lastProgress) >= progressInterval {
-            lastProgress = now
-            progress(digest.count, total ?? expectedSize)
-        }
+        if due { progress(written, total ?? expectedSize) }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        lock.lock()
-        let continuation = self.continuation
-        self.continuation = nil
-        var failure = self.failure
-        lock.unlock()
+        let (continuation, recorded, digest, total) = shared.withLock { shared in
+            defer { shared.continuation = nil }
+            return (shared.continuation, shared.failure, shared.digest, shared.total)
+        }
+        var failure = recorded
         guard let continuation else { return }
         if failure == nil, let total, digest.count < total {
             // libcurl words this "transfer closed with N bytes remaining to read".

@@ -1,3 +1,4 @@
+import PaddockBasics
 import PaddockSQLite
 import FeedModel
 import Foundation
@@ -194,8 +195,8 @@ public final class Catalog {
             return Self.productRow(products[index], feed: feedName, key: keys[index])
         }
         defer { rows.stop() }
-        for chunk in 0..<rows.chunkCount {
-            for row in rows.take(chunk) { try insertProduct.run(row) }
+        while let chunk = rows.next() {
+            for row in chunk { try insertProduct.run(row) }
         }
         // The full-text index reads the rows just written (external content: the text is stored
         // once), in rowid order: in the order of the key index they would be read back page by
@@ -432,53 +433,31 @@ enum EditDistance {
 }
 
 /// Makes `count` values on a thread of its own, in order, in chunks, at most `lookahead` chunks
-/// ahead of the consumer (memory stays bounded), while the consumer `take`s them.
-final class AheadOfTime<Value: Sendable>: @unchecked Sendable {
-    let chunkSize: Int
-    let chunkCount: Int
-    private let condition = NSCondition()
-    private var ready: [Int: [Value]] = [:]
-    private var taken = 0
-    private var stopped = false
+/// ahead of the consumer (memory stays bounded), while the consumer takes them with `next`.
+final class AheadOfTime<Value: Sendable>: Sendable {
+    private let channel: BoundedChannel<[Value], Never>
     private let done = DispatchSemaphore(value: 0)
 
     init(count: Int, chunkSize: Int = 512, lookahead: Int = 8, make: @escaping @Sendable (Int) -> Value) {
-        self.chunkSize = chunkSize
-        self.chunkCount = (count + chunkSize - 1) / chunkSize
-        let thread = Thread { [self] in
+        let channel = BoundedChannel<[Value], Never>(capacity: lookahead)
+        self.channel = channel
+        let done = done
+        let thread = Thread {
             defer { done.signal() }
-            for chunk in 0..<chunkCount {
-                condition.lock()
-                while chunk - taken >= lookahead && !stopped { condition.wait() }
-                let stop = stopped
-                condition.unlock()
-                if stop { return }
-                let values = (chunk * chunkSize..<min(count, (chunk + 1) * chunkSize)).map(make)
-                condition.lock()
-                ready[chunk] = values
-                condition.broadcast()
-                condition.unlock()
+            for start in stride(from: 0, to: count, by: chunkSize) {
+                guard channel.send((start..<min(count, start + chunkSize)).map(make)) else { return }
             }
+            channel.finish()
         }
         thread.start()
     }
 
-    /// The values of chunk `index` (each chunk once, in order), waiting for them if needed.
-    func take(_ index: Int) -> [Value] {
-        condition.lock()
-        defer { condition.unlock() }
-        while ready[index] == nil { condition.wait() }
-        taken = index + 1
-        condition.broadcast()
-        return ready.removeValue(forKey: index) ?? []
-    }
+    /// The next chunk of values, in order, waiting for it if needed; nil after the last.
+    func next() -> [Value]? { channel.receive() }
 
-    /// Stops making values (if not done) and waits for the thread to end.
+    /// Stops making values (if not done) and waits for the thread to end. Once only.
     func stop() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
+        channel.cancel()
         done.wait()
     }
 }

@@ -3,6 +3,7 @@ import FeedModel
 import PaddockXML
 import Foundation
 import PaddockBasics
+import Synchronization
 
 /// What happened to one feed in an add or update.
 public struct FeedChange: Sendable, Codable, Hashable {
@@ -540,12 +541,12 @@ extension FeedSource {
     }
 }
 
-/// Writes cached feed copies on a thread of its own (see `FeedStore.commit`).
-private final class CacheCopier: @unchecked Sendable {
+/// Writes cached feed copies on a thread of its own (see `FeedStore.commit`). Not a channel:
+/// one piece of work and its outcome, so a semaphore to wait for the thread and a Mutex for
+/// the outcome.
+private final class CacheCopier: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var waited = false
-    private var failure: (any Error)?
+    private let state = Mutex<(waited: Bool, failure: (any Error)?)>((false, nil))
 
     init(_ copies: [(contents: FeedStore.LoadedFeed.Contents, temporary: URL)]) {
         let thread = Thread { [self] in
@@ -565,7 +566,7 @@ private final class CacheCopier: @unchecked Sendable {
                     }
                 }
             } catch {
-                lock.withLock { failure = error }
+                state.withLock { $0.failure = error }
             }
         }
         thread.start()
@@ -574,18 +575,20 @@ private final class CacheCopier: @unchecked Sendable {
     /// Waits for the copies (once; later calls return at once) and returns the first error.
     @discardableResult
     func wait() -> (any Error)? {
-        let alreadyWaited = lock.withLock { () -> Bool in
-            defer { waited = true }
-            return waited
+        let alreadyWaited = state.withLock { state -> Bool in
+            defer { state.waited = true }
+            return state.waited
         }
         if !alreadyWaited { done.wait() }
-        return lock.withLock { failure }
+        return state.withLock { $0.failure }
     }
 }
 
-/// Holds parsed feeds until `empty` frees them on the thread that calls it.
-private final class DiscardBox: @unchecked Sendable {
-    private var contents: [FeedStore.LoadedFeed]
-    init(_ contents: consuming [FeedStore.LoadedFeed]) { self.contents = contents }
-    func empty() { contents = [] }
+/// Holds parsed feeds until `empty` frees them on the thread that calls it. Not a channel: a
+/// box handed to one other thread; the Mutex is what makes handing it over safe (Sendable)
+/// without an unchecked promise, and is never contended.
+private final class DiscardBox: Sendable {
+    private let contents: Mutex<[FeedStore.LoadedFeed]>
+    init(_ contents: consuming [FeedStore.LoadedFeed]) { self.contents = Mutex(contents) }
+    func empty() { contents.withLock { $0 = [] } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PaddockBasics
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -126,19 +127,23 @@ public struct URLSessionTransport: HTTPTransport {
 
 /// The delegate of one bounded fetch: URLSession calls it on its serial queue, the watchdog
 /// from its task; shared fields under the lock.
-private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    private let lock = NSLock()
+private final class BoundedFetch: NSObject, URLSessionDataDelegate, Sendable {
     private let file: URL?
     private let limits: FetchLimits
-    private var handle: FileHandle?
-    private var body = Data()
-    private var count: Int64 = 0
-    private var response: HTTPResponse?
-    private var continuation: CheckedContinuation<HTTPResponse, any Error>?
-    private var failure: (any Error)?
-    private var started = Date()
-    private var lastActivity = Date()
-    private var speed = SpeedCheck()
+    private struct Shared {
+        var count: Int64 = 0
+        var response: HTTPResponse?
+        var continuation: CheckedContinuation<HTTPResponse, any Error>?
+        var failure: (any Error)?
+        var started = Date()
+        var lastActivity = Date()
+        var speed = SpeedCheck()
+        // Only the delegate's callbacks, one at a time on URLSession's serial queue, touch these;
+        // they are under the lock too so that the class is Sendable without an unchecked promise.
+        var handle: FileHandle?
+        var body = Data()
+    }
+    private let shared = Mutex(Shared())
 
     init(file: URL?, limits: FetchLimits) {
         self.file = file
@@ -146,33 +151,37 @@ private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked S
     }
 
     func start(_ continuation: CheckedContinuation<HTTPResponse, any Error>) {
-        lock.withLock {
-            self.continuation = continuation
-            started = Date()
-            lastActivity = started
+        shared.withLock { shared in
+            shared.continuation = continuation
+            shared.started = Date()
+            shared.lastActivity = shared.started
         }
     }
 
     /// True (and the failure recorded) when a limit of time has passed.
     func checkTimeouts(answer: TimeInterval) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard failure == nil, continuation != nil else { return false }
-        let now = Date()
-        if now.timeIntervalSince(started) >= limits.deadline {
-            failure = FetchLimitExceeded.deadline(seconds: limits.deadline)
-        } else if response == nil {
-            if now.timeIntervalSince(started) > answer { failure = FetchLimitExceeded.noAnswer(seconds: answer) }
-        } else if now.timeIntervalSince(lastActivity) > limits.stallSeconds {
-            failure = FetchLimitExceeded.stalled(seconds: limits.stallSeconds)
-        } else if speed.isTooSlow(at: now, received: count, minSpeed: limits.minSpeed, window: limits.stallSeconds) {
-            failure = FetchLimitExceeded.tooSlow(minSpeed: limits.minSpeed, seconds: limits.stallSeconds)
+        shared.withLock { shared in
+            guard shared.failure == nil, shared.continuation != nil else { return false }
+            let now = Date()
+            if now.timeIntervalSince(shared.started) >= limits.deadline {
+                shared.failure = FetchLimitExceeded.deadline(seconds: limits.deadline)
+            } else if shared.response == nil {
+                if now.timeIntervalSince(shared.started) > answer { shared.failure = FetchLimitExceeded.noAnswer(seconds: answer) }
+            } else if now.timeIntervalSince(shared.lastActivity) > limits.stallSeconds {
+                shared.failure = FetchLimitExceeded.stalled(seconds: limits.stallSeconds)
+            } else if shared.speed.isTooSlow(
+                at: now, received: shared.count, minSpeed: limits.minSpeed, window: limits.stallSeconds)
+            {
+                shared.failure = FetchLimitExceeded.tooSlow(minSpeed: limits.minSpeed, seconds: limits.stallSeconds)
+            }
+            return shared.failure != nil
         }
-        return failure != nil
     }
 
     private func fail(_ error: any Error) {
-        lock.withLock { if failure == nil { failure = error } }
+        shared.withLock { shared in
+            if shared.failure == nil { shared.failure = error }
+        }
     }
 
     /// Only http(s) redirects are followed: a server must not send paddock to a local file.
@@ -204,10 +213,10 @@ private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked S
             if let key = key as? String, let value = value as? String { fields[key] = value }
         }
         let now = Date()
-        lock.withLock {
-            self.response = HTTPResponse(status: http.statusCode, headers: fields, body: Data())
-            lastActivity = now
-            speed.start(at: now)
+        shared.withLock { shared in
+            shared.response = HTTPResponse(status: http.statusCode, headers: fields, body: Data())
+            shared.lastActivity = now
+            shared.speed.start(at: now)
         }
         guard (200..<300).contains(http.statusCode) else {
             // Only the status matters: the body is not read.
@@ -223,15 +232,15 @@ private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked S
                 fail(CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path]))
                 return completionHandler(.cancel)
             }
-            self.handle = handle
+            shared.withLock { $0.handle = handle }
         }
         completionHandler(.allow)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let stopped = lock.withLock { () -> Bool in
-            lastActivity = Date()
-            return failure != nil || continuation == nil
+        let (stopped, count, handle) = shared.withLock { shared in
+            shared.lastActivity = Date()
+            return (shared.failure != nil || shared.continuation == nil, shared.count, shared.handle)
         }
         guard !stopped else { return }
         guard count + Int64(data.count) <= limits.maxBytes else {
@@ -240,12 +249,15 @@ private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked S
             return BackpressureQueue.cancel(dataTask)
         }
         do {
-            if let handle { try handle.write(contentsOf: data) } else { body.append(data) }
+            if let handle { try handle.write(contentsOf: data) }
         } catch {
             fail(error)
             return BackpressureQueue.cancel(dataTask)
         }
-        lock.withLock { count += Int64(data.count) }
+        shared.withLock { shared in
+            if handle == nil { shared.body.append(data) }
+            shared.count += Int64(data.count)
+        }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
@@ -254,12 +266,15 @@ private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked S
 
     /// Resumes the caller once: with the failure, the error, or the response.
     private func finish(_ error: (any Error)?) {
-        try? handle?.close()
-        handle = nil
-        let (continuation, failure, response) = lock.withLock {
-            defer { self.continuation = nil }
-            return (self.continuation, self.failure, self.response)
+        let (continuation, failure, response, handle, body) = shared.withLock { shared in
+            defer {
+                shared.continuation = nil
+                shared.handle = nil
+                shared.body = Data()
+            }
+            return (shared.continuation, shared.failure, shared.response, shared.handle, shared.body)
         }
+        try? handle?.close()
         guard let continuation else { return }
         if let stop = failure ?? error {
             if let file { try? FileManager.default.removeItem(at: file) }
@@ -268,11 +283,7 @@ private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked S
         guard var response else { return continuation.resume(throwing: URLError(.badServerResponse)) }
         if (200..<300).contains(response.status) {
             if let file { response.bodyFile = file } else { response.body = body }
-            body = Data()
         }
         continuation.resume(returning: response)
     }
 }
-
-
-

@@ -1,5 +1,6 @@
 import FeedModel
 import Foundation
+import Synchronization
 
 /// What a discovery hint found on this machine.
 public struct Discovery: Sendable, Hashable, Codable {
@@ -115,10 +116,10 @@ public struct DiscoveryProbe: Sendable {
 }
 
 /// Results written by several threads, each into its own slot.
-private final class ResultSlots<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Value?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: Value) { lock.withLock { slots[index] = value } }
-    var values: [Value] { lock.withLock { slots.map { $0! } } }
+private final class ResultSlots<Value: Sendable>: Sendable {
+    private let slots: Mutex<[Value?]>
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+    func set(_ index: Int, _ value: Value) { slots.withLock { $0[index] = value } }
+    /// Every slot's value: read once all the threads have written theirs.
+    var values: [Value] { slots.withLock { $0.map { $0! } } }
 }

@@ -1,5 +1,7 @@
 import FeedModel
 import Foundation
+import PaddockBasics
+import Synchronization
 
 /// Reads a WebPI feed (with paddock's Linux extension) from a file or bytes, streaming:
 /// each top-level block (an entry, the keyword list, ...) is read into a small tree,
@@ -46,11 +48,14 @@ public enum FeedDocumentReader {
         // builds the next blocks' trees. The builder sees the blocks in document order, and a
         // parse error is thrown only once every block before it has been taken, so messages and
         // warnings are those of a reading on one thread.
-        let channel = BlockChannel()
+        let channel = BoundedChannel<[BlockElement], any Error>(capacity: Self.batchesWaiting)
+        let spent = SpentBatches()
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             defer { done.signal() }
-            channel.finish(with: Self.readBlocks(source, label: label, into: channel))
+            let failure = Self.readBlocks(source, label: label, into: channel, spent: spent)
+            spent.close()
+            channel.finish(throwing: failure)
         }
         thread.stackSize = 8 << 20
         thread.start()
@@ -60,17 +65,23 @@ public enum FeedDocumentReader {
         }
         while let batch = try channel.receive() {
             for element in batch { try builder.take(element) }
-            channel.recycle(batch)
+            spent.add(batch)
         }
         return builder.finish()
     }
 
+    /// Blocks per batch handed over, and batches waiting at most: memory stays bounded on any feed.
+    static let batchSize = 64
+    static let batchesWaiting = 8
+
     /// The parser's side: reads the root's children into trees and hands them over in
     /// batches; returns the error that ended the reading, if any, after the blocks before it.
-    private static func readBlocks(_ source: XMLSource, label: String, into channel: BlockChannel) -> (any Error)? {
+    private static func readBlocks(
+        _ source: XMLSource, label: String, into channel: BoundedChannel<[BlockElement], any Error>, spent: SpentBatches
+    ) -> (any Error)? {
         let parser = XMLBlockParser(label: label)
         var batch: [BlockElement] = []
-        batch.reserveCapacity(BlockChannel.batchSize)
+        batch.reserveCapacity(batchSize)
         var listening = true
         var failure: (any Error)?
         do {
@@ -84,81 +95,50 @@ public enum FeedDocumentReader {
                 },
                 block: { element in
                     batch.append(element)
-                    guard batch.count == BlockChannel.batchSize else { return true }
-                    guard var spent = channel.send(batch) else {
+                    guard batch.count == batchSize else { return true }
+                    guard channel.send(batch) else {
                         listening = false  // The builder stopped.
                         return false
                     }
                     batch.removeAll(keepingCapacity: true)
-                    spent.removeAll()  // The builder's used trees are freed here, off its thread.
+                    var used = spent.takeAll()
+                    used.removeAll()  // The builder's used trees are freed here, off its thread.
                     return true
                 })
         } catch {
             failure = error
         }
-        if listening, !batch.isEmpty { _ = channel.send(batch) }
+        if listening, !batch.isEmpty { channel.send(batch) }
         return failure
     }
 }
 
-/// A bounded queue of parsed blocks from the parser thread to the builder, in order, with
-/// the error (if any) that ended the parse after the last block.
-private final class BlockChannel: @unchecked Sendable {
-    static let batchSize = 64
-    private static let capacity = 8  // Batches waiting: memory stays bounded on any feed.
-    private let condition = NSCondition()
-    private var batches: [[BlockElement]] = []
-    private var finished = false
-    private var failure: (any Error)?
-    private var cancelled = false
-    private var spent: [[BlockElement]] = []
+/// Batches the builder has taken, handed back to be freed on the parser's thread, whose
+/// allocations they are (freed on the builder's, every free contends for the parser's malloc
+/// arena lock). Not a channel: nobody waits for it, the parser takes whatever is there after
+/// each send; so a Mutex alone. Once the parser is done, the builder frees its batches itself.
+private final class SpentBatches: Sendable {
+    private let state = Mutex<(batches: [[BlockElement]], open: Bool)>(([], true))
 
-    /// Blocks while the queue is full; nil once the builder has stopped listening, else the
-    /// batches the builder is done with, for the parser's thread to free.
-    func send(_ batch: [BlockElement]) -> [[BlockElement]]? {
-        condition.lock()
-        defer { condition.unlock() }
-        while batches.count >= Self.capacity && !cancelled { condition.wait() }
-        guard !cancelled else { return nil }
-        batches.append(batch)
-        condition.broadcast()
-        defer { spent = [] }
-        return spent
-    }
-
-    /// A batch the builder has taken: freed on the parser's thread, whose allocations these are
-    /// (freed on the builder's, every free contends for the parser's malloc arena lock).
-    func recycle(_ batch: [BlockElement]) {
-        condition.lock()
-        defer { condition.unlock() }
-        if !cancelled && !finished { spent.append(batch) }
-    }
-
-    func finish(with error: (any Error)?) {
-        condition.lock()
-        defer { condition.unlock() }
-        finished = true
-        failure = error
-        condition.broadcast()
-    }
-
-    /// The next batch; nil at the end; throws the parser's error after the last batch.
-    func receive() throws -> [BlockElement]? {
-        condition.lock()
-        defer { condition.unlock() }
-        while batches.isEmpty && !finished { condition.wait() }
-        if !batches.isEmpty {
-            condition.broadcast()
-            return batches.removeFirst()
+    func add(_ batch: [BlockElement]) {
+        state.withLock { state in
+            if state.open { state.batches.append(batch) }
         }
-        if let failure { throw failure }
-        return nil
     }
 
-    func cancel() {
-        condition.lock()
-        defer { condition.unlock() }
-        cancelled = true
-        condition.broadcast()
+    func takeAll() -> [[BlockElement]] {
+        state.withLock { state in
+            defer { state.batches = [] }
+            return state.batches
+        }
+    }
+
+    func close() {
+        let left = state.withLock { state in
+            state.open = false
+            defer { state.batches = [] }
+            return state.batches
+        }
+        _ = consume left  // Freed here, on the parser's thread, outside the lock.
     }
 }

@@ -7,11 +7,11 @@ public enum DependentLimits {
     /// The constraints (as the feed writes them) that `entry` puts on `productId` in every case:
     /// requirements reached through `and`s and named sets. A requirement under an `or` is left
     /// out: another branch may be the one the installed product relies on.
-    public static func constraints(on productId: String, from entry: CatalogEntry, catalog: any ProductCatalog) -> [String] {
+    public static func constraints(on productId: String, from entry: CatalogEntry, catalog: any ProductCatalog) throws -> [String] {
         guard let dependency = entry.product.dependency else { return [] }
         var found: [String] = []
         var visitedSets: Set<String> = []
-        func walk(_ expression: DependencyExpression) {
+        func walk(_ expression: DependencyExpression) throws {
             switch expression {
             case .product(let requirement):
                 if requirement.productId.lowercased() == productId.lowercased(), let constraint = requirement.constraint,
@@ -20,16 +20,16 @@ public enum DependentLimits {
                     found.append(constraint)
                 }
             case .all(let children):
-                children.forEach(walk)
+                try children.forEach(walk)
             case .any:
                 return
             case .named(let name):
                 // A set that names itself (directly or not) is walked once.
-                guard visitedSets.insert(name).inserted, let set = catalog.namedSet(name, feed: entry.feed) else { return }
-                walk(set)
+                guard visitedSets.insert(name).inserted, let set = try catalog.namedSet(name, feed: entry.feed) else { return }
+                try walk(set)
             }
         }
-        walk(dependency)
+        try walk(dependency)
         return found
     }
 }

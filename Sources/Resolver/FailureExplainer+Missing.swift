@@ -23,15 +23,15 @@ extension FailureExplainer {
     /// The missing products, grouped by who refers to them and through which sets, in the order
     /// a walk of the dependencies (requests first, each product's candidates in preference order)
     /// first meets them. Installed products are not walked; a product is listed once.
-    func missingReferences(requests: [ProductRequirement]) -> [MissingReference] {
+    func missingReferences(requests: [ProductRequirement]) throws -> [MissingReference] {
         var groups: [MissingReference] = []
         var listed: Set<String> = []
         var walked: Set<String> = []
 
-        func leaf(_ requirement: ProductRequirement, dependent: String?, sets: [String]) {
+        func leaf(_ requirement: ProductRequirement, dependent: String?, sets: [String]) throws {
             let id = requirement.productId
             if context.installed.isInstalled(id) { return }
-            let candidates = context.candidates(of: id)
+            let candidates = try context.candidates(of: id)
             guard !candidates.isEmpty else {
                 // A requested product that is unknown is the explanation itself, not a reference.
                 guard let dependent, listed.insert(id).inserted else { return }
@@ -46,32 +46,32 @@ extension FailureExplainer {
             for index in candidates {
                 let entry = context.allCandidates[index].entry
                 if let dependency = entry.product.dependency {
-                    walk(dependency, dependent: id, feed: entry.feed, sets: [])
+                    try walk(dependency, dependent: id, feed: entry.feed, sets: [])
                 }
             }
         }
 
-        func walk(_ expression: DependencyExpression, dependent: String, feed: String, sets: [String]) {
+        func walk(_ expression: DependencyExpression, dependent: String, feed: String, sets: [String]) throws {
             switch expression {
             case .product(let requirement):
-                leaf(requirement, dependent: dependent, sets: sets)
+                try leaf(requirement, dependent: dependent, sets: sets)
             case .all(let children), .any(let children):
-                for child in children { walk(child, dependent: dependent, feed: feed, sets: sets) }
+                for child in children { try walk(child, dependent: dependent, feed: feed, sets: sets) }
             case .named(let name):
                 // Unknown and self-referring sets are explained on their own.
-                guard !sets.contains(name), let set = context.namedSet(name, feed: feed) else { return }
-                walk(set, dependent: dependent, feed: feed, sets: sets + [name])
+                guard !sets.contains(name), let set = try context.namedSet(name, feed: feed) else { return }
+                try walk(set, dependent: dependent, feed: feed, sets: sets + [name])
             }
         }
 
-        for request in requests { leaf(request, dependent: nil, sets: []) }
+        for request in requests { try leaf(request, dependent: nil, sets: []) }
         return groups
     }
 
     /// The explanation, followed by the list of missing products when it does not already name
     /// them all (an explanation names a missing product as `"id"`).
-    func addingMissingProducts(to message: String, requests: [ProductRequirement]) -> String {
-        let groups = missingReferences(requests: requests)
+    func addingMissingProducts(to message: String, requests: [ProductRequirement]) throws -> String {
+        let groups = try missingReferences(requests: requests)
         let ids = groups.flatMap(\.productIds)
         guard ids.contains(where: { !message.contains("\"\($0)\"") }) else { return message }
         let count = ids.count == 1 ? "1 product" : "\(ids.count) products"

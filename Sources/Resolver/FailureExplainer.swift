@@ -31,19 +31,19 @@ final class FailureExplainer {
     /// `conflictCandidates`: the candidates the solver's conflicts went through, in discovery order.
     /// Whatever the cause, the products the request refers to that no loaded feed defines are
     /// listed after it (see `addingMissingProducts`).
-    func explain(requests: [ProductRequirement], conflictCandidates: [Int]) -> ResolutionFailure {
-        var failure = cause(requests: requests, conflictCandidates: conflictCandidates)
-        failure.message = addingMissingProducts(to: failure.message, requests: requests)
+    func explain(requests: [ProductRequirement], conflictCandidates: [Int]) throws -> ResolutionFailure {
+        var failure = try cause(requests: requests, conflictCandidates: conflictCandidates)
+        failure.message = try addingMissingProducts(to: failure.message, requests: requests)
         return failure
     }
 
-    private func cause(requests: [ProductRequirement], conflictCandidates: [Int]) -> ResolutionFailure {
+    private func cause(requests: [ProductRequirement], conflictCandidates: [Int]) throws -> ResolutionFailure {
         for request in requests {
-            if let reason = requirementReason(request, dependent: .request, feed: "", sets: []) {
+            if let reason = try requirementReason(request, dependent: .request, feed: "", sets: []) {
                 return ResolutionFailure(kind: reason.kind, message: finish(reason.text))
             }
         }
-        if let pairwise = PairwiseConflictFinder(context: context, explainer: self).find(requests: requests) {
+        if let pairwise = try PairwiseConflictFinder(context: context, explainer: self).find(requests: requests) {
             return pairwise
         }
         return ResolutionFailure(kind: .conflict, message: listConflict(requests: requests, candidates: conflictCandidates))
@@ -56,7 +56,7 @@ final class FailureExplainer {
     // MARK: Requirements
 
     /// Why a requirement leaf cannot be met at all, or nil when some candidate could be installed.
-    func requirementReason(_ requirement: ProductRequirement, dependent: Dependent, feed: String, sets: [String]) -> Reason? {
+    func requirementReason(_ requirement: ProductRequirement, dependent: Dependent, feed: String, sets: [String]) throws -> Reason? {
         let constraint = context.parse(requirement.constraint)
         let id = requirement.productId
         if case .invalid(let error) = constraint {
@@ -70,8 +70,8 @@ final class FailureExplainer {
                        text: "the installed \(id) is \(version) (paddock does not replace installed products)"),
                 requirement, dependent, sets)
         }
-        let all = context.candidates(of: id)
-        if all.isEmpty { return unknownProduct(id, dependent: dependent, sets: sets) }
+        let all = try context.candidates(of: id)
+        if all.isEmpty { return try unknownProduct(id, dependent: dependent, sets: sets) }
         let installable = all.filter { context.allCandidates[$0].installerIndex != nil }
         if installable.isEmpty {
             let product = context.allCandidates[all[0]].entry.product
@@ -87,7 +87,7 @@ final class FailureExplainer {
         }
         var failures: [(Candidate, Reason)] = []
         for index in matching {
-            guard let reason = candidateReason(index) else { return nil }
+            guard let reason = try candidateReason(index) else { return nil }
             failures.append((context.allCandidates[index], reason))
         }
         if failures.count == 1 {
@@ -119,9 +119,9 @@ final class FailureExplainer {
         return "the versions of \(id) for \(platform) are \(listed.joined(separator: " and "))"
     }
 
-    private func unknownProduct(_ id: String, dependent: Dependent, sets: [String]) -> Reason {
+    private func unknownProduct(_ id: String, dependent: Dependent, sets: [String]) throws -> Reason {
         var suggestion = ""
-        if let close = DidYouMean.suggestion(for: id, among: context.catalog.allProductIds) {
+        if let close = DidYouMean.suggestion(for: id, among: try context.catalog.allProductIds) {
             suggestion = "; did you mean \"\(close)\"?"
         }
         let text = "no loaded feed defines \"\(id)\"" + suggestion
@@ -170,23 +170,23 @@ final class FailureExplainer {
     // MARK: Candidates and expressions
 
     /// Why one candidate cannot be installed whatever else is chosen, or nil.
-    func candidateReason(_ index: Int) -> Reason? {
+    func candidateReason(_ index: Int) throws -> Reason? {
         if let known = candidateReasons[index] { return known }
         candidateReasons[index] = .some(nil)
         let candidate = context.allCandidates[index]
-        let reason = computeCandidateReason(candidate)
+        let reason = try computeCandidateReason(candidate)
         candidateReasons[index] = reason
         return reason
     }
 
-    private func computeCandidateReason(_ candidate: Candidate) -> Reason? {
+    private func computeCandidateReason(_ candidate: Candidate) throws -> Reason? {
         let product = candidate.entry.product
         for requirement in product.incompatibilities where context.installedMatches(requirement) {
             let installed = context.installed.version(of: requirement.productId).map { " \($0)" } ?? ""
             return Reason(kind: .incompatible, text: "\(candidate.displayName) is incompatible with the installed \(requirement.productId)\(installed)")
         }
         for productId in context.installed.versions.keys.sorted() {
-            guard let installedProduct = context.installedEntry(productId) else { continue }
+            guard let installedProduct = try context.installedEntry(productId) else { continue }
             for requirement in installedProduct.incompatibilities where requirement.productId == candidate.productId {
                 if context.satisfies(candidate, context.parse(requirement.constraint)) {
                     let installed = context.installed.version(of: productId).map { " \($0)" } ?? ""
@@ -195,23 +195,23 @@ final class FailureExplainer {
             }
         }
         guard let dependency = product.dependency else { return nil }
-        return expressionReason(dependency, dependent: .product(candidate.productId), feed: candidate.entry.feed, sets: [])
+        return try expressionReason(dependency, dependent: .product(candidate.productId), feed: candidate.entry.feed, sets: [])
     }
 
-    func expressionReason(_ expression: DependencyExpression, dependent: Dependent, feed: String, sets: [String]) -> Reason? {
+    func expressionReason(_ expression: DependencyExpression, dependent: Dependent, feed: String, sets: [String]) throws -> Reason? {
         switch expression {
         case .product(let requirement):
-            return requirementReason(requirement, dependent: dependent, feed: feed, sets: sets)
+            return try requirementReason(requirement, dependent: dependent, feed: feed, sets: sets)
         case .all(let children):
             for child in children {
-                if let reason = expressionReason(child, dependent: dependent, feed: feed, sets: sets) { return reason }
+                if let reason = try expressionReason(child, dependent: dependent, feed: feed, sets: sets) { return reason }
             }
             return nil
         case .any(let children):
             var lines: [String] = []
             var kinds: [ResolutionFailure.Kind] = []
             for child in children {
-                guard let reason = expressionReason(child, dependent: .branch, feed: feed, sets: sets) else { return nil }
+                guard let reason = try expressionReason(child, dependent: .branch, feed: feed, sets: sets) else { return nil }
                 lines.append("\n  - " + indent(reason.text))
                 kinds.append(reason.kind)
             }
@@ -229,10 +229,10 @@ final class FailureExplainer {
                 let loop = (sets[start...] + [name]).map { "\"\($0)\"" }.joined(separator: " -> ")
                 return setReason(.cycle, "the set \"\(name)\" refers to itself: \(loop)", dependent: dependent, name: name)
             }
-            guard let set = context.namedSet(name, feed: feed) else {
+            guard let set = try context.namedSet(name, feed: feed) else {
                 return setReason(.unknownSet, "no loaded feed defines a set \"\(name)\"", dependent: dependent, name: name)
             }
-            return expressionReason(set, dependent: dependent, feed: feed, sets: sets + [name])
+            return try expressionReason(set, dependent: dependent, feed: feed, sets: sets + [name])
         }
     }
 

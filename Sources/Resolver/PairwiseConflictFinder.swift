@@ -14,36 +14,36 @@ struct PairwiseConflictFinder {
         var installable: [Int]
     }
 
-    func find(requests: [ProductRequirement]) -> ResolutionFailure? {
+    func find(requests: [ProductRequirement]) throws -> ResolutionFailure? {
         var leaves: [Leaf] = []
         var forced: [(candidate: Int, dependent: String)] = []
         var visited: Set<Int> = []
 
-        func walk(_ expression: DependencyExpression, dependent: String, feed: String, sets: [String]) {
+        func walk(_ expression: DependencyExpression, dependent: String, feed: String, sets: [String]) throws {
             switch expression {
             case .product(let requirement):
                 guard context.installedSatisfies(requirement.productId, context.parse(requirement.constraint)) == nil else { return }
-                let installable = context.matchingCandidates(requirement).filter {
-                    context.allCandidates[$0].installerIndex != nil && explainer.candidateReason($0) == nil
+                let installable = try context.matchingCandidates(requirement).filter {
+                    try context.allCandidates[$0].installerIndex != nil && explainer.candidateReason($0) == nil
                 }
                 leaves.append(Leaf(dependent: dependent, requirement: requirement, installable: installable))
                 if installable.count == 1, visited.insert(installable[0]).inserted {
                     let candidate = context.allCandidates[installable[0]]
                     forced.append((installable[0], dependent))
                     if let dependency = candidate.entry.product.dependency {
-                        walk(dependency, dependent: candidate.productId, feed: candidate.entry.feed, sets: [])
+                        try walk(dependency, dependent: candidate.productId, feed: candidate.entry.feed, sets: [])
                     }
                 }
             case .all(let children):
-                for child in children { walk(child, dependent: dependent, feed: feed, sets: sets) }
+                for child in children { try walk(child, dependent: dependent, feed: feed, sets: sets) }
             case .any:
                 return  // Not forced: another branch may be taken.
             case .named(let name):
-                guard !sets.contains(name), let set = context.namedSet(name, feed: feed) else { return }
-                walk(set, dependent: dependent, feed: feed, sets: sets + [name])
+                guard !sets.contains(name), let set = try context.namedSet(name, feed: feed) else { return }
+                try walk(set, dependent: dependent, feed: feed, sets: sets + [name])
             }
         }
-        for request in requests { walk(.product(request), dependent: "the request", feed: "", sets: []) }
+        for request in requests { try walk(.product(request), dependent: "the request", feed: "", sets: []) }
 
         for (position, first) in leaves.enumerated() {
             for second in leaves[(position + 1)...] where second.requirement.productId == first.requirement.productId {

@@ -28,32 +28,32 @@ struct PlanBuilder {
         return false
     }
 
-    func chooseLeaf(_ requirement: ProductRequirement) -> Node? {
+    func chooseLeaf(_ requirement: ProductRequirement) throws -> Node? {
         if context.installedSatisfies(requirement.productId, context.parse(requirement.constraint)) == true {
             return .installed(requirement.productId)
         }
-        return context.matchingCandidates(requirement).first(where: isChosen).map(Node.candidate)
+        return try context.matchingCandidates(requirement).first(where: isChosen).map(Node.candidate)
     }
 
     /// The products that satisfy `expression` in the solution, or nil when it is not satisfied.
-    func choose(_ expression: DependencyExpression, feed: String, sets: [String]) -> [Node]? {
+    func choose(_ expression: DependencyExpression, feed: String, sets: [String]) throws -> [Node]? {
         switch expression {
         case .product(let requirement):
-            return chooseLeaf(requirement).map { [$0] }
+            return try chooseLeaf(requirement).map { [$0] }
         case .all(let children):
             var nodes: [Node] = []
             for child in children {
-                guard let chosen = choose(child, feed: feed, sets: sets) else { return nil }
+                guard let chosen = try choose(child, feed: feed, sets: sets) else { return nil }
                 nodes.append(contentsOf: chosen)
             }
             return nodes
         case .any(let children):
             // Same preference as the encoding: a branch already installed, then the feed's order.
-            let options = children.map { choose($0, feed: feed, sets: sets) }
+            let options = try children.map { try choose($0, feed: feed, sets: sets) }
             return options.first { $0?.allSatisfy(isInstalled) == true } ?? options.first { $0 != nil } ?? nil
         case .named(let name):
-            guard !sets.contains(name), let set = context.namedSet(name, feed: feed) else { return nil }
-            return choose(set, feed: feed, sets: sets + [name])
+            guard !sets.contains(name), let set = try context.namedSet(name, feed: feed) else { return nil }
+            return try choose(set, feed: feed, sets: sets + [name])
         }
     }
 
@@ -64,11 +64,11 @@ struct PlanBuilder {
         case cycle([Node], ResolutionFailure)
     }
 
-    func build(requests: [ProductRequirement]) -> Outcome {
+    func build(requests: [ProductRequirement]) throws -> Outcome {
         var roots: [Node] = []
         for request in requests {
             // The solver satisfied every request, so each has a chosen node.
-            guard let node = chooseLeaf(request) else { preconditionFailure("the solution misses \(request.productId)") }
+            guard let node = try chooseLeaf(request) else { preconditionFailure("the solution misses \(request.productId)") }
             if !roots.contains(node) { roots.append(node) }
         }
         // Discover the plan's products and their chosen dependencies.
@@ -83,7 +83,7 @@ struct PlanBuilder {
             var children: [Node] = []
             if case .candidate(let index) = node, let dependency = context.allCandidates[index].entry.product.dependency {
                 let feed = context.allCandidates[index].entry.feed
-                for child in choose(dependency, feed: feed, sets: []) ?? [] where !children.contains(child) {
+                for child in try choose(dependency, feed: feed, sets: []) ?? [] where !children.contains(child) {
                     children.append(child)
                 }
             }

@@ -29,9 +29,9 @@ final class PreparedEntries: Sendable {
         self.machine = machine
     }
 
-    func entries(of productId: String) -> [PreparedEntry] {
+    func entries(of productId: String) throws -> [PreparedEntry] {
         if let known = cache.withLock({ $0[productId] }) { return known }
-        let prepared = catalog.products(withId: productId).map { PreparedEntry(entry: $0, machine: machine) }
+        let prepared = try catalog.products(withId: productId).map { PreparedEntry(entry: $0, machine: machine) }
         cache.withLock { $0[productId] = prepared }
         return prepared
     }

@@ -19,12 +19,12 @@ final class ProblemEncoder {
     /// Incompatibilities that installed products declare, by the product id they name.
     private let installedDeclarations: [String: [ProductRequirement]]
 
-    init(context: ResolutionContext) {
+    init(context: ResolutionContext) throws {
         self.context = context
         root = solver.newVariable()
         var declarations: [String: [ProductRequirement]] = [:]
         for productId in context.installed.versions.keys.sorted() {
-            for requirement in context.installedEntry(productId)?.incompatibilities ?? [] {
+            for requirement in try context.installedEntry(productId)?.incompatibilities ?? [] {
                 declarations[requirement.productId, default: []].append(requirement)
             }
         }
@@ -32,15 +32,15 @@ final class ProblemEncoder {
         solver.addClause([Literal.positive(root)])
     }
 
-    func encode(requests: [ProductRequirement]) {
+    func encode(requests: [ProductRequirement]) throws {
         for request in requests {
-            emit(head: root, .product(request), feed: "", sets: [])
+            try emit(head: root, .product(request), feed: "", sets: [])
         }
     }
 
-    func solve() -> Bool {
-        solver.solve { variable in
-            if let candidate = candidateOfVariable[variable] { expandCandidate(candidate) }
+    func solve() throws -> Bool {
+        try solver.solve { variable in
+            if let candidate = candidateOfVariable[variable] { try expandCandidate(candidate) }
         }
     }
 
@@ -62,10 +62,10 @@ final class ProblemEncoder {
     }
 
     /// Creates the variables of every possible candidate of an id, at most one of them true.
-    private func encodeId(_ productId: String) {
+    private func encodeId(_ productId: String) throws {
         guard encodedIds.insert(productId).inserted else { return }
         var variables: [Int32] = []
-        for index in context.candidates(of: productId) where isPossible(context.allCandidates[index]) {
+        for index in try context.candidates(of: productId) where isPossible(context.allCandidates[index]) {
             let variable = solver.newVariable(expandsWhenTrue: true)
             variableOfCandidate[index] = variable
             candidateOfVariable[variable] = index
@@ -79,82 +79,82 @@ final class ProblemEncoder {
     }
 
     /// The variables of the candidates matching a leaf, preferred first.
-    private func matchingVariables(_ requirement: ProductRequirement) -> [Int32] {
-        encodeId(requirement.productId)
-        return context.matchingCandidates(requirement).compactMap { variableOfCandidate[$0] }
+    private func matchingVariables(_ requirement: ProductRequirement) throws -> [Int32] {
+        try encodeId(requirement.productId)
+        return try context.matchingCandidates(requirement).compactMap { variableOfCandidate[$0] }
     }
 
     /// Adds a chosen candidate's clauses: its dependencies, and the incompatibilities it declares.
-    private func expandCandidate(_ index: Int) {
+    private func expandCandidate(_ index: Int) throws {
         let candidate = context.allCandidates[index]
         let variable = variableOfCandidate[index]!
         if let dependency = candidate.entry.product.dependency {
-            emit(head: variable, dependency, feed: candidate.entry.feed, sets: [])
+            try emit(head: variable, dependency, feed: candidate.entry.feed, sets: [])
         }
         for requirement in candidate.entry.product.incompatibilities {
-            for other in matchingVariables(requirement) where other != variable {
+            for other in try matchingVariables(requirement) where other != variable {
                 solver.addClause([Literal.negative(variable), Literal.negative(other)])
             }
         }
     }
 
     /// The alternatives for one leaf: nil when installed products already satisfy it.
-    private func alternatives(for requirement: ProductRequirement) -> [Literal]? {
+    private func alternatives(for requirement: ProductRequirement) throws -> [Literal]? {
         if context.installedSatisfies(requirement.productId, context.parse(requirement.constraint)) == true {
             return nil
         }
-        return matchingVariables(requirement).map(Literal.positive)
+        return try matchingVariables(requirement).map(Literal.positive)
     }
 
     /// Emits `head -> expression`. Returns false when nothing was needed (already satisfied).
     @discardableResult
-    private func emit(head: Int32, _ expression: DependencyExpression, feed: String, sets: [String]) -> Bool {
+    private func emit(head: Int32, _ expression: DependencyExpression, feed: String, sets: [String]) throws -> Bool {
         switch expression {
         case .product(let requirement):
-            guard let literals = alternatives(for: requirement) else { return false }
+            guard let literals = try alternatives(for: requirement) else { return false }
             solver.addRequirement(head: head, alternatives: literals)
             return true
         case .all(let children):
             var needed = false
-            for child in children where emit(head: head, child, feed: feed, sets: sets) { needed = true }
+            for child in children where try emit(head: head, child, feed: feed, sets: sets) { needed = true }
             return needed
         case .any(let children):
             var literals: [Literal] = []
             for child in children {
-                guard let branch = branchLiterals(child, feed: feed, sets: sets) else { return false }
+                guard let branch = try branchLiterals(child, feed: feed, sets: sets) else { return false }
                 literals.append(contentsOf: branch)
             }
             solver.addRequirement(head: head, alternatives: literals)
             return true
         case .named(let name):
-            guard !sets.contains(name), let set = context.namedSet(name, feed: feed) else {
+            guard !sets.contains(name), let set = try context.namedSet(name, feed: feed) else {
                 // Unknown set, or a set that refers to itself: this requirement cannot be met.
                 solver.addRequirement(head: head, alternatives: [])
                 return true
             }
-            return emit(head: head, set, feed: feed, sets: sets + [name])
+            return try emit(head: head, set, feed: feed, sets: sets + [name])
         }
     }
 
     /// The literals one `or` branch contributes; nil when the branch is already satisfied.
-    private func branchLiterals(_ branch: DependencyExpression, feed: String, sets: [String]) -> [Literal]? {
+    private func branchLiterals(_ branch: DependencyExpression, feed: String, sets: [String]) throws -> [Literal]? {
         switch branch {
         case .product(let requirement):
-            return alternatives(for: requirement)
+            return try alternatives(for: requirement)
         case .any(let children):
             var literals: [Literal] = []
             for child in children {
-                guard let nested = branchLiterals(child, feed: feed, sets: sets) else { return nil }
+                guard let nested = try branchLiterals(child, feed: feed, sets: sets) else { return nil }
                 literals.append(contentsOf: nested)
             }
             return literals
         case .named(let name):
-            guard !sets.contains(name), let set = context.namedSet(name, feed: feed) else { return [] }
-            return branchLiterals(set, feed: feed, sets: sets + [name])
+            guard !sets.contains(name), let set = try context.namedSet(name, feed: feed) else { return [] }
+            return try branchLiterals(set, feed: feed, sets: sets + [name])
         case .all:
             // A compound branch gets its own variable standing for "this branch is taken".
             let branchVariable = solver.newVariable()
-            if !emit(head: branchVariable, branch, feed: feed, sets: sets) { return nil }
+            if try !emit(head: branchVariable, branch, feed: feed, sets: sets) { return nil }
             return [Literal.positive(branchVariable)]
         }
     }

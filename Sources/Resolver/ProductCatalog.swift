@@ -12,13 +12,14 @@ public struct CatalogEntry: Sendable, Hashable {
     }
 }
 
-/// What the resolver needs from the loaded feeds. The store implements it; tests use
-/// `InMemoryCatalog`.
+/// What the resolver needs from the loaded feeds. The store implements it (reading its index,
+/// which can fail: the error reaches the caller of the resolver as it is, never read as "no
+/// such product"); tests use an in-memory catalogue.
 public protocol ProductCatalog: Sendable {
     /// Every candidate for `productId` (several versions, several feeds), preferred first.
-    func products(withId productId: String) -> [CatalogEntry]
+    func products(withId productId: String) throws -> [CatalogEntry]
     /// The named dependency set `name` as seen from `feed` (the feed's own sets first).
-    func namedSet(_ name: String, feed: String) -> DependencyExpression?
+    func namedSet(_ name: String, feed: String) throws -> DependencyExpression?
     /// Every product id, for "did you mean" suggestions.
-    var allProductIds: [String] { get }
+    var allProductIds: [String] { get throws }
 }

@@ -43,11 +43,11 @@ final class ResolutionContext {
 
     /// Candidates for an id that is not installed, preferred first. Installed ids have none:
     /// paddock never replaces an installed product.
-    func candidates(of productId: String) -> [Int] {
+    func candidates(of productId: String) throws -> [Int] {
         if let known = candidatesById[productId] { return known }
         var indices: [Int] = []
         if !installed.isInstalled(productId) {
-            for entry in prepared.entries(of: productId) {
+            for entry in try prepared.entries(of: productId) {
                 indices.append(allCandidates.count)
                 allCandidates.append(Candidate(index: allCandidates.count, prepared: entry))
             }
@@ -83,16 +83,16 @@ final class ResolutionContext {
     }
 
     /// The candidates of a requirement leaf that satisfy its constraint, preferred first.
-    func matchingCandidates(_ requirement: ProductRequirement) -> [Int] {
+    func matchingCandidates(_ requirement: ProductRequirement) throws -> [Int] {
         let constraint = parse(requirement.constraint)
-        return candidates(of: requirement.productId).filter { satisfies(allCandidates[$0], constraint) }
+        return try candidates(of: requirement.productId).filter { satisfies(allCandidates[$0], constraint) }
     }
 
     /// The catalogue entry describing an installed product (same version), for its own
     /// incompatibilities; nil when no feed lists that version.
-    func installedEntry(_ productId: String) -> Product? {
+    func installedEntry(_ productId: String) throws -> Product? {
         let version = installed.version(of: productId).flatMap { Version($0) }
-        return catalog.products(withId: productId).first { entry in
+        return try catalog.products(withId: productId).first { entry in
             entry.product.version.flatMap { Version($0) } == version
         }?.product
     }
@@ -102,5 +102,5 @@ final class ResolutionContext {
         installedSatisfies(requirement.productId, parse(requirement.constraint)) ?? false
     }
 
-    func namedSet(_ name: String, feed: String) -> DependencyExpression? { catalog.namedSet(name, feed: feed) }
+    func namedSet(_ name: String, feed: String) throws -> DependencyExpression? { try catalog.namedSet(name, feed: feed) }
 }

@@ -19,32 +19,34 @@ public struct Resolver: Sendable {
         prepared = PreparedEntries(catalog: catalog, machine: machine)
     }
 
-    /// Resolves product ids (any version).
-    public func resolve(_ productIds: [String]) -> Result<InstallPlan, ResolutionFailure> {
-        resolve(requirements: productIds.map { ProductRequirement($0) })
+    /// Resolves product ids (any version). Throws what the catalogue throws (a damaged index),
+    /// returns why the request cannot be met.
+    public func resolve(_ productIds: [String]) throws -> Result<InstallPlan, ResolutionFailure> {
+        try resolve(requirements: productIds.map { ProductRequirement($0) })
     }
 
     /// Resolves requirements, each a product id with an optional version constraint.
-    public func resolve(requirements: [ProductRequirement]) -> Result<InstallPlan, ResolutionFailure> {
+    /// Throws what the catalogue throws (a damaged index), returns why the request cannot be met.
+    public func resolve(requirements: [ProductRequirement]) throws -> Result<InstallPlan, ResolutionFailure> {
         let context = ResolutionContext(catalog: catalog, machine: machine, installed: installed, prepared: prepared)
-        let encoder = ProblemEncoder(context: context)
-        encoder.encode(requests: requirements)
-        guard encoder.solve() else {
+        let encoder = try ProblemEncoder(context: context)
+        try encoder.encode(requests: requirements)
+        guard try encoder.solve() else {
             let involved = encoder.solver.unsatisfiableCoreVariables().compactMap { encoder.candidateOfVariable[$0] }.sorted()
-            return .failure(FailureExplainer(context: context).explain(requests: requirements, conflictCandidates: involved))
+            return .failure(try FailureExplainer(context: context).explain(requests: requirements, conflictCandidates: involved))
         }
         // A solution whose chosen products depend on each other in a circle cannot be installed in
         // any order. Forbid that combination and search again, so another branch is found if one
         // exists; report the first cycle when none does.
         var firstCycle: ResolutionFailure?
         for _ in 0..<Resolver.cycleRetries {
-            switch PlanBuilder(encoder: encoder).build(requests: requirements) {
+            switch try PlanBuilder(encoder: encoder).build(requests: requirements) {
             case .plan(let plan):
                 return .success(plan)
             case .cycle(let nodes, let failure):
                 firstCycle = firstCycle ?? failure
                 encoder.forbidTogether(nodes)
-                guard encoder.solve() else { return .failure(firstCycle!) }
+                guard try encoder.solve() else { return .failure(firstCycle!) }
             }
         }
         return .failure(firstCycle!)
@@ -53,8 +55,8 @@ public struct Resolver: Sendable {
     /// How many cyclic solutions to set aside before reporting the first cycle.
     static let cycleRetries = 20
 
-    /// Throwing form of `resolve(requirements:)`.
-    public func plan(for requirements: [ProductRequirement]) throws(ResolutionFailure) -> InstallPlan {
+    /// Throwing form of `resolve(requirements:)`: the catalogue's error or the `ResolutionFailure`.
+    public func plan(for requirements: [ProductRequirement]) throws -> InstallPlan {
         try resolve(requirements: requirements).get()
     }
 }

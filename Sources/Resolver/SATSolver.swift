@@ -347,14 +347,15 @@ final class SATSolver {
 
     /// Solves; `expand` is called for each lazy variable the first time it becomes true and adds
     /// its clauses. Afterwards `value(_:)` gives the model (unassigned variables read as false).
-    func solve(expand: (Int32) -> Void) -> Bool {
+    /// An error thrown by `expand` ends the search (the solver is then not to be used again).
+    func solve(expand: (Int32) throws -> Void) rethrows -> Bool {
         while !unsatisfiable {
             if let conflict = propagate() {
                 learn(from: conflict)
                 continue
             }
             if let variable = pendingExpansions.popLast() {
-                expand(variable)
+                try expand(variable)
                 continue
             }
             guard let decision = nextDecision() else { return true }

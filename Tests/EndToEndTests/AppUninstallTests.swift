@@ -7,7 +7,7 @@ import TestSupport
 
 /// Uninstalling the template an app was made from removes the app: stopped first, its folder
 /// and its state gone, its records gone; what it needed from the machine stays.
-@Suite("Uninstalling an app, end to end", .serialized, .requires(.pypi))
+@Suite("Uninstalling an app, end to end", .serialized, .requires(.pypi), .offCooperativePool)
 struct AppUninstallTests {
     @Test("uninstall blank-flask --app api: refused for one of its packages, then stops and removes the app")
     func uninstallApp() throws {

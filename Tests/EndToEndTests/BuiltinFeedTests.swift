@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// The feed that ships in Feeds/ and the template packages it points at.
-@Suite("Built-in feed and recipes")
+@Suite("Built-in feed and recipes", .offCooperativePool)
 struct BuiltinFeedTests {
     @Test("the built-in feed parses with no warnings and offers both templates")
     func parses() throws {

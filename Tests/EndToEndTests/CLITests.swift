@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// The built `paddock` binary, run as a user would, on a fresh PADDOCK_HOME.
-@Suite("paddock CLI, end to end")
+@Suite("paddock CLI, end to end", .offCooperativePool)
 struct CLITests {
     final class Home {
         let root: URL

@@ -6,7 +6,7 @@ import TestSupport
 /// The shell completion scripts call `paddock ---completion SUBCOMMAND -- ARGUMENT WORD-INDEX
 /// CURSOR-INDEX WORDS…` (argument-parser's hidden entry point) for the arguments paddock
 /// completes itself: app names, product ids, feed names.
-@Suite("Shell completions")
+@Suite("Shell completions", .offCooperativePool)
 struct CompletionTests {
     /// The candidates paddock prints for `paddock WORDS… TYPED<Tab>`.
     func complete(_ subcommands: [String], _ argument: String, typed: String, environment: [String: String]) throws -> ProcessResult {

@@ -5,7 +5,7 @@ import TestSupport
 /// Issue 14 item 3, with the built binary: each database names itself when it fails; a damaged
 /// or emptied state database is reported with what can be recovered, never read as "nothing
 /// installed"; doctor's rebuild of a damaged index keeps every feed the user added.
-@Suite("Damaged databases, end to end", .serialized)
+@Suite("Damaged databases, end to end", .serialized, .offCooperativePool)
 struct DatabaseRepairTests {
     static let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
 
@@ -190,5 +190,36 @@ struct DatabaseRepairTests {
         #expect(try sandbox.paddock(["feed", "sign", signed, "--secret-key", "zoo.key"]).status == 0)
         let accepted = try sandbox.paddock(["feed", "update", "signed"])
         #expect(accepted.status == 0, "\(accepted.stderr)")
+    }
+
+    @Test("a catalog.sqlite whose products cannot be read: show and a dry-run install say the index is damaged (exit 74), never that no feed defines the product")
+    func damagedProductsInIndex() throws {
+        let home = try TestPaths.temporaryDirectory("paddock-damaged-index")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let environment = ["PADDOCK_HOME": home.path, "PADDOCK_BUILTIN_FEED": TestPaths.builtinFeed.path, "NO_COLOR": "1"]
+        func paddock(_ arguments: [String]) throws -> ProcessResult {
+            try runProcess(TestPaths.binary, arguments, environment: environment)
+        }
+        #expect(try paddock(["show", "django"]).status == 0, "the built-in feed is loaded")
+        let index = home.appendingPathComponent("data/catalog.sqlite").path
+        // The products table's root page (page 4: after the header page and the feeds table and
+        // its key) is overwritten; the schema and the feeds table stay readable, so the index
+        // opens and only the product lookups fail, as with a disk that lost one block.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: index))
+        let field = Int(bytes[16]) << 8 | Int(bytes[17])
+        let pageSize = field == 1 ? 65536 : field
+        #expect(bytes.count >= 5 * pageSize)
+        bytes.replaceSubrange(3 * pageSize..<4 * pageSize, with: Data((0..<pageSize).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }))
+        try Self.clobber(index, with: bytes)
+        #expect(try paddock(["feed", "list"]).status == 0, "the index opens: its feeds are still read")
+
+        let message =
+            "paddock: error: the index database '\(index)' is damaged (SQLite error 11: database disk image is malformed); run 'paddock doctor' to rebuild it from the feeds' cached copies\n"
+        for command in [["show", "django"], ["install", "blank-django", "--app", "x", "--dry-run"]] {
+            let result = try paddock(command)
+            #expect(result.status == 74, "\(command): \(result.stderr)")
+            #expect(result.stderr == message, "\(command)")
+            #expect(!result.stderr.contains("no loaded feed defines"), "\(command)")
+        }
     }
 }

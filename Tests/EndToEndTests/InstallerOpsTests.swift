@@ -10,7 +10,7 @@ import Glibc
 
 /// uninstall, upgrade, doctor and the lock, run as the built binary on generated feeds of
 /// small archive products, checked file by file against the state database.
-@Suite("Installer operations, end to end", .serialized)
+@Suite("Installer operations, end to end", .serialized, .offCooperativePool)
 struct InstallerOpsTests {
     typealias Product = OpsSandbox.Product
 

@@ -11,7 +11,7 @@ import Glibc
 /// kill -9 of a real `paddock install` (and upgrade, uninstall) of several products at
 /// distinct points; the next paddock command must leave the database and the disk in
 /// agreement, file by file, with what was installed before untouched.
-@Suite("kill -9 recovery, end to end", .serialized)
+@Suite("kill -9 recovery, end to end", .serialized, .offCooperativePool)
 struct KillRecoveryTests {
     typealias Product = OpsSandbox.Product
 

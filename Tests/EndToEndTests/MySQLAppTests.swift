@@ -6,7 +6,7 @@ import TestSupport
 /// The Blank Django Project on MySQL (Debian's MariaDB), which scripts/test.sh starts
 /// (scripts/mariadb-for-tests.sh sets PADDOCK_TEST_MYSQL=mysql://USER:PASSWORD@HOST:PORT).
 /// database=mysql brings PyMySQL (pd:requires in the template's Parameters.xml).
-@Suite("Django on MySQL (MariaDB)", .requires(.pypi, .mysql))
+@Suite("Django on MySQL (MariaDB)", .requires(.pypi, .mysql), .offCooperativePool)
 struct MySQLAppTests {
     static let server = URLComponents(string: ProcessInfo.processInfo.environment["PADDOCK_TEST_MYSQL"] ?? "")
 

@@ -4,7 +4,7 @@ import TestSupport
 
 /// `paddock download --to DIR`, then a machine with no network installs from DIR; and feeds
 /// signed with `feed keygen`/`feed sign`, checked by `feed add --key`. All with the built binary.
-@Suite("Offline bundles and signed feeds, end to end")
+@Suite("Offline bundles and signed feeds, end to end", .offCooperativePool)
 struct OfflineBundleTests {
     final class Workspace {
         let root: URL

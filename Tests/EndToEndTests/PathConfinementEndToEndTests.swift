@@ -8,7 +8,7 @@ import TestSupport
 /// A feed, a damaged state database or journal cannot make the real `paddock` create, replace
 /// or remove anything outside its own folders: a victim folder beside PADDOCK_HOME, with a file
 /// in it, survives every attempt.
-@Suite("Paths from feeds and records stay inside paddock's folders, end to end", .serialized)
+@Suite("Paths from feeds and records stay inside paddock's folders, end to end", .serialized, .offCooperativePool)
 struct PathConfinementEndToEndTests {
     /// A victim folder beside PADDOCK_HOME, with a file in it.
     static func makeVictim(_ sandbox: OpsSandbox) throws -> URL {
@@ -201,7 +201,7 @@ struct PathConfinementEndToEndTests {
 }
 
 /// A machine that misbehaves under paddock: a full disk is said as such, never "internal error".
-@Suite("A full disk, end to end", .serialized)
+@Suite("A full disk, end to end", .serialized, .offCooperativePool)
 struct FullDiskTests {
     @Test("install onto a full disk: one line saying the disk is full, exit 74, nothing recorded, nothing left half-done")
     func fullDisk() throws {

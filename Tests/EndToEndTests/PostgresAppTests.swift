@@ -5,7 +5,7 @@ import TestSupport
 
 /// The Blank Django Project on PostgreSQL, which scripts/test.sh starts (scripts/postgres-for-tests.sh
 /// sets PADDOCK_TEST_POSTGRES=postgresql://USER:PASSWORD@HOST:PORT).
-@Suite("Django on PostgreSQL", .requires(.pypi, .postgres))
+@Suite("Django on PostgreSQL", .requires(.pypi, .postgres), .offCooperativePool)
 struct PostgresAppTests {
     static let server = URLComponents(string: ProcessInfo.processInfo.environment["PADDOCK_TEST_POSTGRES"] ?? "")
 

@@ -9,7 +9,7 @@ import Glibc
 /// Template parameters as a person meets them: `paddock install` run on a real pseudo-terminal
 /// (Tests/EndToEndTests/pty_driver.py, an expect-like driver that waits for each prompt before
 /// typing and kills the program when a prompt does not come), and without a terminal.
-@Suite("Install on a terminal, end to end", .serialized)
+@Suite("Install on a terminal, end to end", .serialized, .offCooperativePool)
 struct TerminalInstallTests {
     typealias Sandbox = AppLifecycleTests.Sandbox
 

@@ -7,7 +7,7 @@ import Testing
 /// hostile server is stopped at its limit with one line naming the URL (or product), the limit
 /// and the setting of config.toml that changes it. Limits are test-sized (a 2-second window,
 /// a 1.5-second deadline) so that no test waits for the defaults.
-@Suite("Download limits: endless data and slow retrieval", .serialized)
+@Suite("Download limits: endless data and slow retrieval", .serialized, .timingSensitive)
 struct DownloadLimitTests {
     static let zeros = [UInt8](repeating: 0x41, count: 64 << 10)
 

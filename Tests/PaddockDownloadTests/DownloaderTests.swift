@@ -96,7 +96,7 @@ func closedPort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-@Suite("Downloading from a loopback server")
+@Suite("Downloading from a loopback server", .serialized, .timingSensitive)
 struct DownloaderTests {
     @Test("several files download in parallel, at most maxParallel at once, results in order")
     func parallel() async throws {

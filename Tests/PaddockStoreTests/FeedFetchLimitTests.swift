@@ -10,7 +10,7 @@ import TestSupport
 /// `feed add URL` against hostile servers (TUF's endless-data and slow-retrieval attacks), on
 /// real HTTP: the body goes to disk, stops at its limit, and the one-line error names the URL,
 /// the limit and the setting of config.toml; the catalogue is unchanged and nothing is left.
-@Suite("Feed fetch limits: endless data and slow retrieval", .serialized)
+@Suite("Feed fetch limits: endless data and slow retrieval", .serialized, .timingSensitive)
 struct FeedFetchLimitTests {
     static let feedHead = Array("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>endless</title>".utf8)
     static let entries = Array(String(repeating: "<entry><productId>x</productId><title>x</title></entry>", count: 200).utf8)

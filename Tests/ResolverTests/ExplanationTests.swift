@@ -1,6 +1,7 @@
 import FeedModel
 import Resolver
 import Testing
+import TestSupport
 
 /// Every explanation is checked word for word: these sentences are what a user reads.
 @Suite struct ExplanationTests {
@@ -234,8 +235,8 @@ import Testing
     ]
 
     @Test(arguments: cases)
-    func explainsInPlainSentences(_ testCase: Case) {
-        let result = Resolver(catalog: testCase.catalog, machine: testCase.machine, installed: testCase.installed)
+    func explainsInPlainSentences(_ testCase: Case) throws {
+        let result = try Resolver(catalog: testCase.catalog, machine: testCase.machine, installed: testCase.installed)
             .resolve(requirements: testCase.request)
         guard let failure = result.failure else {
             Issue.record("\(testCase.name): expected a failure, got a plan")

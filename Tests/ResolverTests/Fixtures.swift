@@ -1,5 +1,6 @@
 import FeedModel
 import Resolver
+import TestSupport
 
 /// Small builders so each test reads as the catalogue it describes.
 enum Fixtures {

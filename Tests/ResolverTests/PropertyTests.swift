@@ -1,6 +1,7 @@
 import FeedModel
 import Resolver
 import Testing
+import TestSupport
 
 /// SplitMix64: a tiny seeded generator so every case can be replayed from its seed.
 struct SeededGenerator: RandomNumberGenerator {
@@ -160,15 +161,15 @@ struct PlanChecker {
 }
 
 @Suite struct PropertyTests {
-    @Test func everyPlanIsValidAndEveryImpossibleIsReal() {
+    @Test func everyPlanIsValidAndEveryImpossibleIsReal() throws {
         var solved = 0
         var impossible = 0
         for seed in UInt64(1)...1000 {
             let problem = RandomProblem(seed: seed, productCount: seed % 2 == 0 ? 6 : 7)
             let checker = PlanChecker(problem: problem)
             let resolver = Resolver(catalog: problem.catalog, machine: Fixtures.linux, installed: InstalledProducts(problem.installed))
-            let result = resolver.resolve(requirements: problem.requests)
-            #expect(resolver.resolve(requirements: problem.requests) == result, "seed \(seed): not deterministic")
+            let result = try resolver.resolve(requirements: problem.requests)
+            #expect(try resolver.resolve(requirements: problem.requests) == result, "seed \(seed): not deterministic")
             switch result {
             case .success(let plan):
                 solved += 1
@@ -193,12 +194,12 @@ struct PlanChecker {
     }
 
     /// Bigger catalogues, too big to brute-force: every plan must still be valid.
-    @Test func plansForMediumCataloguesAreValid() {
+    @Test func plansForMediumCataloguesAreValid() throws {
         var solved = 0
         for seed in UInt64(10_001)...10_200 {
             let problem = RandomProblem(seed: seed, productCount: 30)
             let resolver = Resolver(catalog: problem.catalog, machine: Fixtures.linux, installed: InstalledProducts(problem.installed))
-            guard case .success(let plan) = resolver.resolve(requirements: problem.requests) else { continue }
+            guard case .success(let plan) = try resolver.resolve(requirements: problem.requests) else { continue }
             solved += 1
             let chosen = plan.stepsToInstall.compactMap { step in
                 problem.products.first { $0.productId == step.productId && $0.version == step.version }

@@ -145,7 +145,7 @@ struct WebPIApplicationListTests {
         var namedAnywhere: Set<String> = []
         for application in Self.appFeed.products {
             let id = application.productId
-            let failure = try #require(resolver.resolve([id]).failure, "\(id) resolved on Linux")
+            let failure = try #require(try resolver.resolve([id]).failure, "\(id) resolved on Linux")
             let expected = Self.missingPaths(try #require(application.dependency))
             let lines = failure.message.split(separator: "\n", omittingEmptySubsequences: false)
             #expect(failure.kind == .noInstaller)
@@ -193,23 +193,23 @@ struct WebPIApplicationListTests {
     }
 
     @Test("three Linux explanations, word for word")
-    func linuxExplanationsByHand() {
+    func linuxExplanationsByHand() throws {
         let resolver = Resolver(catalog: Self.appsOnly, machine: Self.linux)
         let installers = "(its installers are for windows >= 5.1.2.0 or <= 5.0.0.0 or >= 6.0.1.0)"
-        #expect(resolver.resolve(["WordPress"]).failure?.message == """
+        #expect(try resolver.resolve(["WordPress"]).failure?.message == """
             "WordPress" has no installer for linux/x86_64 \(installers).
             In all, the dependencies of the request refer to 26 products that no loaded feed defines:
               - WordPress refers to "IIS60", "FastCGIIIS6", "StaticContent", "DefaultDocument", "DirectoryBrowse", "HTTPErrors", "HTTPLogging", "LoggingTools", "RequestMonitor", "RequestFiltering", "StaticContentCompression", "IISManagementConsole", "CGI", "UrlRewrite2", "UrlRewrite", "UrlRewrite10", "UrlRewrite2Beta" through the sets "PHP53App" -> "IISForPHP"
               - WordPress refers to "PHP53", "WinCache53", "WebMatrix", "WebMatrix_appdetect", "PHP53ForIISExpress", "WDeployNOSMO", "WDeploy_v2", "WDeploy" through the set "PHP53App"
               - WordPress refers to "MySQLConnector" through the set "MySQLApp"
             """)
-        #expect(resolver.resolve(["DotNetNuke_IIS"]).failure?.message == """
+        #expect(try resolver.resolve(["DotNetNuke_IIS"]).failure?.message == """
             "DotNetNuke_IIS" has no installer for linux/x86_64 \(installers).
             In all, the dependencies of the request refer to 20 products that no loaded feed defines:
               - DotNetNuke_IIS refers to "NETFramework35", "IIS51", "IIS60", "StaticContent", "DefaultDocument", "DirectoryBrowse", "HTTPErrors", "HTTPLogging", "LoggingTools", "RequestMonitor", "RequestFiltering", "StaticContentCompression", "IISManagementConsole", "ASPNET", "NETExtensibility", "ISAPIFilters", "ISAPIExtensions", "SMO", "WDeploy_v2", "WDeploy" through the set "SQL_ASPNET35App_IIS"
             """)
         // MVC3App and SQL_ASPNET4App share IISForASPNET, WebMatrix and Web Deploy: each is named once.
-        #expect(resolver.resolve(["nopCommerce"]).failure?.message == """
+        #expect(try resolver.resolve(["nopCommerce"]).failure?.message == """
             "nopCommerce" has no installer for linux/x86_64 \(installers).
             In all, the dependencies of the request refer to 25 products that no loaded feed defines:
               - nopCommerce refers to "NETFramework4", "SMO", "WebMatrix", "WebMatrix_appdetect", "SMO32", "WDeployNOSMO", "WDeploy_v2", "WDeploy" through the set "SQL_ASPNET4App"
@@ -219,9 +219,9 @@ struct WebPIApplicationListTests {
     }
 
     @Test("on Windows, without the products, the cause names the first missing product and the list follows")
-    func windowsWithoutProducts() {
+    func windowsWithoutProducts() throws {
         let resolver = Resolver(catalog: Self.appsOnly, machine: Self.windowsX64)
-        let failure = resolver.resolve(["CMSaspNET"]).failure
+        let failure = try resolver.resolve(["CMSaspNET"]).failure
         #expect(failure?.kind == .unknownProduct)
         #expect(failure?.message == """
             CMSaspNET needs "NETFramework4" through the set "ASPNET4App", and no loaded feed defines "NETFramework4".
@@ -234,12 +234,12 @@ struct WebPIApplicationListTests {
     // MARK: With the products: planned for Windows x64
 
     /// Resolves every application; returns the plans and, for the others, the explanation.
-    static func resolveAll(on machine: MachineFacts) -> (plans: [String: InstallPlan], ruledOut: [String: String]) {
+    static func resolveAll(on machine: MachineFacts) throws -> (plans: [String: InstallPlan], ruledOut: [String: String]) {
         let resolver = Resolver(catalog: withProducts, machine: machine)
         var plans: [String: InstallPlan] = [:]
         var ruledOut: [String: String] = [:]
         for id in applications {
-            switch resolver.resolve([id]) {
+            switch try resolver.resolve([id]) {
             case .success(let plan): plans[id] = plan
             case .failure(let failure): ruledOut[id] = failure.message
             }
@@ -277,8 +277,8 @@ struct WebPIApplicationListTests {
     }
 
     @Test("with the products, every application resolves on Windows x64 but the two the feed rules out")
-    func everyApplicationResolvesOnWindowsX64() {
-        let (plans, ruledOut) = Self.resolveAll(on: Self.windowsX64)
+    func everyApplicationResolvesOnWindowsX64() throws {
+        let (plans, ruledOut) = try Self.resolveAll(on: Self.windowsX64)
         #expect(plans.count == 97)
         #expect(ruledOut == [
             "DotNetNuke_IIS": Self.needsIIS51("DotNetNuke_IIS", "windows/x86_64"),
@@ -288,8 +288,8 @@ struct WebPIApplicationListTests {
     }
 
     @Test("on Windows 7 x64 (6.1) the IIS 6.0-only application is ruled out too")
-    func everyApplicationResolvesOnWindows7X64() {
-        let (plans, ruledOut) = Self.resolveAll(on: Self.windows7X64)
+    func everyApplicationResolvesOnWindows7X64() throws {
+        let (plans, ruledOut) = try Self.resolveAll(on: Self.windows7X64)
         #expect(plans.count == 96)
         #expect(ruledOut == [
             "DotNetNuke_IIS": Self.needsIIS51("DotNetNuke_IIS", "windows 6.1/x86_64"),
@@ -315,7 +315,7 @@ struct WebPIApplicationListTests {
         // Windows version is unknown, so nothing rules IIS 6.0 out); PHP 5.3 then runs through
         // FastCGI, WinCache after it; Web Deploy without SMO is the first Web Deploy; MySQLApp
         // brings the MySQL connector.
-        let wordPress = resolver.resolve(["WordPress"]).plan
+        let wordPress = try resolver.resolve(["WordPress"]).plan
         #expect(Self.stages(wordPress) == [
             ["IIS60", "MySQLConnector", "WDeployNOSMO"], ["FastCGIIIS6"], ["PHP53"], ["WinCache53"], ["WordPress"],
         ])
@@ -327,7 +327,7 @@ struct WebPIApplicationListTests {
         #expect(wordPress?.why("WinCache53") == [["WordPress", "WinCache53"]])
 
         // MVCApp brings MVC 1.0 on .NET 3.5; SQL_ASPNET4App brings .NET 4 and SMO: both .NET Frameworks.
-        let dotNetAge = resolver.resolve(["DotNetAge"]).plan
+        let dotNetAge = try resolver.resolve(["DotNetAge"]).plan
         #expect(Self.stages(dotNetAge) == [
             ["IIS60", "NETFramework35", "NETFramework4", "SMO", "WDeployNOSMO"], ["MVC"], ["DotNetAge"],
         ])
@@ -335,7 +335,7 @@ struct WebPIApplicationListTests {
         #expect(Self.installerURL(dotNetAge, "SMO")?.hasSuffix("/x64/SharedManagementObjects.msi") == true)
 
         // SQL_ASPNET2App: .NET 2.0 SP2 (its x64 build), IIS 6.0 and SMO.
-        let subtext = resolver.resolve(["Subtext"]).plan
+        let subtext = try resolver.resolve(["Subtext"]).plan
         #expect(Self.stages(subtext) == [["IIS60", "SMO", "WDeployNOSMO", "netframework20sp2"], ["Subtext"]])
         #expect(Self.installerURL(subtext, "netframework20sp2")?.hasSuffix("NetFx20SP2_x64.exe") == true)
     }
@@ -351,7 +351,7 @@ struct WebPIApplicationListTests {
 
         // IIS 6.0 is ruled out, so IISForPHP takes the IIS 7 branch: the core features, CGI and
         // URL Rewrite 2.0 (the first rewrite module); PHP 5.3 then runs through CGI.
-        let wordPress = resolver.resolve(["WordPress"]).plan
+        let wordPress = try resolver.resolve(["WordPress"]).plan
         #expect(Self.stages(wordPress) == [
             (["CGI"] + Self.iis7Core + ["MySQLConnector", "UrlRewrite2", "WDeployNOSMO"]).sorted(), ["PHP53"], ["WinCache53"], ["WordPress"],
         ])
@@ -365,7 +365,7 @@ struct WebPIApplicationListTests {
         #expect(arguments == "/online /enable-feature /featurename:IIS-StaticContent /norestart")
 
         // IISForASPNET's IIS 7 branch: ASP.NET after the ISAPI and .NET extensibility features.
-        let umbraco = resolver.resolve(["UmbracoCMS5"]).plan
+        let umbraco = try resolver.resolve(["UmbracoCMS5"]).plan
         #expect(Self.stages(umbraco) == [
             (Self.iis7Core + ["ISAPIExtensions", "ISAPIFilters", "NETExtensibility", "NETFramework4", "SMO", "WDeployNOSMO"]).sorted(),
             ["ASPNET", "MVC3"], ["UmbracoCMS5"],

@@ -12,6 +12,10 @@ public struct ProcessResult: Sendable {
 }
 
 /// Runs argv (never a shell line) with extra environment, capturing output.
+///
+/// It blocks the calling thread until the child exits (`waitUntilExit`, a reader thread): the
+/// suites that call it for long-running children carry `.offCooperativePool`, so the wait holds
+/// a thread of the test's own, never one of Swift's cooperative pool (see OffCooperativePool).
 public func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws -> ProcessResult {
     let process = makeProcess(executable, arguments, environment: environment, directory: directory)
     let out = Pipe(), err = Pipe()

@@ -54,7 +54,7 @@ public struct UpgradeService {
                 notes.append("\(old.productId): its installed version is unknown, so it is left alone")
                 continue
             }
-            let offered = catalog.products(withId: old.productId).compactMap { entry -> Version? in
+            let offered = try catalog.products(withId: old.productId).compactMap { entry -> Version? in
                 guard let text = entry.product.version, let version = Version(text), version > oldVersion else { return nil }
                 return version
             }
@@ -81,7 +81,7 @@ public struct UpgradeService {
             let staying = everything.filter { !moving.contains($0.productId.lowercased()) }
             var changed = false
             for candidate in candidates where moving.contains(candidate.old.productId.lowercased()) {
-                let found = UpgradeLimit.limits(on: candidate.old.productId, from: staying, catalog: catalog)
+                let found = try UpgradeLimit.limits(on: candidate.old.productId, from: staying, catalog: catalog)
                 limits[candidate.old.productId.lowercased()] = found
                 if !candidate.offered.contains(where: { version in found.allSatisfy { $0.constraint.isSatisfied(by: version) } }) {
                     keptBack[candidate.old.productId.lowercased()] = found.filter { limit in
@@ -152,12 +152,12 @@ struct UpgradeLimit: CustomStringConvertible, Sendable {
 
     /// The limits the products in `installed` put on `productId`, read from each one's feed
     /// entry for the version installed (from the feed it came from, when that is still known).
-    static func limits(on productId: String, from installed: [InstalledProduct], catalog: some ProductCatalog) -> [UpgradeLimit] {
+    static func limits(on productId: String, from installed: [InstalledProduct], catalog: some ProductCatalog) throws -> [UpgradeLimit] {
         var found: [UpgradeLimit] = []
         for dependent in installed where dependent.productId.lowercased() != productId.lowercased() {
-            let entries = catalog.products(withId: dependent.productId).filter { $0.product.version == dependent.version }
+            let entries = try catalog.products(withId: dependent.productId).filter { $0.product.version == dependent.version }
             guard let entry = entries.first(where: { $0.feed == dependent.feed }) ?? entries.first else { continue }
-            for text in DependentLimits.constraints(on: productId, from: entry, catalog: catalog) {
+            for text in try DependentLimits.constraints(on: productId, from: entry, catalog: catalog) {
                 guard let constraint = try? VersionConstraint(parsing: text) else { continue }
                 found.append(UpgradeLimit(productId: productId, dependent: dependent.productId, dependentVersion: dependent.version, text: text, constraint: constraint))
             }

@@ -22,7 +22,7 @@ struct InstalledOracle {
             versions[product.productId] = product.version
         }
         guard probe else { return InstalledProducts(versions) }
-        let candidates = closure(of: requirements.map(\.productId)).map(\.product).filter { product in
+        let candidates = try closure(of: requirements.map(\.productId)).map(\.product).filter { product in
             versions[product.productId] == nil && !excluding.contains(product.productId.lowercased()) && product.discovery != nil
                 && !product.installers.contains { $0.linux?.scope == .app }
         }
@@ -34,24 +34,24 @@ struct InstalledOracle {
     }
 
     /// Every product reachable from the requests through any branch, each once.
-    private func closure(of requested: [String]) -> [CatalogEntry] {
+    private func closure(of requested: [String]) throws -> [CatalogEntry] {
         var seen: Set<String> = []
         var queue = requested
         var result: [CatalogEntry] = []
         while let id = queue.popLast() {
-            guard seen.insert(id.lowercased()).inserted, let entry = catalog.products(withId: id).first else { continue }
+            guard seen.insert(id.lowercased()).inserted, let entry = try catalog.products(withId: id).first else { continue }
             result.append(entry)
-            if let dependency = entry.product.dependency { queue += ids(in: dependency, feed: entry.feed, depth: 0) }
+            if let dependency = entry.product.dependency { queue += try ids(in: dependency, feed: entry.feed, depth: 0) }
         }
         return result
     }
 
-    private func ids(in expression: DependencyExpression, feed: String, depth: Int) -> [String] {
+    private func ids(in expression: DependencyExpression, feed: String, depth: Int) throws -> [String] {
         guard depth < 32 else { return [] }  // Named sets referring to themselves.
         switch expression {
         case .product(let requirement): return [requirement.productId]
-        case .all(let children), .any(let children): return children.flatMap { ids(in: $0, feed: feed, depth: depth + 1) }
-        case .named(let name): return catalog.namedSet(name, feed: feed).map { ids(in: $0, feed: feed, depth: depth + 1) } ?? []
+        case .all(let children), .any(let children): return try children.flatMap { try ids(in: $0, feed: feed, depth: depth + 1) }
+        case .named(let name): return try catalog.namedSet(name, feed: feed).map { try ids(in: $0, feed: feed, depth: depth + 1) } ?? []
         }
     }
 }

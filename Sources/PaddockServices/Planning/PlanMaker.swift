@@ -29,7 +29,7 @@ public struct PlanMaker {
         let catalog = StoreCatalog(store.catalog)
         let installed = try InstalledOracle(context: context, catalog: catalog, app: app, probe: probeMachine, excluding: excluding).installed(for: requirements)
         let resolver = Resolver(catalog: catalog, machine: machine, installed: installed)
-        switch resolver.resolve(requirements: requirements) {
+        switch try resolver.resolve(requirements: requirements) {
         case .success(let plan): return plan
         case .failure(let failure): throw ServiceError(failure.message, .unavailable)
         }

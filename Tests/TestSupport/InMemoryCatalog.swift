@@ -1,6 +1,8 @@
 import FeedModel
+import Resolver
 
 /// A catalogue held in memory: feeds in priority order, each with its products and named sets.
+/// A test double (and the resolver benchmark's catalogue): it lives with the tests, not in Resolver.
 public struct InMemoryCatalog: ProductCatalog {
     private var entriesById: [String: [CatalogEntry]] = [:]
     private var setsByFeed: [String: [String: DependencyExpression]] = [:]
