@@ -28,6 +28,8 @@ struct EngineTests {
             host, port = bind.rsplit(":", 1)
             listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if os.environ.get("TOY_REUSEPORT"):
+                listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             listener.bind((host, int(port)))
         listener.listen(256)
         listener.setblocking(False)
@@ -177,7 +179,10 @@ struct EngineTests {
         }
     }
 
-    static func preforkEngine(name: String, ports: ClosedRange<Int>, memoryLimitMB: Int? = nil, watchMask: String = "", unix: Bool = false) -> String {
+    static func preforkEngine(
+        name: String, ports: ClosedRange<Int>, memoryLimitMB: Int? = nil, watchMask: String = "", unix: Bool = false,
+        reload: String = "<reload strategy=\"signal\" signal=\"HUP\"/>", environment: String = ""
+    ) -> String {
         """
         <?xml version="1.0" encoding="utf-8"?>
         <engine xmlns="urn:paddock:engine:1" name="\(name)" runtime="python3" gracefulTimeout="10">
@@ -185,9 +190,9 @@ struct EngineTests {
           <arg>{{app_root}}/prefork.py</arg>
           <arg>{{bind}}</arg>
           <arg>{{workers}}</arg>
-          <environment><variable name="PYTHONUNBUFFERED" value="1"/></environment>
+          <environment><variable name="PYTHONUNBUFFERED" value="1"/>\(environment)</environment>
           \(unix ? "<transport kind=\"unix\"/>" : "<transport kind=\"tcp\" portLower=\"\(ports.lowerBound)\" portUpper=\"\(ports.upperBound)\"/>")
-          <reload strategy="signal" signal="HUP"/>
+          \(reload)
           <workers formula="2"/>
           <limits \(memoryLimitMB.map { "memoryLimitMB=\"\($0)\"" } ?? "") watchMask="\(watchMask)"/>
           <ignore>__pycache__</ignore>
@@ -249,11 +254,13 @@ struct EngineTests {
         #expect(try sandbox.status("leaky")["enginePid"] as? Int == engine, "the master was not restarted")
     }
 
-    @Test("paddock restart reloads by the engine's strategy (HUP: every worker replaced) and no request fails")
-    func restartByStrategy() throws {
+    @Test("paddock restart reloads by the engine's strategy (every worker replaced) and no request fails", arguments: [
+        ("<reload strategy=\"signal\" signal=\"HUP\"/>", "signal HUP", 18481),
+        ("<reload strategy=\"one-at-a-time\"/>", "one-at-a-time", 18482),
+    ])
+    func restartByStrategy(reload: String, logged: String, port: Int) throws {
         let sandbox = try Sandbox()
-        let port = 18481
-        try sandbox.writeEngine("toy-prefork", Self.preforkEngine(name: "toy-prefork", ports: 18480...18489))
+        try sandbox.writeEngine("toy-prefork", Self.preforkEngine(name: "toy-prefork", ports: 18480...18489, reload: reload))
         try sandbox.installApp("rolling", template: "toy-rolling", engine: "toy-prefork", files: ["prefork.py": Self.prefork])
         defer { _ = try? sandbox.paddock(["stop", "rolling"]) }
         try #require(try sandbox.paddock(["launch", "rolling", "--detach", "--port", String(port)]).status == 0)
@@ -266,12 +273,49 @@ struct EngineTests {
         let restart = try sandbox.paddock(["restart", "rolling"])
         #expect(restart.status == 0, "\(restart.stderr)")
         #expect(restart.stdout.contains("restarted 'rolling' at http://127.0.0.1:\(port)/"))
-        #expect(Self.waitUntil(seconds: 15) { let now = Self.workers(of: engine); return now.count == 2 && now.isDisjoint(with: before) })
+        #expect(Self.waitUntil(seconds: 30) { let now = Self.workers(of: engine); return now.count == 2 && now.isDisjoint(with: before) })
         let sent = loop.counts.sent
         #expect(Self.waitUntil(seconds: 10) { loop.counts.sent >= sent + 30 })
         let counts = loop.stop()
+        print("restart by \(logged): \(counts); workers before \(before.sorted()), after \(Self.workers(of: engine).sorted())")
         #expect(counts.failed == 0, "\(counts)")
-        #expect(sandbox.supervisorLog("rolling").contains("reloading (asked to reload) by signal HUP"))
+        #expect(try sandbox.status("rolling")["enginePid"] as? Int == engine, "the master stayed")
+        #expect(sandbox.supervisorLog("rolling").contains("reloading (asked to reload) by \(logged)"))
+    }
+
+    @Test("start-new-then-stop-old: a second engine on the same port (SO_REUSEPORT), then the first stops; it answers throughout")
+    func startNewThenStopOld() throws {
+        let sandbox = try Sandbox()
+        let port = 18486
+        try sandbox.writeEngine(
+            "toy-prefork",
+            Self.preforkEngine(
+                name: "toy-prefork", ports: 18480...18489, reload: "<reload strategy=\"start-new-then-stop-old\"/>",
+                environment: "<variable name=\"TOY_REUSEPORT\" value=\"1\"/>"))
+        try sandbox.installApp("swap", template: "toy-swap", engine: "toy-prefork", files: ["prefork.py": Self.prefork])
+        defer { _ = try? sandbox.paddock(["stop", "swap"]) }
+        try #require(try sandbox.paddock(["launch", "swap", "--detach", "--port", String(port)]).status == 0)
+        let old = try #require(try sandbox.status("swap")["enginePid"] as? Int)
+        let loop = Loop(port: port)
+        loop.start()
+        let restart = try sandbox.paddock(["restart", "swap"])
+        #expect(restart.status == 0, "\(restart.stderr)")
+        #expect(Self.waitUntil(seconds: 20) { (try? sandbox.status("swap")["enginePid"] as? Int) != old && !Spawn.isAlive(pid_t(old)) })
+        let new = try #require(try sandbox.status("swap")["enginePid"] as? Int)
+        #expect(new != old)
+        #expect(Self.waitUntil(seconds: 10) { Self.workers(of: new).count == 2 })
+        let counts = loop.stop()
+        print("start-new-then-stop-old: \(counts); engine \(old) -> \(new)")
+        #expect(counts.sent > 0)
+        #expect(HTTPProbe.get(port: port, path: "/", host: "127.0.0.1")?.status == 200)
+        #expect(sandbox.supervisorLog("swap").contains("(pid \(new)); stopping the old one (pid \(old))"))
+        #expect(try sandbox.status("swap")["restarts"] as? Int == 0, "a handover is not a crash")
+        // A restart whose new engine cannot listen keeps the old one.
+        try Data("import sys\nsys.exit(3)\n".utf8).write(to: sandbox.root.appendingPathComponent("swap/prefork.py"))
+        #expect(try sandbox.paddock(["restart", "swap"]).status == 0)
+        #expect(Self.waitUntil(seconds: 35) { sandbox.supervisorLog("swap").contains("did not listen; the running engine keeps serving") })
+        #expect(try sandbox.status("swap")["enginePid"] as? Int == new)
+        #expect(HTTPProbe.get(port: port, path: "/", host: "127.0.0.1")?.status == 200)
     }
 
     @Test("a change to a file matching the engine's watch mask reloads the app; other files do not")

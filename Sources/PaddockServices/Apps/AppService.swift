@@ -45,10 +45,8 @@ public struct AppService {
             throw ServiceError("the app '\(name)' has no manifest at \(layout.manifest.path); was its folder moved or deleted?", .noInput)
         }
         let manifest = try AppManifestReader.read(path: layout.manifest.path)
-        var loaded = LoadedApp(record: record, layout: layout, manifest: manifest, engine: EngineDefinition(name: "", runtime: "", program: ""))
-        // Unknown, it stops a launch (engineRun) but not a stop, a status or an uninstall.
-        loaded.engine = engines.engine(named: manifest.engineName)
-        return loaded
+        // An unknown engine stops a launch (engineRun), not a stop, a status or an uninstall.
+        return LoadedApp(record: record, layout: layout, manifest: manifest, resolved: engines.engine(named: manifest.engineName))
     }
 
     // MARK: Launching

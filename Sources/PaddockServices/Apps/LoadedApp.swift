@@ -29,6 +29,14 @@ public struct LoadedApp: Sendable {
                 .catalog().engine(named: manifest.engineName))
     }
 
+    /// With the engine already looked up (nil: none of that name), as `AppService.load` does.
+    init(record: AppRecord, layout: AppLayout, manifest: AppManifest, resolved engine: EngineDefinition?) {
+        self.record = record
+        self.layout = layout
+        self.manifest = manifest
+        self.engine = engine
+    }
+
     public var url: String { "http://127.0.0.1:\(record.port ?? 8000)/" }
 
     /// Placeholder values for the engine and the manifest: the template's parameters, the
