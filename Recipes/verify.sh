@@ -66,16 +66,33 @@ if [ "$database" != sqlite ]; then
     export PADDOCK_DB_PASSWORD="${PADDOCK_DB_PASSWORD:-}"
 fi
 # The manifest's <environment> and <engine>, with the launch-time placeholders filled in.
-eval "$("$python" - "$app/paddock-app.xml" "$app" "127.0.0.1:$port" 2 "127.0.0.1" <<'EOF'
-import shlex, sys, xml.etree.ElementTree as ET
-path, app_root, bind, workers, host = sys.argv[1:]
+eval "$("$python" - "$app/paddock-app.xml" "$app" "127.0.0.1:$port" 2 "127.0.0.1" "$root/Recipes/engines" <<'EOF'
+import glob, shlex, sys, xml.etree.ElementTree as ET
+path, app_root, bind, workers, host, engines = sys.argv[1:]
 ns = {"a": "urn:paddock:app:1"}
 root = ET.parse(path).getroot()
 assert root.tag == "{urn:paddock:app:1}app", root.tag
-fill = lambda s: s.replace("{{bind}}", bind).replace("{{workers}}", workers).replace("{{app_root}}", app_root).replace("{{host}}", host)
+values = {"bind": bind, "workers": workers, "app_root": app_root, "host": host}
+def fill(s):
+    for k, v in values.items(): s = s.replace("{{" + k + "}}", v)
+    return s
 for v in root.findall("a:environment/a:variable", ns):
     print(f"export {v.get('name')}={shlex.quote(fill(v.get('value')))}")
-print("engine=(" + " ".join(shlex.quote(fill(a.text.strip())) for a in root.findall("a:engine/a:arg", ns)) + ")")
+argv = [a.text.strip() for a in root.findall("a:engine/a:arg", ns)]
+if not argv:
+    # The engine the manifest names, from Recipes/engines (docs/engines.md), with the app's settings.
+    name, en = root.find("a:engine", ns).get("name"), {"e": "urn:paddock:engine:1"}
+    for f in sorted(glob.glob(engines + "/*.xml")):
+        e = ET.parse(f).getroot()
+        if e.get("name") == name or name in [x.text.strip() for x in e.findall("e:alias", en)]:
+            limits = e.find("e:limits", en)
+            get = lambda k, d: (limits.get(k) if limits is not None and limits.get(k) else d)
+            values.update(max_requests=get("maxRequestsPerWorker", "0"), request_time_limit=get("requestTimeLimit", "0"),
+                          graceful_timeout=e.get("gracefulTimeout", "30"))
+            for s in root.findall("a:engine/a:setting", ns): values[s.get("name")] = fill(s.get("value"))
+            argv = [e.find("e:program", en).text.strip()] + [a.text.strip() for a in e.findall("e:arg", en)]
+    assert argv, f"no engine named {name} in {engines}"
+print("engine=(" + " ".join(shlex.quote(fill(a)) for a in argv) + ")")
 print("deploy=(" + " ".join(shlex.quote(a.text.strip()) for a in root.findall("a:deploy/a:arg", ns)) + ")")
 print(f"deploy_log={shlex.quote(root.find('a:deploy', ns).get('log'))}")
 print(f"static_url={shlex.quote(root.find('a:static', ns).get('url'))}")

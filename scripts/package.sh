@@ -8,6 +8,7 @@
 #   /usr/share/paddock/Feeds/paddock.xml            the built-in feed (found as ../share/paddock
 #   /usr/share/paddock/Recipes/dist/*.tar.gz          from the binary), and the template archives
 #                                                     its <installerURL>s point at
+#   /usr/share/paddock/Recipes/engines/*.xml          the shipped engine definitions
 #   /usr/share/man/man1/paddock*.1.gz                 one page per command
 #   /usr/share/bash-completion/completions/paddock, /usr/share/zsh/vendor-completions/_paddock,
 #   /usr/share/fish/vendor_completions.d/paddock.fish
@@ -61,7 +62,7 @@ staging="$(mktemp -d)"
 trap 'rm -rf "$staging"' EXIT
 # Laid out as dpkg-shlibdeps expects a package being built: debian/control, debian/PACKAGE/.
 root="$staging/debian/paddock"
-install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/paddock/Feeds" "$root/usr/share/paddock/Recipes/dist" \
+install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/paddock/Feeds" "$root/usr/share/paddock/Recipes/dist" "$root/usr/share/paddock/Recipes/engines" \
     "$root/usr/share/man/man1" "$root/usr/share/doc/paddock" \
     "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" \
     "$root/usr/share/fish/vendor_completions.d"
@@ -81,6 +82,9 @@ fi
 [ "$("$root/usr/bin/paddock" --version)" = "$version" ] || { echo "package: the packaged binary does not run" >&2; exit 1; }
 install -m 644 Feeds/paddock.xml "$root/usr/share/paddock/Feeds/paddock.xml"
 install -m 644 Recipes/dist/*.tar.gz "$root/usr/share/paddock/Recipes/dist/"
+# The shipped engine definitions (found as ../share/paddock/Recipes/engines from the binary);
+# an admin's own go in ~/.config/paddock/engines and are never touched by the package.
+install -m 644 Recipes/engines/*.xml "$root/usr/share/paddock/Recipes/engines/"
 install -m 644 README.md "$root/usr/share/doc/paddock/README.md"
 
 "$binary" --experimental-dump-help | python3 scripts/man-pages.py "$root/usr/share/man/man1" "$version" >/dev/null

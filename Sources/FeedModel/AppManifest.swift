@@ -3,10 +3,15 @@
 /// files are, and what to request to know it is up.
 public struct AppManifest: Hashable, Sendable, Codable {
     public var framework: String?
-    /// The engine's name (`gunicorn`) and argv; `{{bind}}`, `{{workers}}` and parameters are
-    /// filled in at launch.
+    /// The engine the app runs on: the name of an engine definition (`python-gunicorn`,
+    /// docs/engines.md), with the app's own values for its placeholders (`<setting name=
+    /// "wsgi_app" value="mysite.wsgi:application"/>` fills `{{wsgi_app}}`).
     public var engineName: String
+    /// An argv written in the manifest itself (`<arg>`s, as manifests had them before engines
+    /// were data): when present it replaces the engine's program and arguments, while the
+    /// engine still gives the environment, transport, reload strategy and limits.
     public var engineArguments: [String]
+    public var engineSettings: [NameValue] = []
     /// Variables set for the engine and the deploy hook (values may use placeholders).
     public var environmentPairs: [NameValue]
     /// The deploy hook (migrate, collectstatic...): argv run in the app's folder, and its log
@@ -28,13 +33,15 @@ public struct AppManifest: Hashable, Sendable, Codable {
     }
 
     public init(
-        framework: String? = nil, engineName: String, engineArguments: [String], environmentPairs: [NameValue] = [],
+        framework: String? = nil, engineName: String, engineArguments: [String] = [], engineSettings: [NameValue] = [],
+        environmentPairs: [NameValue] = [],
         deployArguments: [String] = [], deployLog: String = "logs/deploy.log", staticURL: String? = nil,
         staticPath: String? = nil, healthPath: String = "/", healthHost: String? = nil
     ) {
         self.framework = framework
         self.engineName = engineName
         self.engineArguments = engineArguments
+        self.engineSettings = engineSettings
         self.environmentPairs = environmentPairs
         self.deployArguments = deployArguments
         self.deployLog = deployLog

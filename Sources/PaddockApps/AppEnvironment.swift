@@ -51,17 +51,26 @@ public enum EnvironmentFile {
     }
 }
 
-/// The environment an app's engine and deploy hook run with: the caller's PATH with the
-/// venv first, the app's settings file, and the manifest's variables.
+/// The environment an app's engine and deploy hook run with: a few of the caller's
+/// variables, the engine definition's variables (a PATH prepend, its runtime's settings),
+/// the app's private settings file, then the manifest's variables, later ones winning.
 public enum AppEnvironment {
     public static func build(
-        layout: AppLayout, manifest: AppManifest, values: [String: String], base: [String: String]
+        layout: AppLayout, manifest: AppManifest, engine: EngineDefinition? = nil, values: [String: String], base: [String: String]
     ) -> [String: String] {
         var environment: [String: String] = [:]
         for key in ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER"] { environment[key] = base[key] }
-        environment["PATH"] = layout.venvBin.path + ":" + (base["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
-        environment["VIRTUAL_ENV"] = layout.venv.path
-        environment["PYTHONUNBUFFERED"] = "1"
+        environment["PATH"] = base["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        // What the layout knows is always there, whatever else the caller passed.
+        let values = layout.values.merging(values) { $1 }
+        for variable in engine?.environment ?? [] {
+            let value = Placeholders.render(variable.value, values)
+            switch variable.mode {
+            case .set: environment[variable.name] = value
+            case .prepend: environment[variable.name] = environment[variable.name].map { value + ":" + $0 } ?? value
+            case .append: environment[variable.name] = environment[variable.name].map { $0 + ":" + value } ?? value
+            }
+        }
         for (key, value) in EnvironmentFile.read(layout.environmentFile) { environment[key] = value }
         for pair in manifest.environmentPairs { environment[pair.name] = Placeholders.render(pair.value, values) }
         return environment

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where one app's pieces live. The source tree (what the user edits and commits) holds the
-/// rendered template and its `.venv`; everything else (secrets, data, logs, pids) is kept in
+/// rendered template (and whatever its engine keeps there); everything else (secrets, data, logs, pids) is kept in
 /// paddock's state folder, out of the source tree.
 public struct AppLayout: Sendable, Hashable {
     public var name: String
@@ -14,6 +14,8 @@ public struct AppLayout: Sendable, Hashable {
         self.state = state
     }
 
+    /// The pip installer kind's environment folder (it will own these two); the lifecycle does
+    /// not use them: an engine's environment is data (docs/engines.md).
     public var venv: URL { source.appendingPathComponent(".venv") }
     public var venvBin: URL { venv.appendingPathComponent("bin") }
     public var manifest: URL { source.appendingPathComponent("paddock-app.xml") }
@@ -27,6 +29,11 @@ public struct AppLayout: Sendable, Hashable {
     public var supervisorPid: URL { run.appendingPathComponent("supervisor.pid") }
     public var statusFile: URL { run.appendingPathComponent("status.json") }
     public var deployLock: URL { run.appendingPathComponent("deploy.lock") }
+
+    /// The placeholders the layout fills: `{{app_root}}`, `{{data_dir}}`, `{{run_dir}}`, `{{log_dir}}`.
+    public var values: [String: String] {
+        ["app_root": source.path, "data_dir": data.path, "run_dir": run.path, "log_dir": logs.path]
+    }
 
     public func createStateFolders() throws {
         for folder in [state, data, logs, run] {

@@ -8,15 +8,19 @@ import Glibc
 /// deploy (Helicon Zoo re-ran deploy.py after every restart; paddock runs it only when needed).
 /// FNV-1a over paths and contents: a change detector, not a security check.
 public enum ChangeFingerprint {
-    /// Folders that are not the app's code: its environment, caches, collected static files.
-    public static let ignoredNames: Set<String> = [".venv", "__pycache__", ".git", "node_modules", ".pytest_cache", ".mypy_cache"]
+    /// Names that are never an app's code, whatever its engine: version control folders. An
+    /// engine adds its own (its environment, caches, compiled files) as shell patterns.
+    public static let alwaysIgnored: [String] = [".git", ".hg", ".svn"]
 
-    public static func compute(_ root: URL, ignoring extra: [String] = []) -> String {
+    /// `ignoring`: paths relative to the app folder (the manifest's static folder);
+    /// `ignoredNames`: file or folder names, as shell patterns, skipped wherever they are.
+    public static func compute(_ root: URL, ignoring extra: [String] = [], ignoredNames: [String] = []) -> String {
+        let names = alwaysIgnored + ignoredNames
         let ignoredPaths = Set(extra.map { root.appendingPathComponent($0).standardizedFileURL.path })
         var files: [String] = []
         var visited: Set<FileIdentity> = []
         if let identity = FileIdentity(root.path) { visited.insert(identity) }
-        collect(root.standardizedFileURL, into: &files, ignoredPaths: ignoredPaths, visited: &visited)
+        collect(root.standardizedFileURL, into: &files, ignoredPaths: ignoredPaths, ignoredNames: names, visited: &visited)
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ bytes: some Sequence<UInt8>) {
             for byte in bytes {
@@ -49,16 +53,18 @@ public enum ChangeFingerprint {
     /// Symbolic links are followed, but each directory is read once: links that lead back up
     /// the tree (`a -> ..`) otherwise made the walk grow exponentially until ELOOP. Entries in
     /// name order, so which path reaches a directory first does not depend on readdir.
-    private static func collect(_ directory: URL, into files: inout [String], ignoredPaths: Set<String>, visited: inout Set<FileIdentity>) {
+    private static func collect(
+        _ directory: URL, into files: inout [String], ignoredPaths: Set<String>, ignoredNames: [String], visited: inout Set<FileIdentity>
+    ) {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
-        for name in entries.sorted() where !ignoredNames.contains(name) && !name.hasSuffix(".pyc") {
+        for name in entries.sorted() where !ignoredNames.contains(where: { fnmatch($0, name, 0) == 0 }) {
             let url = directory.appendingPathComponent(name)
             if ignoredPaths.contains(url.path) { continue }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { continue }
             if isDirectory.boolValue {
                 guard let identity = FileIdentity(url.path), visited.insert(identity).inserted else { continue }
-                collect(url, into: &files, ignoredPaths: ignoredPaths, visited: &visited)
+                collect(url, into: &files, ignoredPaths: ignoredPaths, ignoredNames: ignoredNames, visited: &visited)
             } else {
                 files.append(url.path)
             }

@@ -37,7 +37,7 @@ public enum DeployHook {
         let arguments = manifest.deployArguments.map { Placeholders.render($0, values) }
         let header = "\n=== \(ISO8601DateFormatter().string(from: Date())) deploy: \(arguments.joined(separator: " "))\n"
         append(header, to: logURL)
-        // The venv's programs first: `python` in the manifest means the app's own python.
+        // The engine environment's PATH decides: its runtime's programs come first.
         let executable = Spawn.which(arguments[0], path: environment["PATH"]) ?? arguments[0]
         let child: Spawn.Child
         do {

@@ -1,5 +1,7 @@
+import FeedModel
 import Foundation
 import PaddockBasics
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -14,6 +16,11 @@ public struct SupervisorStatus: Codable, Sendable, Hashable {
     public var port: Int
     public var restarts: Int
     public var since: String
+    /// The engine definition's name, and the Unix socket it listens on (nil for TCP).
+    public var engine: String? = nil
+    public var socket: String? = nil
+    /// Workers the supervisor recycled for going past the engine's memory limit.
+    public var recycles: Int? = nil
 
     public static func read(_ url: URL) -> SupervisorStatus? {
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
@@ -47,49 +54,114 @@ public struct RestartBackoff: Sendable, Hashable {
     }
 }
 
-/// Keeps an app's engine (gunicorn's master) running: restarts it with backoff when it dies,
-/// passes SIGHUP on (gunicorn then starts new workers before stopping the old ones), and on
-/// SIGTERM or SIGINT stops it and exits. gunicorn's master restarts its own workers.
-public final class Supervisor: @unchecked Sendable {
-    let layout: AppLayout
-    let arguments: [String]
-    let environment: [String: String]
-    let port: Int
-    private let lock = NSLock()
-    private var enginePid: pid_t = 0
-    private var stopping = false
-    private var restarts = 0
-    private var signalSources: [any DispatchSourceSignal] = []
-    /// Called once the engine has been started the first time (foreground launch health-checks).
-    public var onFirstStart: (@Sendable () -> Void)?
+/// What a supervisor runs and how: the engine's argv and environment, where it listens, and
+/// what its definition says about reloading and limits (docs/engines.md).
+public struct EngineRun: Sendable {
+    public var engineName: String
+    public var arguments: [String]
+    public var environment: [String: String]
+    /// The TCP port (0 when the engine listens on a Unix socket).
+    public var port: Int
+    public var socketPath: String?
+    public var reload: EngineDefinition.ReloadStrategy
+    public var gracefulTimeout: TimeInterval
+    /// Resident memory one process of the engine's group may use before it is recycled.
+    public var memoryLimitBytes: UInt64?
+    /// File name patterns under the app folder whose change reloads the app.
+    public var watchMask: [String]
+    /// Names the watch skips (the engine's environment and caches).
+    public var ignoredNames: [String]
+    /// How often the group's memory is sampled.
+    public var sampleInterval: TimeInterval
 
-    public init(layout: AppLayout, arguments: [String], environment: [String: String], port: Int) {
-        self.layout = layout
+    public init(
+        engineName: String, arguments: [String], environment: [String: String], port: Int, socketPath: String? = nil,
+        reload: EngineDefinition.ReloadStrategy = .signal("HUP"), gracefulTimeout: TimeInterval = 30, memoryLimitBytes: UInt64? = nil,
+        watchMask: [String] = [], ignoredNames: [String] = [], sampleInterval: TimeInterval = 0.5
+    ) {
+        self.engineName = engineName
         self.arguments = arguments
         self.environment = environment
         self.port = port
+        self.socketPath = socketPath
+        self.reload = reload
+        self.gracefulTimeout = gracefulTimeout
+        self.memoryLimitBytes = memoryLimitBytes
+        self.watchMask = watchMask
+        self.ignoredNames = ignoredNames
+        self.sampleInterval = sampleInterval
     }
 
-    /// Runs until told to stop; returns the exit status for the supervisor process.
+    /// A signal's number from its name in an engine definition (`HUP`).
+    public static func signalNumber(_ name: String) -> Int32? {
+        [
+            "HUP": SIGHUP, "USR1": SIGUSR1, "USR2": SIGUSR2, "INT": SIGINT, "QUIT": SIGQUIT, "TERM": SIGTERM, "WINCH": SIGWINCH,
+            "TTIN": SIGTTIN, "TTOU": SIGTTOU,
+        ][name]
+    }
+}
+
+/// Keeps an app's engine running: restarts it with backoff when it dies; on SIGHUP (what
+/// `paddock restart` sends) reloads it by its definition's strategy; on SIGTERM or SIGINT stops
+/// it (its requests in flight finished within the graceful timeout) and exits. A monitor
+/// thread applies the engine's limits: a process of the engine's group whose resident memory
+/// passes the limit is recycled (SIGTERM to a worker, which its master replaces; a
+/// single-process engine is reloaded), and a change to a file matching the watch mask reloads.
+public final class Supervisor: Sendable {
+    let layout: AppLayout
+    let plan: EngineRun
+
+    private struct State {
+        var enginePid: pid_t = 0
+        var stopping = false
+        var restarts = 0
+        var recycles = 0
+        var reloading = false
+        /// Processes sent SIGTERM for their memory, and when.
+        var recycling: [pid_t: Date] = [:]
+        var lastReload = Date.distantPast
+    }
+    private let state = Mutex(State())
+    /// Kept for the supervisor's life; touched only by `installSignalHandlers`, once.
+    private final class Sources: @unchecked Sendable { var list: [any DispatchSourceSignal] = [] }
+    private let signalSources = Sources()
+    private let firstStart = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Called once the engine has been started the first time (foreground launch health-checks).
+    public var onFirstStart: (@Sendable () -> Void)? {
+        get { firstStart.withLock { $0 } }
+        set { firstStart.withLock { $0 = newValue } }
+    }
+
+    public init(layout: AppLayout, run: EngineRun) {
+        self.layout = layout
+        self.plan = run
+    }
+
+    /// An engine reloaded by SIGHUP, without limits.
+    public convenience init(layout: AppLayout, arguments: [String], environment: [String: String], port: Int) {
+        self.init(layout: layout, run: EngineRun(engineName: arguments.first ?? "engine", arguments: arguments, environment: environment, port: port))
+    }
+
+    /// Runs until told to stop; returns the exit status for the supervisor process. Blocks the
+    /// calling thread: call it from a thread of its own, not from Swift's cooperative pool.
     public func run() -> Int32 {
         try? layout.createStateFolders()
         try? Data("\(getpid())\n".utf8).write(to: layout.supervisorPid)
         installSignalHandlers()
+        Thread.detachNewThread { [self] in monitor() }
         var backoff = RestartBackoff()
-        var firstStart = true
+        var isFirstStart = true
         while !isStopping {
             let started = Date()
+            let pid: pid_t
             do {
-                // A group of its own: the engine and its workers are signalled together, and a
-                // terminal's Ctrl-C reaches only the supervisor, which stops the engine in order.
-                let pid = try Spawn.start(
-                    arguments, environment: environment,
-                    options: Spawn.Options(directory: layout.source.path, output: .file(layout.appLog.path), newProcessGroup: true)).pid
-                setEngine(pid)
-                log("started \(arguments.first ?? "engine") (pid \(pid))")
+                pid = try startEngine()
+                state.withLock { $0.enginePid = pid }
+                log("started \(plan.arguments.first ?? "engine") (pid \(pid))")
                 writeStatus(.running)
-                if firstStart {
-                    firstStart = false
+                if isFirstStart {
+                    isFirstStart = false
                     onFirstStart?()
                 }
             } catch {
@@ -98,14 +170,20 @@ public final class Supervisor: @unchecked Sendable {
                 if !sleepUnlessStopped(backoff.delayAfterStartFailure()) { break }
                 continue
             }
-            let group: pid_t = lock.withLock { self.enginePid }
-            let status = waitForEngine()
+            var current = pid
+            var status = waitFor(current)
             // Whatever the master left (workers orphaned by a SIGKILL) would hold the port.
-            kill(-group, SIGKILL)
-            setEngine(0)
+            kill(-current, SIGKILL)
+            // A start-new-then-stop-old reload handed over to a new engine: wait for that one.
+            while let next = state.withLock({ $0.enginePid > 0 && $0.enginePid != current ? $0.enginePid : nil }) {
+                current = next
+                status = waitFor(current)
+                kill(-current, SIGKILL)
+            }
+            state.withLock { $0.enginePid = 0 }
             if isStopping { break }
             let delay = backoff.delayAfterExit(ranFor: Date().timeIntervalSince(started))
-            lock.withLock { restarts += 1 }
+            state.withLock { $0.restarts += 1 }
             log("engine exited (\(status)); restarting in \(Int(delay)) s")
             writeStatus(.backoff)
             if !sleepUnlessStopped(delay) { break }
@@ -116,12 +194,23 @@ public final class Supervisor: @unchecked Sendable {
         return 0
     }
 
-    private var isStopping: Bool { lock.withLock { stopping } }
+    /// A group of its own: the engine and its workers are signalled together, and a terminal's
+    /// Ctrl-C reaches only the supervisor, which stops the engine in order.
+    private func startEngine() throws -> pid_t {
+        if let socket = plan.socketPath {
+            // A socket file left by an engine that was killed would stop the new one binding.
+            if access(socket, F_OK) == 0, (try? FileManager.default.attributesOfItem(atPath: socket)[.type] as? FileAttributeType) == .typeSocket {
+                unlink(socket)
+            }
+        }
+        return try Spawn.start(
+            plan.arguments, environment: plan.environment,
+            options: Spawn.Options(directory: layout.source.path, output: .file(layout.appLog.path), newProcessGroup: true)).pid
+    }
 
-    private func setEngine(_ pid: pid_t) { lock.withLock { enginePid = pid } }
+    private var isStopping: Bool { state.withLock { $0.stopping } }
 
-    private func waitForEngine() -> String {
-        let pid = lock.withLock { enginePid }
+    private func waitFor(_ pid: pid_t) -> String {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             if errno != EINTR { return "lost track of it" }
@@ -134,7 +223,7 @@ public final class Supervisor: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if isStopping { return false }
-            usleep(100_000)
+            Thread.sleep(forTimeInterval: 0.1)
         }
         return !isStopping
     }
@@ -146,42 +235,226 @@ public final class Supervisor: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
             source.setEventHandler { [weak self] in self?.handle(signalNumber) }
             source.resume()
-            signalSources.append(source)
+            signalSources.list.append(source)
         }
     }
 
     private func handle(_ signalNumber: Int32) {
-        let pid: pid_t = lock.withLock {
-            if signalNumber != SIGHUP { stopping = true }
-            return enginePid
-        }
         if signalNumber == SIGHUP {
-            log("reloading: new workers start before the old ones stop")
-            if pid > 0 { kill(pid, SIGHUP) }
+            reload(because: "asked to reload")
             return
+        }
+        let pid: pid_t = state.withLock {
+            $0.stopping = true
+            return $0.enginePid
         }
         writeStatus(.stopping)
         guard pid > 0 else { return }
         kill(pid, SIGTERM)
-        // gunicorn finishes requests in flight (graceful timeout 30 s); then it is killed.
-        DispatchQueue.global().asyncAfter(deadline: .now() + 35) { [weak self] in
-            guard let self, self.lock.withLock({ self.enginePid }) == pid else { return }
+        // The engine finishes requests in flight (its graceful timeout); then it is killed.
+        let grace = plan.gracefulTimeout + 5
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace) { [weak self] in
+            guard let self, self.state.withLock({ $0.enginePid }) == pid else { return }
+            kill(-pid, SIGKILL)
+        }
+    }
+
+    // MARK: Reloading
+
+    /// Reloads the engine by its strategy, on a thread of its own; one reload at a time.
+    func reload(because reason: String) {
+        let pid: pid_t? = state.withLock {
+            guard !$0.stopping, !$0.reloading, $0.enginePid > 0 else { return nil }
+            $0.reloading = true
+            $0.lastReload = Date()
+            return $0.enginePid
+        }
+        guard let pid else { return }
+        log("reloading (\(reason)) by \(plan.reload.description)")
+        Thread.detachNewThread { [self] in
+            defer { state.withLock { $0.reloading = false } }
+            switch plan.reload {
+            case .signal(let name):
+                if let number = EngineRun.signalNumber(name) { kill(pid, number) }
+            case .oneAtATime:
+                replaceWorkersOneAtATime(of: pid)
+            case .startNewThenStopOld:
+                startNewThenStopOld(replacing: pid)
+            }
+        }
+    }
+
+    /// Workers are the group's processes whose parent is the master.
+    private func workers(of master: pid_t) -> [pid_t] {
+        ProcessTable.members(ofGroup: master).filter { $0.pid != master && $0.parent == master }.map(\.pid)
+    }
+
+    /// SIGTERM to one worker, then wait until the master has as many workers as before (a new
+    /// one in its place) before the next: the others serve meanwhile.
+    private func replaceWorkersOneAtATime(of master: pid_t) {
+        let old = workers(of: master)
+        for worker in old {
+            guard !isStopping else { return }
+            kill(worker, SIGTERM)
+            let deadline = Date().addingTimeInterval(plan.gracefulTimeout + 5)
+            while Date() < deadline, !isStopping {
+                let now = workers(of: master)
+                if !now.contains(worker) && now.count >= old.count { break }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            if Spawn.isAlive(worker) && ProcessTable.stat(of: worker)?.group == master { kill(worker, SIGKILL) }
+            log("replaced worker \(worker)")
+        }
+    }
+
+    /// A second engine is started beside the first; once it listens, the first is stopped
+    /// gracefully. When the new one does not come up, the old one keeps serving.
+    private func startNewThenStopOld(replacing old: pid_t) {
+        let new: pid_t
+        do {
+            new = try Spawn.start(
+                plan.arguments, environment: plan.environment,
+                options: Spawn.Options(directory: layout.source.path, output: .file(layout.appLog.path), newProcessGroup: true)).pid
+        } catch {
+            log("reload failed: \(error); the running engine keeps serving")
+            return
+        }
+        let deadline = Date().addingTimeInterval(max(plan.gracefulTimeout, 30))
+        var ready = false
+        while Date() < deadline, !isStopping, Spawn.isAlive(new) {
+            if ProcessTable.groupListens(new) {
+                ready = true
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let handedOver = ready && state.withLock {
+            guard $0.enginePid == old, !$0.stopping else { return false }
+            $0.enginePid = new
+            return true
+        }
+        guard handedOver else {
+            kill(-new, SIGKILL)
+            var status: Int32 = 0
+            waitpid(new, &status, 0)
+            log("reload failed: the new engine (pid \(new)) did not listen; the running engine keeps serving")
+            return
+        }
+        log("started \(plan.arguments.first ?? "engine") (pid \(new)); stopping the old one (pid \(old))")
+        writeStatus(.running)
+        kill(old, SIGTERM)
+        let grace = plan.gracefulTimeout
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace) { if Spawn.isAlive(old) { kill(-old, SIGKILL) } }
+    }
+
+    // MARK: Limits
+
+    /// Samples the engine group's memory and the watched files until the supervisor stops.
+    private func monitor() {
+        var watched: WatchStamp?
+        var lastWatch = Date.distantPast
+        while !isStopping {
+            Thread.sleep(forTimeInterval: plan.sampleInterval)
+            let pid = state.withLock { $0.enginePid }
+            guard pid > 0 else { continue }
+            if let limit = plan.memoryLimitBytes { checkMemory(of: pid, limit: limit) }
+            if !plan.watchMask.isEmpty, Date().timeIntervalSince(lastWatch) >= 1 {
+                lastWatch = Date()
+                let stamp = WatchStamp(root: layout.source, mask: plan.watchMask, ignoring: plan.ignoredNames)
+                if let previous = watched, previous != stamp, let changed = stamp.firstDifference(from: previous) {
+                    reload(because: "\(changed) changed; watch mask \(plan.watchMask.joined(separator: ";"))")
+                }
+                watched = stamp
+            }
+        }
+    }
+
+    private func checkMemory(of master: pid_t, limit: UInt64) {
+        let members = ProcessTable.members(ofGroup: master)
+        let now = Date()
+        let grace = plan.gracefulTimeout
+        let overdue: [pid_t] = state.withLock { state in
+            state.recycling = state.recycling.filter { Spawn.isAlive($0.key) }
+            return state.recycling.filter { now.timeIntervalSince($0.value) > grace }.map(\.key)
+        }
+        for pid in overdue where pid != master {
+            log("worker \(pid) did not stop within \(Int(grace)) s of its recycle: killed")
             kill(pid, SIGKILL)
+            state.withLock { _ = $0.recycling.removeValue(forKey: pid) }
+        }
+        let megabytes = { (bytes: UInt64) in String(format: "%.1f MB", Double(bytes) / 1_048_576) }
+        for member in members where member.residentBytes > limit {
+            let already = state.withLock { $0.recycling[member.pid] != nil }
+            if already { continue }
+            if member.pid == master {
+                // A single-process engine (or a master that grew): reloaded by its strategy, at
+                // most once per graceful timeout.
+                let recent = state.withLock { now.timeIntervalSince($0.lastReload) < grace }
+                if recent { continue }
+                state.withLock { $0.recycles += 1 }
+                reload(
+                    because: "engine pid \(master) resident \(megabytes(member.residentBytes)), over the memory limit of \(megabytes(limit))")
+                continue
+            }
+            state.withLock {
+                $0.recycling[member.pid] = now
+                $0.recycles += 1
+            }
+            log(
+                "recycling worker \(member.pid) of engine \(master): resident \(megabytes(member.residentBytes)), over the memory limit of \(megabytes(limit)); SIGTERM (its master starts another)"
+            )
+            kill(member.pid, SIGTERM)
+            writeStatus(.running)
         }
     }
 
     private func writeStatus(_ state: SupervisorStatus.State) {
-        let (pid, count) = lock.withLock { (enginePid, restarts) }
-        let status = SupervisorStatus(
-            state: state, supervisorPid: getpid(), enginePid: pid > 0 ? pid : nil, port: port, restarts: count,
+        let (pid, count, recycles) = self.state.withLock { ($0.enginePid, $0.restarts, $0.recycles) }
+        var status = SupervisorStatus(
+            state: state, supervisorPid: getpid(), enginePid: pid > 0 ? pid : nil, port: plan.port, restarts: count,
             since: ISO8601DateFormatter().string(from: Date()))
+        status.engine = plan.engineName
+        status.socket = plan.socketPath
+        status.recycles = recycles
         guard let data = try? JSONEncoder().encode(status) else { return }
-        let temporary = layout.statusFile.appendingPathExtension("tmp")
+        let temporary = layout.statusFile.appendingPathExtension("tmp.\(UInt32.random(in: 0...UInt32.max))")
         try? data.write(to: temporary)
         _ = rename(temporary.path, layout.statusFile.path)
     }
 
     private func log(_ message: String) {
         DeployHook.append("\(ISO8601DateFormatter().string(from: Date())) supervisor: \(message)\n", to: layout.supervisorLog)
+    }
+}
+
+/// The files under an app folder that match a watch mask, with their sizes and change times:
+/// two stamps differ when such a file was added, removed or written.
+struct WatchStamp: Equatable {
+    var files: [String: String] = [:]
+
+    init(root: URL, mask: [String], ignoring ignored: [String]) {
+        let base = root.standardizedFileURL.path
+        var stack = [base]
+        var seen = 0
+        while let folder = stack.popLast(), seen < 20_000 {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                seen += 1
+                if name == ".git" || ignored.contains(where: { fnmatch($0, name, 0) == 0 }) { continue }
+                let path = folder + "/" + name
+                var info = stat()
+                guard lstat(path, &info) == 0 else { continue }
+                if info.st_mode & S_IFMT == S_IFDIR {
+                    stack.append(path)
+                } else if mask.contains(where: { fnmatch($0, name, 0) == 0 }) {
+                    files[String(path.dropFirst(base.count + 1))] = "\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+                }
+            }
+        }
+    }
+
+    /// A file added, removed or changed since `old`.
+    func firstDifference(from old: WatchStamp) -> String? {
+        for (path, stamp) in files.sorted(by: { $0.key < $1.key }) where old.files[path] != stamp { return path }
+        return old.files.keys.sorted().first { files[$0] == nil }
     }
 }

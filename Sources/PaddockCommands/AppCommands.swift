@@ -3,6 +3,7 @@ import FeedModel
 import Foundation
 import PaddockBasics
 import PaddockApps
+import PaddockServices
 import PaddockState
 
 #if canImport(Glibc)
@@ -30,101 +31,41 @@ struct LaunchCommand: AsyncParsableCommand {
     func run() async throws {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
-            let state = try context.openState()
-            var loaded = try context.loadApp(app, state: state)
-            if loaded.supervisorPid != nil, let status = loaded.status {
-                context.output.line("'\(app)' is already running at http://127.0.0.1:\(status.port)/")
-                return
-            }
-            // Its supervisor died and left the engine serving: replace it with a supervised one,
-            // on the same port (the old engine finishes its requests first).
-            if let engine = loaded.orphanedEngine {
-                context.output.progress("replacing the engine of '\(app)' that a dead supervisor left running (pid \(engine))")
-                context.stopOrphanedEngine(engine, of: loaded)
-            }
-            let chosenPort = try choosePort(loaded)
-            loaded.record.port = chosenPort
-            try context.saveAppUnderLock(loaded.record, state: state)
-            _ = try context.deployIfNeeded(&loaded, state: state)
-            let workerCount = workers ?? defaultWorkerCount()
-            if detach {
-                try startDetached(loaded, port: chosenPort, workers: workerCount, context: context)
-            } else {
-                try runInForeground(loaded, port: chosenPort, workers: workerCount, context: context)
-            }
-        }
-    }
-
-    private func choosePort(_ app: LoadedApp) throws -> Int {
-        if let port {
-            guard (1...65535).contains(port) else { throw CommandError(message: "--port \(port) is not a port number", exitCode: 64) }
-            guard !HTTPProbe.isListening(port: port) else {
-                throw CommandError(message: "port \(port) on 127.0.0.1 is in use; choose another with --port", exitCode: 69)
-            }
-            return port
-        }
-        if let previous = app.record.port, !HTTPProbe.isListening(port: previous) { return previous }
-        guard let free = HTTPProbe.freePort(from: 8000) else {
-            throw CommandError(message: "no free port from 8000 to 8099 on 127.0.0.1; choose one with --port", exitCode: 69)
-        }
-        return free
-    }
-
-    private func startDetached(_ app: LoadedApp, port: Int, workers: Int, context: CommandContext) throws {
-        try app.layout.createStateFolders()
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var environment = context.environment
-        environment["PADDOCK_HOME"] = context.environment["PADDOCK_HOME"]
-        // A session of its own: the supervisor outlives this command and its terminal.
-        let pid = try Spawn.start(
-            [executable, "supervise", app.record.name, "--port", String(port), "--workers", String(workers)],
-            environment: environment,
-            options: Spawn.Options(directory: app.layout.source.path, output: .file(app.layout.supervisorLog.path), newSession: true)).pid
-        context.output.progress("starting '\(app.record.name)' (supervisor pid \(pid))")
-        guard let answer = context.waitUntilHealthy(app, port: port, alive: { Spawn.isAlive(pid) || reapIfExited(pid) == false }) else {
-            kill(pid, SIGTERM)
-            throw CommandError(
-                message: "'\(app.record.name)' did not answer on port \(port); last lines of \(app.layout.appLog.path):\n"
-                    + DeployHook.tail(app.layout.appLog, lines: 15).map { "    " + $0 }.joined(separator: "\n"),
-                exitCode: 1)
-        }
-        report(app, port: port, status: answer.status, context: context)
-    }
-
-    private func runInForeground(_ app: LoadedApp, port: Int, workers: Int, context: CommandContext) throws {
-        let values = app.values(port: port, workers: workers)
-        let supervisor = Supervisor(
-            layout: app.layout, arguments: app.engineArguments(values: values),
-            environment: app.environment(values: values, base: context.environment), port: port)
-        let output = context.output
-        supervisor.onFirstStart = {
-            Thread.detachNewThread {
-                if let answer = context.waitUntilHealthy(app, port: port, alive: { true }) {
-                    report(app, port: port, status: answer.status, context: context)
-                    if !output.json { output.line("Press Ctrl-C to stop.") }
-                    output.flush()
-                } else {
-                    output.error("'\(app.record.name)' did not answer on port \(port); see \(app.layout.appLog.path)")
+            let (app, port, workers, detach) = (self.app, self.port, self.workers, self.detach)
+            let status: Int32 = try await OffPool.run {
+                let service = try context.appService(state: try context.openState())
+                let prepared = try service.prepareLaunch(app, port: port)
+                if prepared.running {
+                    context.output.line("'\(app)' is already running at http://127.0.0.1:\(prepared.port)/")
+                    return 0
+                }
+                let workerCount = workers ?? prepared.app.defaultWorkers
+                if detach {
+                    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+                    report(try service.startDetached(prepared.app, port: prepared.port, workers: workerCount, executable: executable), context: context)
+                    return 0
+                }
+                let output = context.output
+                return try service.runInForeground(prepared.app, port: prepared.port, workers: workerCount) { launched in
+                    if let launched {
+                        report(launched, context: context)
+                        if !output.json { output.line("Press Ctrl-C to stop.") }
+                        output.flush()
+                    } else {
+                        output.error("'\(app)' did not answer on port \(prepared.port); see \(prepared.app.layout.appLog.path)")
+                    }
                 }
             }
+            if status != 0 { throw ExitCode(status) }
         }
-        let status = supervisor.run()
-        if status != 0 { throw ExitCode(status) }
     }
 }
 
-/// Reaps a child that exited (so it is not a zombie that looks alive); false when it is gone.
-private func reapIfExited(_ pid: pid_t) -> Bool {
-    var status: Int32 = 0
-    return waitpid(pid, &status, WNOHANG) == 0
-}
-
-private func report(_ app: LoadedApp, port: Int, status: Int, context: CommandContext) {
-    let url = "http://127.0.0.1:\(port)/"
+private func report(_ launched: AppService.Launched, context: CommandContext) {
     if context.output.json {
-        try? context.output.printJSON(["app": app.record.name, "url": url, "status": String(status)])
+        try? context.output.printJSON(["app": launched.app, "url": launched.url, "status": String(launched.status)])
     } else {
-        context.output.line("\(context.output.green(app.record.name)) is running at \(context.output.bold(url))")
+        context.output.line("\(context.output.green(launched.app)) is running at \(context.output.bold(launched.url))")
     }
 }
 
@@ -141,13 +82,8 @@ struct SuperviseCommand: AsyncParsableCommand {
     func run() async throws {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
-            let state = try context.openState()
-            let loaded = try context.loadApp(app, state: state)
-            let values = loaded.values(port: port, workers: workers)
-            let supervisor = Supervisor(
-                layout: loaded.layout, arguments: loaded.engineArguments(values: values),
-                environment: loaded.environment(values: values, base: context.environment), port: port)
-            let status = supervisor.run()
+            let (app, port, workers) = (self.app, self.port, self.workers)
+            let status = try await OffPool.run { try context.appService(state: try context.openState()).supervise(app, port: port, workers: workers) }
             if status != 0 { throw ExitCode(status) }
         }
     }
@@ -163,12 +99,12 @@ struct StopCommand: AsyncParsableCommand {
     func run() async throws {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
-            let loaded = try context.loadApp(app, state: try context.openState())
-            guard context.stopApp(loaded) else {
-                context.output.line("'\(app)' is not running")
-                return
+            let app = self.app
+            let stopped = try await OffPool.run {
+                let service = try context.appService(state: try context.openState())
+                return service.stop(try service.load(app))
             }
-            context.output.line("stopped '\(app)'")
+            context.output.line(stopped ? "stopped '\(app)'" : "'\(app)' is not running")
         }
     }
 }
@@ -190,20 +126,13 @@ struct RestartCommand: AsyncParsableCommand {
     func run() async throws {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
-            let state = try context.openState()
-            var loaded = try context.loadApp(app, state: state)
-            guard let pid = loaded.supervisorPid, let status = loaded.status else {
+            let app = self.app
+            let restarted = try await OffPool.run { try context.appService(state: try context.openState()).restart(app) }
+            guard let restarted else {
                 context.output.line("'\(app)' is not running; start it with 'paddock launch \(app) --detach'")
                 throw ExitCode(1)
             }
-            _ = try context.deployIfNeeded(&loaded, state: state)
-            kill(pid, SIGHUP)
-            // Give gunicorn a moment to begin the reload, then check that the app answers.
-            usleep(500_000)
-            guard context.waitUntilHealthy(loaded, port: status.port, alive: { Spawn.isAlive(pid) }) != nil else {
-                throw CommandError(message: "'\(app)' does not answer after the reload; see \(loaded.layout.appLog.path)", exitCode: 1)
-            }
-            context.output.line("restarted '\(app)' at http://127.0.0.1:\(status.port)/")
+            context.output.line("restarted '\(app)' at \(restarted.url)")
         }
     }
 }
@@ -215,27 +144,16 @@ struct StatusCommand: AsyncParsableCommand {
     @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @OptionGroup var options: GlobalOptions
 
-    struct Report: Encodable {
-        var app: String
-        var running: Bool
-        /// False when the engine serves without its supervisor (which died): nothing restarts it.
-        var supervised: Bool
-        var url: String?
-        var port: Int?
-        var supervisorPid: Int32?
-        var enginePid: Int32?
-        var restarts: Int?
-        var healthy: Bool?
-        var path: String
-        var deployedAt: String?
-        var needsDeploy: Bool
-    }
+    typealias Report = AppService.StatusReport
 
     func run() async throws {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
-            let loaded = try context.loadApp(app, state: try context.openState())
-            let report = Self.report(loaded)
+            let app = self.app
+            let report = try await OffPool.run {
+                let service = try context.appService(state: try context.openState())
+                return AppService.report(try service.load(app))
+            }
             if context.output.json {
                 try context.output.printJSON(report)
                 return
@@ -253,23 +171,6 @@ struct StatusCommand: AsyncParsableCommand {
             if !report.running { throw ExitCode(3) }  // As systemctl/LSB status: 3 = not running.
         }
     }
-
-    /// From the processes and the port, not only the status file: an engine whose supervisor
-    /// died still counts as running (it answers), unsupervised.
-    static func report(_ loaded: LoadedApp) -> Report {
-        let pid = loaded.supervisorPid
-        let orphan = pid == nil ? loaded.orphanedEngine : nil
-        let status = pid == nil && orphan == nil ? nil : loaded.status
-        var healthy: Bool?
-        if let port = status?.port {
-            healthy = (HTTPProbe.get(port: port, path: loaded.manifest.healthPath, host: "127.0.0.1", timeout: 3)?.status ?? 500) < 500
-        }
-        return Report(
-            app: loaded.record.name, running: pid != nil || orphan != nil, supervised: pid != nil,
-            url: status.map { "http://127.0.0.1:\($0.port)/" }, port: status?.port,
-            supervisorPid: pid, enginePid: status?.enginePid, restarts: status?.restarts, healthy: healthy,
-            path: loaded.record.path, deployedAt: loaded.record.deployedAt, needsDeploy: loaded.needsDeploy)
-    }
 }
 
 struct AppsCommand: AsyncParsableCommand {
@@ -281,15 +182,7 @@ struct AppsCommand: AsyncParsableCommand {
     func run() async throws {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
-            let state = try context.openState()
-            var reports: [StatusCommand.Report] = []
-            for record in try state.apps() {
-                guard let loaded = try? context.loadApp(record.name, state: state) else {
-                    reports.append(.init(app: record.name, running: false, supervised: false, path: record.path, needsDeploy: false))
-                    continue
-                }
-                reports.append(StatusCommand.report(loaded))
-            }
+            let reports = try await OffPool.run { try context.appService(state: try context.openState()).reports() }
             if context.output.json {
                 try context.output.printJSON(reports)
                 return
@@ -316,26 +209,19 @@ struct LogsCommand: AsyncParsableCommand {
     func run() async throws {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
-            let loaded = try context.loadApp(app, state: try context.openState())
-            let file = deploy ? loaded.layout.state.appendingPathComponent(loaded.manifest.deployLog) : loaded.layout.appLog
+            let (app, deploy) = (self.app, self.deploy)
+            let file = try await OffPool.run {
+                let service = try context.appService(state: try context.openState())
+                return service.logFile(try service.load(app), deploy: deploy)
+            }
             // A log holds what clients sent (a User-Agent, a path): its escapes are shown, not obeyed.
             for line in DeployHook.tail(file, lines: lines) { context.output.line(line.terminalSafe()) }
             guard follow else { return }
             context.output.flush()  // The new lines below are written straight to stdout, after these.
-            var offset = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
-            while true {
-                usleep(250_000)
-                guard let handle = FileHandle(forReadingAtPath: file.path) else { continue }
-                let size = Int((try? handle.seekToEnd()) ?? 0)
-                if size > offset {
-                    try handle.seek(toOffset: UInt64(offset))
-                    let data = handle.readData(ofLength: size - offset)
+            try await OffPool.run { () -> Void in
+                AppService.follow(file) { data in
                     FileHandle.standardOutput.write(Data(String(decoding: data, as: UTF8.self).terminalSafe(lines: true).utf8))
-                    offset = size
-                } else if size < offset {
-                    offset = 0  // The log was rotated or truncated.
                 }
-                try? handle.close()
             }
         }
     }

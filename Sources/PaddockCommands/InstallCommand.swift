@@ -62,7 +62,7 @@ enum InstallReporter {
         let machine = try MachineFacts.described(os: nil, arch: nil, language: nil, environment: context.environment)
         let output = context.output
         let service = InstallService(
-            context: services, store: store, state: state, request: request, machine: machine, apps: CommandAppControl(context: context),
+            context: services, store: store, state: state, request: request, machine: machine, apps: try context.appService(state: state),
             showPlan: { plan in if !output.json { output.line(PlanRenderer.render(plan)) } })
         let outcome = try await service.run(products)
         try report(outcome, request: request, output: output)

@@ -21,7 +21,7 @@ public struct Paddock: AsyncParsableCommand {
         subcommands: [
             FeedCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self, PlanCommand.self, WhyCommand.self, InstallCommand.self, DownloadCommand.self,
             LaunchCommand.self, AppsCommand.self, StatusCommand.self, LogsCommand.self, StopCommand.self, RestartCommand.self,
-            SuperviseCommand.self, UninstallCommand.self, UpgradeCommand.self, DoctorCommand.self,
+            SuperviseCommand.self, EnginesCommand.self, UninstallCommand.self, UpgradeCommand.self, DoctorCommand.self,
         ])
 
     public init() {}

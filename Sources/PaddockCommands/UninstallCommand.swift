@@ -37,7 +37,8 @@ struct UninstallCommand: AsyncParsableCommand {
         try await runReportingErrors(context) {
             let services = try context.services()
             let output = context.output
-            let outcome = try UninstallService(context: services, state: try services.openState(), apps: CommandAppControl(context: context)).run(
+            let state = try services.openState()
+            let outcome = try UninstallService(context: services, state: state, apps: try context.appService(state: state)).run(
                 product, app: app, cascade: cascade, yes: yes, noWait: noWait,
                 show: { removal in
                     guard !output.json else { return }

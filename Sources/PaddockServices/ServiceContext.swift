@@ -60,7 +60,7 @@ public struct ServiceContext: Sendable {
 
 /// What the install and uninstall services need of the app lifecycle: the inputs of a deploy
 /// hook for an app just made, its change fingerprint, and stopping an app that is removed.
-public protocol AppControlling: Sendable {
+public protocol AppControlling {
     /// The placeholder values and environment the deploy hook of a new app runs with.
     func deployInputs(record: AppRecord, layout: AppLayout, manifest: AppManifest, base: [String: String]) -> (values: [String: String], environment: [String: String])
     /// The fingerprint of the app's files, recorded at deploy so that launch sees changes.

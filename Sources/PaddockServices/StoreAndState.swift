@@ -84,9 +84,3 @@ public enum BuiltinFeedLocator {
 }
 
 
-extension AppRecord {
-    /// Where the recorded app's folders are.
-    public var layout: AppLayout {
-        AppLayout(name: name, source: URL(fileURLWithPath: path), state: URL(fileURLWithPath: stateDirectory))
-    }
-}

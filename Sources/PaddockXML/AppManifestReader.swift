@@ -24,10 +24,18 @@ public enum AppManifestReader {
             let column = text.columns(for: [(element.line, element.name)])[0]
             return XMLSyntaxError(file: file, line: element.line, column: column, message: message)
         }
-        guard let engine = root.child("engine") else { throw fail(root, "<app> needs an <engine> with the command that starts the app") }
+        guard let engine = root.child("engine") else { throw fail(root, "<app> needs an <engine> naming the engine that runs the app") }
         let engineArguments = engine.children("arg").map { $0.text.trimmingWhitespace() }
-        guard !engineArguments.isEmpty else { throw fail(engine, "<engine> needs at least one <arg>") }
-        var manifest = AppManifest(framework: root.attribute("framework"), engineName: engine.attribute("name") ?? engineArguments[0], engineArguments: engineArguments)
+        let engineName = engine.attribute("name")?.trimmingWhitespace() ?? engineArguments.first ?? ""
+        guard !engineName.isEmpty else { throw fail(engine, "<engine> needs a name attribute naming an engine (see 'paddock engines'), or <arg>s") }
+        if let empty = engine.children("arg").first(where: { $0.text.trimmingWhitespace().isEmpty }), engineArguments.first?.isEmpty != false {
+            throw fail(empty, "the first <arg> of <engine> is the program and cannot be empty")
+        }
+        var manifest = AppManifest(framework: root.attribute("framework"), engineName: engineName, engineArguments: engineArguments)
+        for setting in engine.children("setting") {
+            guard let name = setting.attribute("name"), !name.isEmpty else { throw fail(setting, "<setting> needs a name attribute") }
+            manifest.engineSettings.append(.init(name: name, value: setting.attribute("value") ?? ""))
+        }
         for variable in root.child("environment")?.children("variable") ?? [] {
             guard let name = variable.attribute("name"), !name.isEmpty else { throw fail(variable, "<variable> needs a name attribute") }
             manifest.environmentPairs.append(.init(name: name, value: variable.attribute("value") ?? ""))

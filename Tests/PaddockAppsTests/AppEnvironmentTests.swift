@@ -92,6 +92,14 @@ struct AppEnvironmentTests {
         #expect(try scratch.mode("home/state/apps/shop") == 0o700)
     }
 
+    /// The environment python-gunicorn's engine file (Recipes/engines) declares, as data.
+    static let pythonEngine = EngineDefinition(
+        name: "python-gunicorn", runtime: "python3", program: "gunicorn",
+        environment: [
+            .init(name: "PATH", value: "{{app_root}}/.venv/bin", mode: .prepend), .init(name: "VIRTUAL_ENV", value: "{{app_root}}/.venv"),
+            .init(name: "PYTHONUNBUFFERED", value: "1"),
+        ])
+
     @Test("the app's environment: a few of the caller's variables, the venv first on PATH, the env file, then the manifest")
     func environment() throws {
         let scratch = try Scratch()
@@ -103,7 +111,7 @@ struct AppEnvironmentTests {
             environmentPairs: [.init(name: "DJANGO_SETTINGS_MODULE", value: "{{app_name}}.settings"), .init(name: "SHARED", value: "from manifest"),
                 .init(name: "PYTHONPATH", value: "{{app_root}}")])
         let environment = AppEnvironment.build(
-            layout: layout, manifest: manifest, values: ["app_name": "shop", "app_root": layout.source.path],
+            layout: layout, manifest: manifest, engine: Self.pythonEngine, values: ["app_name": "shop", "app_root": layout.source.path],
             base: ["PATH": "/usr/bin:/bin", "HOME": "/home/me", "LANG": "C.UTF-8", "AWS_SECRET_ACCESS_KEY": "no", "PYTHONPATH": "/elsewhere"])
         #expect(
             environment == [
@@ -111,8 +119,20 @@ struct AppEnvironmentTests {
                 "PYTHONUNBUFFERED": "1", "PADDOCK_SECRET_KEY": "k", "SHARED": "from manifest", "DJANGO_SETTINGS_MODULE": "shop.settings",
                 "PYTHONPATH": layout.source.path,
             ])
-        let bare = AppEnvironment.build(layout: layout, manifest: manifest, values: [:], base: [:])
+        let bare = AppEnvironment.build(layout: layout, manifest: manifest, engine: Self.pythonEngine, values: [:], base: [:])
         #expect(bare["PATH"] == layout.venvBin.path + ":/usr/local/bin:/usr/bin:/bin")
         #expect(bare["DJANGO_SETTINGS_MODULE"] == "{{app_name}}.settings")
+        // Without an engine, nothing of Python's: the caller's PATH as it is.
+        let plain = AppEnvironment.build(layout: layout, manifest: manifest, values: [:], base: ["PATH": "/usr/bin"])
+        #expect(plain["PATH"] == "/usr/bin" && plain["VIRTUAL_ENV"] == nil && plain["PYTHONUNBUFFERED"] == nil)
+        // append and set modes, with the layout's placeholders.
+        let appended = AppEnvironment.build(
+            layout: layout, manifest: AppManifest(engineName: "x"),
+            engine: EngineDefinition(
+                name: "x", runtime: "r", program: "p",
+                environment: [.init(name: "PATH", value: "{{run_dir}}", mode: .append), .init(name: "NEW", value: "a", mode: .append)]),
+            values: [:], base: ["PATH": "/usr/bin"])
+        #expect(appended["PATH"] == "/usr/bin:" + layout.run.path)
+        #expect(appended["NEW"] == "a")
     }
 }

@@ -18,18 +18,18 @@ struct ChangeFingerprintTests {
     func stable() throws {
         let scratch = try Scratch()
         let app = try makeApp(scratch)
-        let first = ChangeFingerprint.compute(app)
-        #expect(ChangeFingerprint.compute(app) == first)
+        let first = ChangeFingerprint.compute(app, ignoredNames: pythonEngineIgnores)
+        #expect(ChangeFingerprint.compute(app, ignoredNames: pythonEngineIgnores) == first)
         try FileManager.default.copyItem(at: app, to: scratch.url("copy"))
-        #expect(ChangeFingerprint.compute(scratch.url("copy")) == first)
-        #expect(ChangeFingerprint.compute(URL(fileURLWithPath: app.path + "/")) == first)
+        #expect(ChangeFingerprint.compute(scratch.url("copy"), ignoredNames: pythonEngineIgnores) == first)
+        #expect(ChangeFingerprint.compute(URL(fileURLWithPath: app.path + "/"), ignoredNames: pythonEngineIgnores) == first)
     }
 
     @Test("a change to the code changes it", arguments: ["edit", "add", "remove", "rename", "add empty file"])
     func changes(change: String) throws {
         let scratch = try Scratch()
         let app = try makeApp(scratch)
-        let before = ChangeFingerprint.compute(app)
+        let before = ChangeFingerprint.compute(app, ignoredNames: pythonEngineIgnores)
         switch change {
         case "edit": try scratch.write("app/shop/settings.py", "DEBUG = True\n")
         case "add": try scratch.write("app/shop/models.py", "\n")
@@ -37,7 +37,7 @@ struct ChangeFingerprintTests {
         case "rename": try FileManager.default.moveItem(at: scratch.url("app/manage.py"), to: scratch.url("app/manage2.py"))
         default: try scratch.write("app/shop/__init__.py", "")
         }
-        #expect(ChangeFingerprint.compute(app) != before, "\(change)")
+        #expect(ChangeFingerprint.compute(app, ignoredNames: pythonEngineIgnores) != before, "\(change)")
     }
 
     @Test("changes in the environment, caches, .git and compiled files do not", arguments: [
@@ -47,32 +47,32 @@ struct ChangeFingerprintTests {
     func ignored(path: String) throws {
         let scratch = try Scratch()
         let app = try makeApp(scratch)
-        let before = ChangeFingerprint.compute(app)
+        let before = ChangeFingerprint.compute(app, ignoredNames: pythonEngineIgnores)
         try scratch.write("app/" + path, "changed \(UUID())\n")
-        #expect(ChangeFingerprint.compute(app) == before, "\(path)")
+        #expect(ChangeFingerprint.compute(app, ignoredNames: pythonEngineIgnores) == before, "\(path)")
     }
 
     @Test("an empty folder does not count")
     func emptyFolder() throws {
         let scratch = try Scratch()
         let app = try makeApp(scratch)
-        let before = ChangeFingerprint.compute(app)
+        let before = ChangeFingerprint.compute(app, ignoredNames: pythonEngineIgnores)
         try FileManager.default.createDirectory(at: scratch.url("app/empty"), withIntermediateDirectories: true)
-        #expect(ChangeFingerprint.compute(app) == before)
+        #expect(ChangeFingerprint.compute(app, ignoredNames: pythonEngineIgnores) == before)
     }
 
     @Test("extra ignored paths (the manifest's static folder) are relative to the app folder")
     func extraIgnored() throws {
         let scratch = try Scratch()
         let app = try makeApp(scratch)
-        let before = ChangeFingerprint.compute(app, ignoring: ["shop/static"])
+        let before = ChangeFingerprint.compute(app, ignoring: ["shop/static"], ignoredNames: pythonEngineIgnores)
         try scratch.write("app/shop/static/site.css", "body { color: red }\n")
         try scratch.write("app/shop/static/new.js", "\n")
-        #expect(ChangeFingerprint.compute(app, ignoring: ["shop/static"]) == before)
-        #expect(ChangeFingerprint.compute(app, ignoring: ["shop/static/"]) == before)
+        #expect(ChangeFingerprint.compute(app, ignoring: ["shop/static"], ignoredNames: pythonEngineIgnores) == before)
+        #expect(ChangeFingerprint.compute(app, ignoring: ["shop/static/"], ignoredNames: pythonEngineIgnores) == before)
         // Only that folder: another "static" elsewhere still counts.
         try scratch.write("app/static/site.css", "x\n")
-        #expect(ChangeFingerprint.compute(app, ignoring: ["shop/static"]) != before)
+        #expect(ChangeFingerprint.compute(app, ignoring: ["shop/static"], ignoredNames: pythonEngineIgnores) != before)
     }
 
     @Test("symbolic links are followed, and links that lead back up the tree end the walk")
@@ -87,12 +87,16 @@ struct ChangeFingerprintTests {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var first = ""
         Thread {
-            first = ChangeFingerprint.compute(app)
+            first = ChangeFingerprint.compute(app, ignoredNames: pythonEngineIgnores)
             done.signal()
         }.start()
         try #require(done.wait(timeout: .now() + 20) == .success, "the walk did not end")
-        #expect(ChangeFingerprint.compute(app) == first)
+        #expect(ChangeFingerprint.compute(app, ignoredNames: pythonEngineIgnores) == first)
         try scratch.write("shared/lib.py", "two\n")
-        #expect(ChangeFingerprint.compute(app) != first, "a file reached through a link counts")
+        #expect(ChangeFingerprint.compute(app, ignoredNames: pythonEngineIgnores) != first, "a file reached through a link counts")
     }
 }
+
+/// What Recipes/engines/python-gunicorn.xml ignores (its <ignore> names): the engine says what
+/// is not the app's code; ChangeFingerprint itself knows only version control folders.
+let pythonEngineIgnores = [".venv", "__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", "node_modules"]

@@ -39,6 +39,11 @@ public struct Requirement: Sendable {
     /// The Python the app tests and paddock's app environments use.
     static let python = URL(fileURLWithPath: "/usr/bin/python3")
 
+    /// /usr/bin/python3 itself (the toy engines of the engine tests are its standard library).
+    public static let python3 = Requirement("python3") {
+        FileManager.default.isExecutableFile(atPath: python.path) ? nil : missing("python3", "no \(python.path)", package: "python3")
+    }
+
     /// pip for /usr/bin/python3 (the app tests' check of PyPI, and the apps' environments).
     public static let pip = Requirement("pip") { pipProblem }
     private static let pipProblem: String? = {

@@ -1,0 +1,403 @@
+import FeedModel
+import Foundation
+import PaddockApps
+import PaddockBasics
+import PaddockState
+import PaddockXML
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The app lifecycle: load an app, choose its port, run its deploy hook when its files
+/// changed, start it under a supervisor (detached or in the foreground), reload it by its
+/// engine's strategy, stop it, report on it, follow its log. The commands are options → one
+/// call here → rendering. Every call blocks its thread (it waits for processes and ports):
+/// call it from a thread of its own (`OffPool.run`), not from Swift's cooperative pool.
+public struct AppService {
+    public let context: ServiceContext
+    public let state: StateStore
+    public let engines: EngineCatalog
+
+    public init(context: ServiceContext, state: StateStore, engines: EngineCatalog? = nil) throws {
+        self.context = context
+        self.state = state
+        self.engines = try engines ?? EngineStore(environment: context.environment, paths: context.paths).catalog()
+    }
+
+    // MARK: Loading
+
+    public func load(_ name: String) throws -> LoadedApp {
+        guard let record = try state.app(named: name) else {
+            let known = try state.apps().map(\.name)
+            throw ServiceError(
+                "no app named '\(name)'" + (known.isEmpty ? "; create one with 'paddock install blank-django --app \(name)'" : " (apps: \(known.joined(separator: ", ")))"),
+                .usage)
+        }
+        let layout = record.layout
+        guard FileManager.default.fileExists(atPath: layout.manifest.path) else {
+            throw ServiceError("the app '\(name)' has no manifest at \(layout.manifest.path); was its folder moved or deleted?", .noInput)
+        }
+        let manifest = try AppManifestReader.read(path: layout.manifest.path)
+        // An unknown engine stops a launch (engineRun), not a stop, a status or an uninstall.
+        return LoadedApp(record: record, layout: layout, manifest: manifest, resolved: engines.engine(named: manifest.engineName))
+    }
+
+    // MARK: Launching
+
+    public struct Launched: Sendable {
+        public var app: String
+        public var url: String
+        public var status: Int
+        /// False when it was running already (nothing was started).
+        public var started: Bool
+    }
+
+    /// Everything `paddock launch` does before the engine starts: an app already running is
+    /// reported as it is; an engine a dead supervisor left is replaced; the port is chosen and
+    /// recorded; the deploy hook runs when the files changed. Nil when it is running already.
+    public func prepareLaunch(_ name: String, port requested: Int?) throws -> (app: LoadedApp, port: Int, running: Bool) {
+        var loaded = try load(name)
+        if loaded.supervisorPid != nil, let status = loaded.status { return (loaded, status.port, true) }
+        // Its supervisor died and left the engine serving: replace it with a supervised one,
+        // on the same port (the old engine finishes its requests first).
+        if let engine = loaded.orphanedEngine {
+            context.emit(.note("replacing the engine of '\(name)' that a dead supervisor left running (pid \(engine))"))
+            stopOrphanedEngine(engine, of: loaded)
+        }
+        let chosen = try choosePort(loaded, requested: requested)
+        loaded.record.port = chosen
+        try saveUnderLock(loaded.record)
+        _ = try deployIfNeeded(&loaded)
+        return (loaded, chosen, false)
+    }
+
+    /// `--port`, else the app's last port when free, else the first free port of the engine's range.
+    public func choosePort(_ app: LoadedApp, requested: Int?) throws -> Int {
+        if let port = requested {
+            guard (1...65535).contains(port) else { throw ServiceError("--port \(port) is not a port number", .usage) }
+            guard !HTTPProbe.isListening(port: port) else {
+                throw ServiceError("port \(port) on 127.0.0.1 is in use; choose another with --port", .unavailable)
+            }
+            return port
+        }
+        if let previous = app.record.port, app.portRange.contains(previous) || app.portRange == 8000...8099, !HTTPProbe.isListening(port: previous) {
+            return previous
+        }
+        guard let free = HTTPProbe.freePort(in: app.portRange) else {
+            throw ServiceError(
+                "no free port from \(app.portRange.lowerBound) to \(app.portRange.upperBound) on 127.0.0.1; choose one with --port", .unavailable)
+        }
+        return free
+    }
+
+    /// The supervisor's plan for this app: argv, environment and the engine's reload and limits.
+    public func engineRun(_ app: LoadedApp, port: Int, workers: Int) throws -> EngineRun {
+        guard let engine = app.engine else {
+            throw ServiceError(
+                "\(app.layout.manifest.path): the engine '\(app.manifest.engineName)' is not defined (engines: \(engines.sorted.map(\.name).joined(separator: ", "))); see 'paddock engines'",
+                .dataError)
+        }
+        let values = app.values(port: port, workers: workers)
+        let environment = app.environment(values: values, base: context.environment)
+        return EngineRun(
+            engineName: engine.name, arguments: try app.engineArguments(values: values, environment: environment),
+            environment: environment, port: port, socketPath: app.socketPath,
+            reload: engine.reload, gracefulTimeout: TimeInterval(engine.gracefulTimeout),
+            memoryLimitBytes: engine.limits.memoryLimitMB.map { UInt64($0) * 1_048_576 }, watchMask: engine.limits.watchMask,
+            ignoredNames: ChangeFingerprint.alwaysIgnored + engine.ignoredNames)
+    }
+
+    /// Starts `paddock supervise` (the executable given) in a session of its own, so that it
+    /// outlives the command and its terminal, and waits until the app answers.
+    public func startDetached(_ app: LoadedApp, port: Int, workers: Int, executable: String) throws -> Launched {
+        try app.layout.createStateFolders()
+        let pid = try Spawn.start(
+            [executable, "supervise", app.record.name, "--port", String(port), "--workers", String(workers)],
+            environment: context.environment,
+            options: Spawn.Options(directory: app.layout.source.path, output: .file(app.layout.supervisorLog.path), newSession: true)).pid
+        context.emit(.willStart(app: app.record.name, supervisorPid: pid))
+        guard let answer = waitUntilHealthy(app, port: port, alive: { Spawn.isAlive(pid) || Self.reapIfExited(pid) == false }) else {
+            kill(pid, SIGTERM)
+            throw ServiceError(
+                "'\(app.record.name)' did not answer on port \(port); last lines of \(app.layout.appLog.path):\n"
+                    + DeployHook.tail(app.layout.appLog, lines: 15).map { "    " + $0 }.joined(separator: "\n"),
+                .failure)
+        }
+        return Launched(app: app.record.name, url: app.address(port: port), status: answer.status, started: true)
+    }
+
+    /// Runs the app's supervisor on this thread until it is told to stop. `ready` is called
+    /// (on another thread) once the app answers, or with nil when it did not.
+    public func runInForeground(_ app: LoadedApp, port: Int, workers: Int, ready: @escaping @Sendable (Launched?) -> Void) throws -> Int32 {
+        let supervisor = Supervisor(layout: app.layout, run: try engineRun(app, port: port, workers: workers))
+        let service = HealthWaiter(app: app)
+        supervisor.onFirstStart = {
+            Thread.detachNewThread {
+                if let answer = service.wait(port: port, alive: { true }) {
+                    ready(Launched(app: app.record.name, url: app.address(port: port), status: answer.status, started: true))
+                } else {
+                    ready(nil)
+                }
+            }
+        }
+        return supervisor.run()
+    }
+
+    /// What `paddock supervise` runs: the app's supervisor, on this thread.
+    public func supervise(_ name: String, port: Int, workers: Int) throws -> Int32 {
+        let loaded = try load(name)
+        return Supervisor(layout: loaded.layout, run: try engineRun(loaded, port: port, workers: workers)).run()
+    }
+
+    /// Reaps a child that exited (so it is not a zombie that looks alive); false when it is gone.
+    static func reapIfExited(_ pid: pid_t) -> Bool {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    // MARK: Restarting and stopping
+
+    public struct Restarted: Sendable {
+        public var url: String
+        public var deployed: Bool
+    }
+
+    /// Redeploys when the files changed (a failing hook leaves the running version serving),
+    /// then asks the supervisor to reload the engine by its strategy and waits until it answers.
+    /// Nil when the app is not running.
+    public func restart(_ name: String) throws -> Restarted? {
+        var loaded = try load(name)
+        guard let pid = loaded.supervisorPid, let status = loaded.status else { return nil }
+        let deployed = try deployIfNeeded(&loaded)
+        kill(pid, SIGHUP)
+        // Give the engine a moment to begin the reload, then check that the app answers.
+        Thread.sleep(forTimeInterval: 0.5)
+        guard waitUntilHealthy(loaded, port: status.port, alive: { Spawn.isAlive(pid) }) != nil else {
+            throw ServiceError("'\(name)' does not answer after the reload; see \(loaded.layout.appLog.path)", .failure)
+        }
+        return Restarted(url: loaded.address(port: status.port), deployed: deployed)
+    }
+
+    /// Stops an app's supervisor (requests in flight are finished first; SIGKILL after the
+    /// engine's graceful timeout and 10 s more) and waits until its port is free. False when
+    /// it was not running. `paddock stop` and `paddock uninstall` of an app's template use it.
+    @discardableResult
+    public func stop(_ loaded: LoadedApp) -> Bool {
+        if let engine = loaded.orphanedEngine {
+            stopOrphanedEngine(engine, of: loaded)
+            return true
+        }
+        guard let pid = loaded.supervisorPid else { return false }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(TimeInterval(max(loaded.engine?.gracefulTimeout ?? 30, 30) + 10))
+        while Spawn.isAlive(pid) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        if Spawn.isAlive(pid) {
+            kill(pid, SIGKILL)
+            if let engine = loaded.status?.enginePid { kill(-engine, SIGKILL) }
+        }
+        waitUntilPortIsFree(loaded)
+        context.emit(.didStop(app: loaded.record.name))
+        return true
+    }
+
+    /// Ends an engine whose supervisor died: SIGTERM to its group (requests in flight are
+    /// finished), SIGKILL after the graceful timeout, then waits for the port.
+    public func stopOrphanedEngine(_ engine: pid_t, of loaded: LoadedApp) {
+        kill(-engine, SIGTERM)
+        let deadline = Date().addingTimeInterval(TimeInterval(loaded.engine?.gracefulTimeout ?? 30))
+        while Spawn.isAlive(engine) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        if Spawn.isAlive(engine) { kill(-engine, SIGKILL) }
+        waitUntilPortIsFree(loaded)
+    }
+
+    /// The port is free once the engine is gone: up to 10 s for the kernel to let it go.
+    private func waitUntilPortIsFree(_ loaded: LoadedApp) {
+        guard let port = loaded.status?.port, port > 0 else { return }
+        let deadline = Date().addingTimeInterval(10)
+        while HTTPProbe.isListening(port: port) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+    }
+
+    // MARK: Deploying
+
+    /// Runs the deploy hook when the app's files changed since its last successful deploy.
+    public func deployIfNeeded(_ app: inout LoadedApp, force: Bool = false) throws -> Bool {
+        guard force || app.needsDeploy else { return false }
+        let port = app.record.port ?? 8000
+        let values = app.values(port: port, workers: 1)
+        context.emit(.willRunDeployHook(app: app.record.name))
+        try DeployHook.run(
+            layout: app.layout, manifest: app.manifest, environment: app.environment(values: values, base: context.environment), values: values)
+        context.emit(.didRunDeployHook(app: app.record.name))
+        app.record.deployedHash = app.fingerprint
+        app.record.deployedAt = StateStore.timestamp()
+        try saveUnderLock(app.record)
+        return true
+    }
+
+    /// Writes what launching changes in an app's record (its port, its last deploy) under the
+    /// state lock, after rolling back a dead paddock's transaction; refuses when the app was
+    /// removed meanwhile (an uninstall of its template), rather than bring its record back.
+    public func saveUnderLock(_ record: AppRecord) throws {
+        let events = context.events
+        let lock = try StateLock(path: state.lockPath, wait: true) { holder in events.handle(.waitingForLock(holder: holder)) }
+        defer { withExtendedLifetime(lock) {} }
+        try recoverUnfinished(state: state, context: context)
+        guard var current = try state.app(named: record.name), current.path == record.path else {
+            throw ServiceError("the app '\(record.name)' was removed meanwhile; see 'paddock apps'", .usage)
+        }
+        current.port = record.port
+        current.deployedHash = record.deployedHash
+        current.deployedAt = record.deployedAt
+        try state.saveApp(current)
+    }
+
+    // MARK: Health, status, logs
+
+    /// Waits until the app answers its health check (any status below 500) with the Host it
+    /// expects, while `alive` says its supervisor lives.
+    public func waitUntilHealthy(_ app: LoadedApp, port: Int, timeout: TimeInterval = 60, alive: () -> Bool) -> HTTPProbe.Answer? {
+        HealthWaiter(app: app).wait(port: port, timeout: timeout, alive: alive)
+    }
+
+    public struct StatusReport: Encodable, Sendable {
+        public var app: String
+        public var running: Bool
+        /// False when the engine serves without its supervisor (which died): nothing restarts it.
+        public var supervised: Bool
+        public var url: String?
+        public var port: Int?
+        public var supervisorPid: Int32?
+        public var enginePid: Int32?
+        public var restarts: Int?
+        public var healthy: Bool?
+        public var path: String
+        public var deployedAt: String?
+        public var needsDeploy: Bool
+        public var engine: String?
+        public var recycles: Int?
+
+        public init(app: String, running: Bool, supervised: Bool, path: String, needsDeploy: Bool) {
+            self.app = app
+            self.running = running
+            self.supervised = supervised
+            self.path = path
+            self.needsDeploy = needsDeploy
+        }
+    }
+
+    /// From the processes and the port, not only the status file: an engine whose supervisor
+    /// died still counts as running (it answers), unsupervised.
+    public static func report(_ loaded: LoadedApp) -> StatusReport {
+        let pid = loaded.supervisorPid
+        let orphan = pid == nil ? loaded.orphanedEngine : nil
+        let status = pid == nil && orphan == nil ? nil : loaded.status
+        var report = StatusReport(
+            app: loaded.record.name, running: pid != nil || orphan != nil, supervised: pid != nil, path: loaded.record.path,
+            needsDeploy: loaded.needsDeploy)
+        if let port = status?.port {
+            report.healthy = (HealthWaiter(app: loaded).probe(port: port, timeout: 3)?.status ?? 500) < 500
+            report.url = loaded.address(port: port)
+            report.port = port
+        }
+        report.supervisorPid = pid
+        report.enginePid = status?.enginePid
+        report.restarts = status?.restarts
+        report.deployedAt = loaded.record.deployedAt
+        report.engine = loaded.engine?.name ?? loaded.manifest.engineName
+        report.recycles = status?.recycles
+        return report
+    }
+
+    /// Every app's report; an app that does not load is reported stopped.
+    public func reports() throws -> [StatusReport] {
+        try state.apps().map { record in
+            guard let loaded = try? load(record.name) else {
+                return StatusReport(app: record.name, running: false, supervised: false, path: record.path, needsDeploy: false)
+            }
+            return Self.report(loaded)
+        }
+    }
+
+    /// The app's log, or its deploy hook's log.
+    public func logFile(_ app: LoadedApp, deploy: Bool) -> URL {
+        deploy ? app.layout.state.appendingPathComponent(app.manifest.deployLog) : app.layout.appLog
+    }
+
+    /// Hands each new piece of `file` to `write` as it is appended, until the process ends
+    /// (a truncated or rotated log is read again from its start).
+    public static func follow(_ file: URL, write: (Data) -> Void) -> Never {
+        var offset = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
+        while true {
+            Thread.sleep(forTimeInterval: 0.25)
+            guard let handle = FileHandle(forReadingAtPath: file.path) else { continue }
+            let size = Int((try? handle.seekToEnd()) ?? 0)
+            if size > offset {
+                try? handle.seek(toOffset: UInt64(offset))
+                write(handle.readData(ofLength: size - offset))
+                offset = size
+            } else if size < offset {
+                offset = 0
+            }
+            try? handle.close()
+        }
+    }
+}
+
+/// The health check of one app: GET its health path with the Host it expects, over TCP or
+/// the engine's Unix socket.
+struct HealthWaiter: Sendable {
+    var app: LoadedApp
+
+    func probe(port: Int, timeout: TimeInterval = 5) -> HTTPProbe.Answer? {
+        let host = Placeholders.render(app.healthHost ?? "127.0.0.1", ["host": "127.0.0.1"])
+        if let socket = app.socketPath { return HTTPProbe.get(socketPath: socket, path: app.healthPath, host: host, timeout: timeout) }
+        return HTTPProbe.get(port: port, path: app.healthPath, host: host, timeout: timeout)
+    }
+
+    func wait(port: Int, timeout: TimeInterval = 60, alive: () -> Bool) -> HTTPProbe.Answer? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline && alive() {
+            if let answer = probe(port: port), answer.status < 500 { return answer }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return nil
+    }
+}
+
+/// Runs blocking work (waits for processes, ports, a supervisor's whole life) on a thread of
+/// its own, so that Swift's cooperative pool is never blocked by it.
+public enum OffPool {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                do {
+                    continuation.resume(returning: try body())
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+}
+
+/// The lifecycle as the install and uninstall services use it.
+extension AppService: AppControlling {
+    public func deployInputs(
+        record: AppRecord, layout: AppLayout, manifest: AppManifest, base: [String: String]
+    ) -> (values: [String: String], environment: [String: String]) {
+        let loaded = LoadedApp(record: record, layout: layout, manifest: manifest, resolved: engines.engine(named: manifest.engineName))
+        let values = loaded.values(port: 8000, workers: 1)
+        return (values, loaded.environment(values: values, base: base))
+    }
+
+    public func fingerprint(layout: AppLayout, manifest: AppManifest) -> String {
+        let record = AppRecord(name: layout.name, template: "", path: layout.source.path, stateDirectory: layout.state.path, parameters: [:])
+        return LoadedApp(record: record, layout: layout, manifest: manifest, resolved: engines.engine(named: manifest.engineName)).fingerprint
+    }
+
+    public func stopIfRunning(_ record: AppRecord, state: StateStore) -> Bool {
+        guard let loaded = try? load(record.name) else { return false }
+        return stop(loaded)
+    }
+}
