@@ -3,7 +3,7 @@ import PackageDescription
 
 // One set of settings for every target: Swift 6 language mode, strict concurrency.
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -65,7 +65,8 @@ let package = Package(
         .target(
             name: "PaddockCommands",
             dependencies: [
-                "FeedModel", "PaddockXML", "PaddockBasics", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "PaddockArchive", "PaddockDownload", "PaddockSigning", "Resolver", "PaddockServices",
+                "FeedModel", "PaddockXML", "PaddockBasics", "PaddockStore", "PaddockState", "PaddockSystem", "PaddockApps", "PaddockArchive", "PaddockDownload", "PaddockSigning", "Resolver",
+                "PaddockServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -83,7 +84,7 @@ let package = Package(
                 // template links it: reading a large feed allocates millions of small values on three
                 // threads, and glibc's malloc spent a fifth of that time in its own bookkeeping
                 // (Benchmarks/feed-benchmark/RESULTS.md).
-                .linkedLibrary("jemalloc", .when(platforms: [.linux])),
+                .linkedLibrary("jemalloc", .when(platforms: [.linux]))
             ]),
 
         // Times paddock's download + verify + extract against curl + sha256sum + bsdtar.

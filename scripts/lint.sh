@@ -3,9 +3,9 @@
 # .swift-format: exits non-zero on any finding.
 #   scripts/lint.sh                 Sources, Tests and Package.swift
 #   scripts/lint.sh PATH...         those files or folders only
-# The tree does not pass yet: swift-format's whitespace findings (indentation, line breaks) cannot
-# be turned off by configuration (swiftlang/swift-format#764), and about 300 of them are in
-# hand-aligned tables of test arguments. Use it on the files a change touches.
+# The test command (scripts/test.sh, so CI) runs it first. `swift format format -i -r Sources
+# Tests Package.swift Benchmarks` fixes the whitespace findings (indentation, line breaks), which
+# no setting turns off (swiftlang/swift-format#764).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -eq 0 ]; then set -- Sources Tests Package.swift; fi

@@ -30,6 +30,11 @@ for server in postgres mariadb; do
         echo "test: scripts/$server-for-tests.sh did not start a server (see above); its app test will say so" >&2
     fi
 done
+if [ $# -eq 0 ]; then
+    # The committed .swift-format: a finding fails the run before anything is built.
+    echo "test: swift format lint" >&2
+    scripts/lint.sh
+fi
 swift build --build-tests
 if [ $# -gt 0 ]; then
     exec swift test --skip-build "$@"

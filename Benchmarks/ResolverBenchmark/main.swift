@@ -73,59 +73,60 @@ let clock = ContinuousClock()
 print("paddock resolver vs libsolv: \(requestCount) requests per catalogue, times in seconds (solving only, best of 3 batches)")
 print("products  entries  paddock-setup  paddock-solve  libsolv-setup  libsolv-solve  ratio  solvable(paddock/libsolv)  agree")
 for profile in [GeneratedCatalog.Profile.typical, .conflictHeavy] {
-print("profile \(profile.name): \(profile.constraintPercent)% of leaves with ranges, \(profile.orPercent)% or-groups, \(profile.incompatibilityPercent)% of entries with an incompatibility")
-/// Sizes from the command line (`ResolverBenchmark 1000 10000`), else 1k, 10k and 100k.
-let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }
-for productCount in sizes.isEmpty ? [1_000, 10_000, 100_000] : sizes {
-    let generated = GeneratedCatalog(productCount: productCount, requestCount: requestCount, seed: UInt64(productCount), profile: profile)
-    var catalog = InMemoryCatalog()
-    let setup = clock.measure { catalog.add(feed: "bench", products: generated.products) }
-    let resolver = Resolver(catalog: catalog, machine: machine)
-    // Best of three batches (libsolv_bench.py does the same), to damp noise from other work.
-    var paddockResults = ""
-    var planSizes = 0
-    var solve = Duration.seconds(1_000_000)
-    var coldBatch = Duration.zero
-    for run in 0..<3 {
-        paddockResults = ""
-        planSizes = 0
-        let batch = clock.measure {
-            for request in generated.requests {
-                // An in-memory catalogue never throws.
-                switch try! resolver.resolve(request) {
-                case .success(let plan):
-                    paddockResults += "1"
-                    planSizes += plan.steps.count
-                case .failure:
-                    paddockResults += "0"
+    print("profile \(profile.name): \(profile.constraintPercent)% of leaves with ranges, \(profile.orPercent)% or-groups, \(profile.incompatibilityPercent)% of entries with an incompatibility")
+    /// Sizes from the command line (`ResolverBenchmark 1000 10000`), else 1k, 10k and 100k.
+    let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+    for productCount in sizes.isEmpty ? [1_000, 10_000, 100_000] : sizes {
+        let generated = GeneratedCatalog(productCount: productCount, requestCount: requestCount, seed: UInt64(productCount), profile: profile)
+        var catalog = InMemoryCatalog()
+        let setup = clock.measure { catalog.add(feed: "bench", products: generated.products) }
+        let resolver = Resolver(catalog: catalog, machine: machine)
+        // Best of three batches (libsolv_bench.py does the same), to damp noise from other work.
+        var paddockResults = ""
+        var planSizes = 0
+        var solve = Duration.seconds(1_000_000)
+        var coldBatch = Duration.zero
+        for run in 0..<3 {
+            paddockResults = ""
+            planSizes = 0
+            let batch = clock.measure {
+                for request in generated.requests {
+                    // An in-memory catalogue never throws.
+                    switch try! resolver.resolve(request) {
+                    case .success(let plan):
+                        paddockResults += "1"
+                        planSizes += plan.steps.count
+                    case .failure:
+                        paddockResults += "0"
+                    }
                 }
             }
+            solve = min(solve, batch)
+            if run == 0 { coldBatch = batch }  // Versions parsed and installers chosen on first use.
         }
-        solve = min(solve, batch)
-        if run == 0 { coldBatch = batch }  // Versions parsed and installers chosen on first use.
+        let problemFile = FileManager.default.temporaryDirectory.appendingPathComponent("paddock-bench-\(productCount).txt").path
+        try LibsolvFormat.write(generated).write(toFile: problemFile, atomically: true, encoding: .utf8)
+        let paddockSolvable = paddockResults.filter { $0 == "1" }.count
+        let columns =
+            cell("\(productCount)", 10) + cell("\(generated.products.count)", 9)
+            + cell(format(seconds(setup)), 15) + cell(format(seconds(solve)), 15)
+        switch runLibsolv(problemFile: problemFile) {
+        case .success(let libsolv):
+            let ratio = seconds(solve) / max(libsolv.solveSeconds, 1e-9)
+            let libsolvSolvable = libsolv.results.filter { $0 == "1" }.count
+            let disagreements = zip(paddockResults, libsolv.results).filter { $0 != $1 }.count
+            let agreement = disagreements == 0 ? "yes" : "NO (\(disagreements) differ)"
+            let libsolvColumns: [String] = [
+                cell(format(libsolv.setupSeconds), 15), cell(format(libsolv.solveSeconds), 15),
+                cell(String(format: "%.2fx", ratio), 7), cell("\(paddockSolvable)/\(libsolvSolvable)", 27), agreement,
+            ]
+            print(columns + libsolvColumns.joined())
+        case .failure(let reason):
+            print(columns + "libsolv not run: \(reason)")
+            print("  paddock alone: \(paddockSolvable)/\(requestCount) solvable")
+        }
+        print("  paddock first batch (cold caches): \(format(seconds(coldBatch))) s")
+        print("  mean plan size \(paddockSolvable == 0 ? 0 : planSizes / paddockSolvable) products")
+        try? FileManager.default.removeItem(atPath: problemFile)
     }
-    let problemFile = FileManager.default.temporaryDirectory.appendingPathComponent("paddock-bench-\(productCount).txt").path
-    try LibsolvFormat.write(generated).write(toFile: problemFile, atomically: true, encoding: .utf8)
-    let paddockSolvable = paddockResults.filter { $0 == "1" }.count
-    let columns = cell("\(productCount)", 10) + cell("\(generated.products.count)", 9)
-        + cell(format(seconds(setup)), 15) + cell(format(seconds(solve)), 15)
-    switch runLibsolv(problemFile: problemFile) {
-    case .success(let libsolv):
-        let ratio = seconds(solve) / max(libsolv.solveSeconds, 1e-9)
-        let libsolvSolvable = libsolv.results.filter { $0 == "1" }.count
-        let disagreements = zip(paddockResults, libsolv.results).filter { $0 != $1 }.count
-        let agreement = disagreements == 0 ? "yes" : "NO (\(disagreements) differ)"
-        let libsolvColumns: [String] = [
-            cell(format(libsolv.setupSeconds), 15), cell(format(libsolv.solveSeconds), 15),
-            cell(String(format: "%.2fx", ratio), 7), cell("\(paddockSolvable)/\(libsolvSolvable)", 27), agreement,
-        ]
-        print(columns + libsolvColumns.joined())
-    case .failure(let reason):
-        print(columns + "libsolv not run: \(reason)")
-        print("  paddock alone: \(paddockSolvable)/\(requestCount) solvable")
-    }
-    print("  paddock first batch (cold caches): \(format(seconds(coldBatch))) s")
-    print("  mean plan size \(paddockSolvable == 0 ? 0 : planSizes / paddockSolvable) products")
-    try? FileManager.default.removeItem(atPath: problemFile)
-}
 }

@@ -35,7 +35,8 @@ extension String {
         var result = ""
         result.reserveCapacity(utf8.count)
         for scalar in unicodeScalars {
-            let unsafe = (scalar.properties.generalCategory == .control && !kept.contains(scalar))
+            let unsafe =
+                (scalar.properties.generalCategory == .control && !kept.contains(scalar))
                 || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
             if unsafe { result += "\\u{\(String(scalar.value, radix: 16))}" } else { result.unicodeScalars.append(scalar) }
         }

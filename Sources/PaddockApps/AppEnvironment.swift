@@ -31,7 +31,8 @@ public enum EnvironmentFile {
                 throw Failure(message: "the value of '\(key)' has a line break, which the environment file '\(url.path)' cannot hold")
             }
         }
-        let text = "# Written by paddock: settings and secrets for this app. Keep it private.\n"
+        let text =
+            "# Written by paddock: settings and secrets for this app. Keep it private.\n"
             + values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n") + "\n"
         let temporary = url.appendingPathExtension("tmp")
         _ = FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])

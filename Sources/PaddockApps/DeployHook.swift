@@ -3,7 +3,7 @@ import Foundation
 import PaddockBasics
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A deploy hook that failed: what the user sees is its log's last lines and where the log is.

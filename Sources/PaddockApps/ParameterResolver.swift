@@ -160,9 +160,10 @@ public enum AnswersFile {
                 throw ParameterResolver.Failure(message: "\(file):\(index + 1): '\(name)' is answered twice (first on line \(first)); keep one")
             }
             firstLine[name] = index + 1
-            entries.append(Entry(
-                name: name, value: value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"") ? String(value.dropFirst().dropLast()) : value,
-                line: index + 1))
+            entries.append(
+                Entry(
+                    name: name, value: value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"") ? String(value.dropFirst().dropLast()) : value,
+                    line: index + 1))
         }
         return entries
     }

@@ -4,7 +4,7 @@ import PaddockBasics
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What a supervisor tells other paddock commands about itself, in `run/status.json`.
@@ -205,7 +205,8 @@ public final class Supervisor: Sendable {
         }
         return try Spawn.start(
             plan.arguments, environment: plan.environment,
-            options: Spawn.Options(directory: layout.source.path, output: .file(layout.appLog.path), newProcessGroup: true)).pid
+            options: Spawn.Options(directory: layout.source.path, output: .file(layout.appLog.path), newProcessGroup: true)
+        ).pid
     }
 
     private var isStopping: Bool { state.withLock { $0.stopping } }
@@ -314,7 +315,8 @@ public final class Supervisor: Sendable {
         do {
             new = try Spawn.start(
                 plan.arguments, environment: plan.environment,
-                options: Spawn.Options(directory: layout.source.path, output: .file(layout.appLog.path), newProcessGroup: true)).pid
+                options: Spawn.Options(directory: layout.source.path, output: .file(layout.appLog.path), newProcessGroup: true)
+            ).pid
         } catch {
             log("reload failed: \(error); the running engine keeps serving")
             return
@@ -328,11 +330,13 @@ public final class Supervisor: Sendable {
             }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        let handedOver = ready && state.withLock {
-            guard $0.enginePid == old, !$0.stopping else { return false }
-            $0.enginePid = new
-            return true
-        }
+        let handedOver =
+            ready
+            && state.withLock {
+                guard $0.enginePid == old, !$0.stopping else { return false }
+                $0.enginePid = new
+                return true
+            }
         guard handedOver else {
             kill(-new, SIGKILL)
             var status: Int32 = 0

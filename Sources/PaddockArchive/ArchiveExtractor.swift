@@ -2,7 +2,7 @@ import CLibArchive
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Ceilings against decompression bombs.

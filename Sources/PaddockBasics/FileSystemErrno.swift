@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The POSIX error number behind a Foundation file error (NSError in the POSIX domain, its

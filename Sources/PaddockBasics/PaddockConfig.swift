@@ -51,7 +51,8 @@ public struct PaddockConfig: Sendable, Hashable {
         var config = PaddockConfig()
         var table = ""
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
+            let line =
+                rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
                 .map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
             if line.isEmpty { continue }
             if line.hasPrefix("[") {

@@ -2,7 +2,7 @@ import FeedModel
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one check every path paddock did not choose itself goes through before anything is

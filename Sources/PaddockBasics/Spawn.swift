@@ -2,7 +2,7 @@ import CSpawn
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one way paddock starts a program: posix_spawn with argv and environment as arrays (no

@@ -7,7 +7,7 @@ import PaddockServices
 import PaddockState
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct LaunchCommand: AsyncParsableCommand {
@@ -160,9 +160,12 @@ struct StatusCommand: AsyncParsableCommand {
             }
             if report.running && !report.supervised {
                 context.output.line(
-                    "\(app): running without its supervisor at \(report.url ?? "?") (engine \(report.enginePid.map(String.init) ?? "?"); the supervisor died, so nothing restarts it): 'paddock launch \(app)' takes it over, 'paddock stop \(app)' stops it")
+                    "\(app): running without its supervisor at \(report.url ?? "?") (engine \(report.enginePid.map(String.init) ?? "?"); the supervisor died, so nothing restarts it): 'paddock launch \(app)' takes it over, 'paddock stop \(app)' stops it"
+                )
             } else if report.running {
-                context.output.line("\(app): running at \(report.url ?? "?") (supervisor \(report.supervisorPid ?? 0), engine \(report.enginePid.map(String.init) ?? "restarting"), \(report.restarts ?? 0) restarts, \(report.healthy == true ? "healthy" : "not answering"))")
+                context.output.line(
+                    "\(app): running at \(report.url ?? "?") (supervisor \(report.supervisorPid ?? 0), engine \(report.enginePid.map(String.init) ?? "restarting"), \(report.restarts ?? 0) restarts, \(report.healthy == true ? "healthy" : "not answering"))"
+                )
             } else {
                 context.output.line("\(app): stopped")
             }

@@ -13,7 +13,7 @@ import PaddockServices
 import PaddockStore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Everything a command needs from the outside world, made once per run: the terminal's side
@@ -55,7 +55,6 @@ struct CommandContext {
 
     func openState() throws -> StateStore { try services().openState() }
 }
-
 
 /// Runs a command body, turning known errors into one line on stderr and a meaningful exit code.
 func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Void) async throws {

@@ -11,7 +11,7 @@ import PaddockStore
 import PaddockSystem
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct DoctorCommand: AsyncParsableCommand {
@@ -60,4 +60,3 @@ struct DoctorCommand: AsyncParsableCommand {
         }
     }
 }
-

@@ -5,7 +5,7 @@ import PaddockSigning
 import PaddockStore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `paddock feed keygen NAME`: a minisign key pair, NAME.key (secret) and NAME.pub.

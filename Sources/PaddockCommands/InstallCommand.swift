@@ -71,8 +71,11 @@ enum InstallReporter {
     static func report(_ outcome: InstallOutcome, request: InstallRequest, output: Output) throws {
         let plan = outcome.plan
         if outcome.nothingToDo {
-            if output.json { try output.printJSON(InstallReport(installed: [], app: nil, plan: plan), oneLine: true) }
-            else { output.line("Nothing to do: \(plan.requested.joined(separator: ", ")) \(plan.requested.count == 1 ? "is" : "are") already installed.") }
+            if output.json {
+                try output.printJSON(InstallReport(installed: [], app: nil, plan: plan), oneLine: true)
+            } else {
+                output.line("Nothing to do: \(plan.requested.joined(separator: ", ")) \(plan.requested.count == 1 ? "is" : "are") already installed.")
+            }
             return
         }
         if !request.upgrading.isEmpty {

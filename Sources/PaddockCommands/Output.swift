@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where text goes: colour only on a terminal (and never with NO_COLOR), JSON when asked.

@@ -11,9 +11,10 @@ struct MachineOptions: ParsableArguments {
     @Option(help: "Resolve for this OS (linux or windows) instead of this machine's.") var os: String?
     @Option(help: "Resolve for this architecture (x86_64, aarch64, x86...).") var arch: String?
     @Option(help: "Resolve for this installer language (en, fr...).") var language: String?
-    @Option(help: ArgumentHelp(
-        "With --os: the OS version (Windows 6.1 is Windows 7 and Server 2008 R2; on linux, the distribution's version).",
-        valueName: "version")) var osVersion: String?
+    @Option(
+        help: ArgumentHelp(
+            "With --os: the OS version (Windows 6.1 is Windows 7 and Server 2008 R2; on linux, the distribution's version).",
+            valueName: "version")) var osVersion: String?
 
     /// The machine's facts, overridden by the options (as an offline bundle for another machine needs).
     func facts(environment: [String: String]) throws -> MachineFacts {

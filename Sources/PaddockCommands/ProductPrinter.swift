@@ -63,7 +63,9 @@ struct ProductPrinter {
         if let file = installer.file {
             if let url = file.url ?? file.relativeURL { parts.append(url) }
             if let size = file.fileSizeKB { parts.append("\(size) KB") }
-            if let sha256 = file.sha256 { parts.append("sha256 \(sha256.prefix(12))…") } else if let sha1 = file.sha1 {
+            if let sha256 = file.sha256 {
+                parts.append("sha256 \(sha256.prefix(12))…")
+            } else if let sha1 = file.sha1 {
                 parts.append("sha1 \(sha1)")
             }
         }

@@ -2,7 +2,7 @@ import Foundation
 import PaddockServices
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The services' events as the terminal shows them: progress lines on stderr (dim on a

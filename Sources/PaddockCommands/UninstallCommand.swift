@@ -6,7 +6,7 @@ import PaddockServices
 import PaddockSystem
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct UninstallCommand: AsyncParsableCommand {

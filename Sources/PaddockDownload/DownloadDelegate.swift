@@ -3,7 +3,7 @@ import PaddockBasics
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What the downloader tells the outside world; called from any thread, so implementations

@@ -61,7 +61,8 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooLarge(let url, let name, let limit, let declaredKB?):
             return "could not download \(url) (\(name)): more than \(limit) bytes, but the feed declares \(declaredKB) KB; nothing was installed"
         case .tooLarge(let url, let name, let limit, nil):
-            return "could not download \(url) (\(name)): more than \(LimitWords.bytes(limit)), the most for a file whose size the feed does not declare (download-max-file-size in config.toml); nothing was installed"
+            return
+                "could not download \(url) (\(name)): more than \(LimitWords.bytes(limit)), the most for a file whose size the feed does not declare (download-max-file-size in config.toml); nothing was installed"
         case .tooSlow(let url, let minSpeed, let seconds):
             return "could not download \(url): slower than \(LimitWords.bytes(minSpeed))/s for \(LimitWords.seconds(seconds)) (download-min-speed, download-stall-seconds in config.toml)"
         case .deadline(let url, let seconds):

@@ -3,7 +3,7 @@ import Foundation
 import PaddockBasics
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where the downloader keeps files and how patient it is.

@@ -3,7 +3,7 @@ import PaddockBasics
 import Synchronization
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// How one attempt at an HTTP transfer ended, when it did not end well.
@@ -370,4 +370,3 @@ final class TransferState: NSObject, URLSessionDataDelegate, Sendable {
         return header.dropFirst(6).split(separator: "-").first.flatMap { Int64($0) }
     }
 }
-

@@ -82,5 +82,3 @@ public enum BuiltinFeedLocator {
         return Location(path: nil, searched: searched)
     }
 }
-
-

@@ -293,7 +293,8 @@ public final class InstallTransaction: @unchecked Sendable {
             do { try Self.checkAppFolder(entry.path) } catch { throw refuse("names \(error)") }
         case .process:
             guard let leader = pid_t(entry.path), leader > 1, entry.detail.flatMap(UInt64.init) != nil else {
-                throw refuse("names the process group '\(entry.path.escapingControlCharacters)' with start time '\((entry.detail ?? "").escapingControlCharacters)', which is not a process paddock started")
+                throw refuse(
+                    "names the process group '\(entry.path.escapingControlCharacters)' with start time '\((entry.detail ?? "").escapingControlCharacters)', which is not a process paddock started")
             }
         case .package(let kind):
             guard packages.knows(kind: kind) else {

@@ -3,7 +3,7 @@ import PaddockXML
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The feeds the user added, kept in `feeds.json` beside the index: names, sources, kinds,

@@ -2,7 +2,7 @@ import Foundation
 import PaddockBasics
 import Synchronization
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 public struct HTTPResponse: Sendable {

@@ -60,13 +60,16 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .badKey(let key, let reason):
             return "--key '\(key)': \(reason); give a minisign public key (RW...), a .pub file, or a name from config.toml's [keys]"
         case .signatureMissing(let feed, let expected):
-            return "no signature for '\(feed)': a feed added with --key must have '\(expected)' beside it; the catalogue is unchanged. Sign it with 'paddock feed sign FEED --secret-key KEY' (or 'minisign -S -l -m FEED -x FEED.sig')"
+            return
+                "no signature for '\(feed)': a feed added with --key must have '\(expected)' beside it; the catalogue is unchanged. Sign it with 'paddock feed sign FEED --secret-key KEY' (or 'minisign -S -l -m FEED -x FEED.sig')"
         case .badSignature(let signature, let feed, let reason):
             return "'\(signature)' does not verify '\(feed)': \(reason); the catalogue is unchanged. Fetch the feed and its signature again, or ask its publisher to sign it with the key you trust"
         case .rollback(let feed, let offered, let kept):
-            return "feed '\(feed)' is older than the copy paddock has (\(offered) vs \(kept)): a rollback; the catalogue is unchanged. If the publisher really went back, run 'paddock feed remove \(feed)' and add it again"
+            return
+                "feed '\(feed)' is older than the copy paddock has (\(offered) vs \(kept)): a rollback; the catalogue is unchanged. If the publisher really went back, run 'paddock feed remove \(feed)' and add it again"
         case .registrationsUnreadable(let path, let reason):
-            return "the feed registrations '\(path)' cannot be read: \(reason); the index is unchanged. Restore the file from a backup, or move it aside and add your feeds again with 'paddock feed add'"
+            return
+                "the feed registrations '\(path)' cannot be read: \(reason); the index is unchanged. Restore the file from a backup, or move it aside and add your feeds again with 'paddock feed add'"
         case .registrationsUnwritable(let path, let reason):
             return "the feed registrations '\(path)' cannot be written (\(reason)); the feeds are unchanged. Check that its folder is writable and has space, then run the command again"
         }

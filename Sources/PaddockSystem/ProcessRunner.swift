@@ -2,7 +2,7 @@ import Foundation
 import PaddockBasics
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A command that exited with a status it should not have.

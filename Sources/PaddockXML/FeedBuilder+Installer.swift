@@ -167,7 +167,10 @@ extension FeedBuilder {
                 if destination.hasPrefix("/") || parts.isEmpty || parts.contains("..")
                     || destination.containsControlCharacter
                 {
-                    warn(element, "<pd:install> destination '\(destination.escapingControlCharacters)' of '\(productId)' must be a folder name inside paddock's programs folder (relative, no '..'); this installer is not usable")
+                    warn(
+                        element,
+                        "<pd:install> destination '\(destination.escapingControlCharacters)' of '\(productId)' must be a folder name inside paddock's programs folder (relative, no '..'); this installer is not usable"
+                    )
                     return
                 }
                 install.destination = destination

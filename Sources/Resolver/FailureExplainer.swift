@@ -66,8 +66,9 @@ final class FailureExplainer {
             if satisfied { return nil }
             let version = context.installed.version(of: id) ?? "of an unknown version"
             return phrase(
-                Reason(kind: .installedVersionMismatch,
-                       text: "the installed \(id) is \(version) (paddock does not replace installed products)"),
+                Reason(
+                    kind: .installedVersionMismatch,
+                    text: "the installed \(id) is \(version) (paddock does not replace installed products)"),
                 requirement, dependent, sets)
         }
         let all = try context.candidates(of: id)
@@ -152,7 +153,8 @@ final class FailureExplainer {
     private func phrase(_ reason: Reason, _ requirement: ProductRequirement, _ dependent: Dependent, _ sets: [String]) -> Reason {
         switch dependent {
         case .request:
-            let text = requirement.constraint == nil || reason.kind == .invalidConstraint
+            let text =
+                requirement.constraint == nil || reason.kind == .invalidConstraint
                 ? reason.text : "\(describe(requirement)) was requested; \(reason.text)"
             return Reason(kind: reason.kind, text: text)
         case .branch:

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The main job, for real: the built paddock installs a blank project from the built-in feed
@@ -54,7 +54,10 @@ struct AppLifecycleTests {
     static func sqliteTables(_ database: URL) throws -> [String] {
         let result = try runProcess(
             URL(fileURLWithPath: "/usr/bin/python3"),
-            ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print('\\n'.join(r[0] for r in c.execute(\"select name from sqlite_master where type='table' order by name\")))", database.path])
+            [
+                "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print('\\n'.join(r[0] for r in c.execute(\"select name from sqlite_master where type='table' order by name\")))",
+                database.path,
+            ])
         return result.stdout.split(separator: "\n").map(String.init)
     }
 

@@ -50,11 +50,15 @@ struct BuiltinFeedTests {
 
         // Pointed elsewhere by the variable or the setting, each is named when its file is missing.
         let byVariable = try runProcess(binary, ["list"], environment: environment.merging(["PADDOCK_BUILTIN_FEED": "/nowhere/paddock.xml"]) { $1 })
-        #expect(byVariable.stderr.hasPrefix("paddock: warning: the built-in feed is not at '/nowhere/paddock.xml' (PADDOCK_BUILTIN_FEED): fix that variable, or set it to 'off'\n"), "\(byVariable.stderr)")
+        #expect(
+            byVariable.stderr.hasPrefix("paddock: warning: the built-in feed is not at '/nowhere/paddock.xml' (PADDOCK_BUILTIN_FEED): fix that variable, or set it to 'off'\n"), "\(byVariable.stderr)")
         let config = scratch.appendingPathComponent("home/config/config.toml")
         try Data("builtin-feed-path = \"/elsewhere/paddock.xml\"\n".utf8).write(to: config)
         let bySetting = try runProcess(binary, ["list"], environment: environment)
-        #expect(bySetting.stderr.hasPrefix("paddock: warning: the built-in feed is not at '/elsewhere/paddock.xml' (builtin-feed-path in \(config.path)): fix that path, or set builtin-feed = false there\n"), "\(bySetting.stderr)")
+        #expect(
+            bySetting.stderr.hasPrefix(
+                "paddock: warning: the built-in feed is not at '/elsewhere/paddock.xml' (builtin-feed-path in \(config.path)): fix that path, or set builtin-feed = false there\n"),
+            "\(bySetting.stderr)")
         // Turned off, nothing is said; and found, doctor says where.
         try Data("builtin-feed = false\n".utf8).write(to: config)
         #expect(try runProcess(binary, ["list"], environment: environment).stderr.isEmpty)

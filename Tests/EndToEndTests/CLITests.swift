@@ -24,11 +24,13 @@ struct CLITests {
 
     static let feeds = TestPaths.webpiFeeds
 
-    @Test("every command answers --help with examples", arguments: [
-        [], ["feed"], ["feed", "add"], ["feed", "list"], ["feed", "update"], ["feed", "remove"], ["list"], ["search"], ["show"],
-        ["uninstall"], ["upgrade"], ["doctor"],
-        ["feed", "keygen"], ["feed", "sign"], ["feed", "verify"], ["download"],
-    ])
+    @Test(
+        "every command answers --help with examples",
+        arguments: [
+            [], ["feed"], ["feed", "add"], ["feed", "list"], ["feed", "update"], ["feed", "remove"], ["list"], ["search"], ["show"],
+            ["uninstall"], ["upgrade"], ["doctor"],
+            ["feed", "keygen"], ["feed", "sign"], ["feed", "verify"], ["download"],
+        ])
     func help(command: [String]) throws {
         let result = try Home().run(command + ["--help"])
         #expect(result.status == 0)
@@ -137,20 +139,21 @@ struct CLITests {
         #expect(added.stdout == "added feed 'products': 49 products\n")
         let windows = try home.run(["plan", "WordPress", "--os", "windows", "--arch", "x64"])
         #expect(windows.status == 0, "\(windows.stderr)")
-        #expect(windows.stdout == """
-            WordPress 3.3.1 [feed ms]
-            ├─ IIS60 6.0 [feed products]
-            ├─ FastCGIIIS6 1.5 [feed products]
-            │  └─ IIS60 6.0 [feed products]
-            ├─ PHP53 5.3.10 [feed products]
-            │  └─ FastCGIIIS6 1.5 [feed products] (see above)
-            ├─ WinCache53 1.1.0630.0 [feed products]
-            │  └─ PHP53 5.3.10 [feed products] (see above)
-            ├─ WDeployNOSMO 2.0.1070 [feed products]
-            └─ MySQLConnector 6.3.7 [feed products]
-            7 to install in 5 stage(s), 35622 KB to download (+1 of unknown size)
+        #expect(
+            windows.stdout == """
+                WordPress 3.3.1 [feed ms]
+                ├─ IIS60 6.0 [feed products]
+                ├─ FastCGIIIS6 1.5 [feed products]
+                │  └─ IIS60 6.0 [feed products]
+                ├─ PHP53 5.3.10 [feed products]
+                │  └─ FastCGIIIS6 1.5 [feed products] (see above)
+                ├─ WinCache53 1.1.0630.0 [feed products]
+                │  └─ PHP53 5.3.10 [feed products] (see above)
+                ├─ WDeployNOSMO 2.0.1070 [feed products]
+                └─ MySQLConnector 6.3.7 [feed products]
+                7 to install in 5 stage(s), 35622 KB to download (+1 of unknown size)
 
-            """)
+                """)
         // On Windows 7 (6.1) the feed's IIS 7 features replace IIS 6.0 and its FastCGI.
         let seven = try home.run(["plan", "WordPress", "--os", "windows", "--arch", "x64", "--os-version", "6.1", "--json"])
         #expect(seven.status == 0, "\(seven.stderr)")

@@ -105,9 +105,10 @@ struct DatabaseRepairTests {
         let doctor = try sandbox.paddock(["doctor"])
         #expect(doctor.status == 1)
         let lines = doctor.stdout.split(separator: "\n").map(String.init)
-        let expected = [
-            "problem   state database: \(database) is empty (0 bytes), but paddock's folders show that it installed things: what is installed is no longer recorded. Restore state.sqlite from a backup; to start afresh instead, move what is listed below aside"
-        ] + found.map { "          - \($0)" } + ["ok        index database: integrity_check ok"]
+        let expected =
+            [
+                "problem   state database: \(database) is empty (0 bytes), but paddock's folders show that it installed things: what is installed is no longer recorded. Restore state.sqlite from a backup; to start afresh instead, move what is listed below aside"
+            ] + found.map { "          - \($0)" } + ["ok        index database: integrity_check ok"]
         #expect(Array(lines.prefix(expected.count)) == expected)
         #expect(lines.last == "paddock has problems; see above for what to run.")
 
@@ -164,8 +165,10 @@ struct DatabaseRepairTests {
 
         let doctor = try sandbox.paddock(["doctor"])
         #expect(doctor.status == 0, "\(doctor.stdout)")
-        #expect(doctor.stdout.contains(
-            "\nrepaired  index database: was damaged and is rebuilt from the feeds' cached copies: 2 feeds restored (ops, signed)\n          - SQLite error 26: file is not a database (in: PRAGMA integrity_check)\n"))
+        #expect(
+            doctor.stdout.contains(
+                "\nrepaired  index database: was damaged and is rebuilt from the feeds' cached copies: 2 feeds restored (ops, signed)\n          - SQLite error 26: file is not a database (in: PRAGMA integrity_check)\n"
+            ))
         #expect(doctor.stdout.contains("ok        state database: integrity_check ok\n"), "the state database is not blamed")
         #expect(doctor.stdout.hasSuffix("paddock is healthy.\n"))
 

@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Engines as data, end to end: the built paddock installs a small app template from a local
@@ -254,10 +254,12 @@ struct EngineTests {
         #expect(try sandbox.status("leaky")["enginePid"] as? Int == engine, "the master was not restarted")
     }
 
-    @Test("paddock restart reloads by the engine's strategy (every worker replaced) and no request fails", arguments: [
-        ("<reload strategy=\"signal\" signal=\"HUP\"/>", "signal HUP", 18481),
-        ("<reload strategy=\"one-at-a-time\"/>", "one-at-a-time", 18482),
-    ])
+    @Test(
+        "paddock restart reloads by the engine's strategy (every worker replaced) and no request fails",
+        arguments: [
+            ("<reload strategy=\"signal\" signal=\"HUP\"/>", "signal HUP", 18481),
+            ("<reload strategy=\"one-at-a-time\"/>", "one-at-a-time", 18482),
+        ])
     func restartByStrategy(reload: String, logged: String, port: Int) throws {
         let sandbox = try Sandbox()
         try sandbox.writeEngine("toy-prefork", Self.preforkEngine(name: "toy-prefork", ports: 18480...18489, reload: reload))
@@ -273,7 +275,10 @@ struct EngineTests {
         let restart = try sandbox.paddock(["restart", "rolling"])
         #expect(restart.status == 0, "\(restart.stderr)")
         #expect(restart.stdout.contains("restarted 'rolling' at http://127.0.0.1:\(port)/"))
-        #expect(Self.waitUntil(seconds: 30) { let now = Self.workers(of: engine); return now.count == 2 && now.isDisjoint(with: before) })
+        #expect(
+            Self.waitUntil(seconds: 30) {
+                let now = Self.workers(of: engine); return now.count == 2 && now.isDisjoint(with: before)
+            })
         let sent = loop.counts.sent
         #expect(Self.waitUntil(seconds: 10) { loop.counts.sent >= sent + 30 })
         let counts = loop.stop()
@@ -336,7 +341,10 @@ struct EngineTests {
         usleep(2_500_000)
         #expect(Self.workers(of: engine) == before, "a file outside the mask reloaded the app")
         try Data("a=2\n".utf8).write(to: folder.appendingPathComponent("app.conf"))
-        #expect(Self.waitUntil(seconds: 10) { let now = Self.workers(of: engine); return now.count == 2 && now.isDisjoint(with: before) })
+        #expect(
+            Self.waitUntil(seconds: 10) {
+                let now = Self.workers(of: engine); return now.count == 2 && now.isDisjoint(with: before)
+            })
         #expect(sandbox.supervisorLog("watched").contains("reloading (app.conf changed; watch mask *.conf;reload.txt) by signal HUP"))
         #expect(HTTPProbe.get(port: port, path: "/", host: "127.0.0.1")?.status == 200)
     }

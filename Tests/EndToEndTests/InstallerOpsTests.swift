@@ -5,7 +5,7 @@ import TestSupport
 @testable import PaddockState
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// uninstall, upgrade, doctor and the lock, run as the built binary on generated feeds of

@@ -5,7 +5,7 @@ import TestSupport
 @testable import PaddockState
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// kill -9 of a real `paddock install` (and upgrade, uninstall) of several products at
@@ -172,7 +172,8 @@ struct KillRecoveryTests {
         let rows = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]) ?? []
         #expect(Set(rows.compactMap { $0["productId"] as? String }) == Set(before.keys).union(commandsBefore))
         try sandbox.expectConsistent(before, commands: commandsBefore, "\(point) after recovery")
-        print("kill -9 at \(point.rawValue): killed \(Int(killedAfter * 1000)) ms after start, prefix then held \(leftBehind.sorted()); recovered by 'list --installed' in \(Int(recoveredIn * 1000)) ms")
+        print(
+            "kill -9 at \(point.rawValue): killed \(Int(killedAfter * 1000)) ms after start, prefix then held \(leftBehind.sorted()); recovered by 'list --installed' in \(Int(recoveredIn * 1000)) ms")
 
         let doctor = try sandbox.paddock(["doctor"])
         #expect(doctor.status == 0, "\(doctor.stdout)")

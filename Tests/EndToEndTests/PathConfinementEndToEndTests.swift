@@ -121,13 +121,17 @@ struct PathConfinementEndToEndTests {
         if getuid() == 0 {
             let errors = install.stderr.split(separator: "\n").filter { $0.hasPrefix("paddock: error:") }
             #expect(errors.count == 1, "\(install.stderr)")
-            #expect(errors.first?.hasPrefix("paddock: error: 'apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 paddock-no-such-package' exited with status 100: E: Unable to locate package paddock-no-such-package; what the command had changed is undone") == true, "\(install.stderr)")
+            #expect(
+                errors.first?.hasPrefix(
+                    "paddock: error: 'apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 paddock-no-such-package' exited with status 100: E: Unable to locate package paddock-no-such-package; what the command had changed is undone"
+                ) == true, "\(install.stderr)")
         }
         #expect(try sandbox.state().installed().isEmpty)
         #expect(try sandbox.state().unfinishedTransactions().isEmpty)
     }
 
-    @Test("a feed from a server naming a file of this machine (file://, an absolute path) is refused before anything is read (exit 65)",
+    @Test(
+        "a feed from a server naming a file of this machine (file://, an absolute path) is refused before anything is read (exit 65)",
         arguments: ["file:///etc/hostname", "/etc/hostname", "FILE:/etc/hostname"])
     func remoteFeedNamesLocalFile(location: String) throws {
         let sandbox = try OpsSandbox()

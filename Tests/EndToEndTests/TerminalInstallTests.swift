@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Template parameters as a person meets them: `paddock install` run on a real pseudo-terminal
@@ -94,7 +94,8 @@ struct TerminalInstallTests {
         #expect(list.stdout.contains("blank-flask"), "\(list.stdout)\n\(list.stderr)")
     }
 
-    @Test("on a terminal, the input closed at a prompt (Ctrl-D) is an error naming --param, and nothing is installed",
+    @Test(
+        "on a terminal, the input closed at a prompt (Ctrl-D) is an error naming --param, and nothing is installed",
         .requires(.pypi))
     func inputClosedAtPrompt() throws {
         let sandbox = try Sandbox()

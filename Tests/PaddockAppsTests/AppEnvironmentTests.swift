@@ -34,9 +34,11 @@ struct AppEnvironmentTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url("state").path) == ["env"])
     }
 
-    @Test("a line break in a value, or a bad name, is refused and the file is left as it was", arguments: [
-        ["PADDOCK_DB_PASSWORD": "pw\nPADDOCK_DEBUG=1"], ["X": "a\r\nb"], ["A=B": "1"], ["": "1"], ["#A": "1"], ["A\nB": "1"],
-    ])
+    @Test(
+        "a line break in a value, or a bad name, is refused and the file is left as it was",
+        arguments: [
+            ["PADDOCK_DB_PASSWORD": "pw\nPADDOCK_DEBUG=1"], ["X": "a\r\nb"], ["A=B": "1"], ["": "1"], ["#A": "1"], ["A\nB": "1"],
+        ])
     func refused(values: [String: String]) throws {
         let scratch = try Scratch()
         let file = try scratch.write("env", "KEEP=1\n")
@@ -108,8 +110,10 @@ struct AppEnvironmentTests {
         try EnvironmentFile.write(["PADDOCK_SECRET_KEY": "k", "SHARED": "from env file"], to: layout.environmentFile)
         let manifest = AppManifest(
             engineName: "gunicorn", engineArguments: [],
-            environmentPairs: [.init(name: "DJANGO_SETTINGS_MODULE", value: "{{app_name}}.settings"), .init(name: "SHARED", value: "from manifest"),
-                .init(name: "PYTHONPATH", value: "{{app_root}}")])
+            environmentPairs: [
+                .init(name: "DJANGO_SETTINGS_MODULE", value: "{{app_name}}.settings"), .init(name: "SHARED", value: "from manifest"),
+                .init(name: "PYTHONPATH", value: "{{app_root}}"),
+            ])
         let environment = AppEnvironment.build(
             layout: layout, manifest: manifest, engine: Self.pythonEngine, values: ["app_name": "shop", "app_root": layout.source.path],
             base: ["PATH": "/usr/bin:/bin", "HOME": "/home/me", "LANG": "C.UTF-8", "AWS_SECRET_ACCESS_KEY": "no", "PYTHONPATH": "/elsewhere"])

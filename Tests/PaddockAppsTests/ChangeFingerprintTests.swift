@@ -40,10 +40,12 @@ struct ChangeFingerprintTests {
         #expect(ChangeFingerprint.compute(app, ignoredNames: pythonEngineIgnores) != before, "\(change)")
     }
 
-    @Test("changes in the environment, caches, .git and compiled files do not", arguments: [
-        ".venv/lib/new.py", ".venv/bin/python", "shop/__pycache__/settings.cpython-312.pyc", "shop/settings.pyc", ".git/HEAD",
-        "node_modules/x/index.js", ".pytest_cache/v", ".mypy_cache/x", "shop/sub/.venv/x",
-    ])
+    @Test(
+        "changes in the environment, caches, .git and compiled files do not",
+        arguments: [
+            ".venv/lib/new.py", ".venv/bin/python", "shop/__pycache__/settings.cpython-312.pyc", "shop/settings.pyc", ".git/HEAD",
+            "node_modules/x/index.js", ".pytest_cache/v", ".mypy_cache/x", "shop/sub/.venv/x",
+        ])
     func ignored(path: String) throws {
         let scratch = try Scratch()
         let app = try makeApp(scratch)

@@ -81,18 +81,20 @@ struct ParameterResolverTests {
         #expect(values["database_name"] == "shop_db")
     }
 
-    @Test("a bad --param value is refused with the exact reason", arguments: [
-        ("app_name", "My-Site", "--param app_name=My-Site: 'My-Site' does not match ^[a-z_][a-z0-9_]{0,39}$"),
-        ("app_name", "", "--param app_name=: a value is required"),
-        ("port", "80", "--param port=80: '80' does not match ^(102[4-9]|10[3-9][0-9]|1[1-9][0-9]{2}|[2-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"),
-        ("port", "65536", "--param port=65536: '65536' does not match ^(102[4-9]|10[3-9][0-9]|1[1-9][0-9]{2}|[2-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"),
-        ("database", "oracle", "--param database=oracle: expected one of: sqlite, postgresql, mysql"),
-        ("database", "SQLite", "--param database=SQLite: expected one of: sqlite, postgresql, mysql"),
-        ("database", " sqlite", "--param database= sqlite: expected one of: sqlite, postgresql, mysql"),
-        ("database_host", "db host", "--param database_host=db host: 'db host' does not match ^[A-Za-z0-9_.:-]{0,253}$"),
-        ("debug", "yes", "--param debug=yes: expected True or False"),
-        ("debug", "", "--param debug=: a value is required"),
-    ])
+    @Test(
+        "a bad --param value is refused with the exact reason",
+        arguments: [
+            ("app_name", "My-Site", "--param app_name=My-Site: 'My-Site' does not match ^[a-z_][a-z0-9_]{0,39}$"),
+            ("app_name", "", "--param app_name=: a value is required"),
+            ("port", "80", "--param port=80: '80' does not match ^(102[4-9]|10[3-9][0-9]|1[1-9][0-9]{2}|[2-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"),
+            ("port", "65536", "--param port=65536: '65536' does not match ^(102[4-9]|10[3-9][0-9]|1[1-9][0-9]{2}|[2-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"),
+            ("database", "oracle", "--param database=oracle: expected one of: sqlite, postgresql, mysql"),
+            ("database", "SQLite", "--param database=SQLite: expected one of: sqlite, postgresql, mysql"),
+            ("database", " sqlite", "--param database= sqlite: expected one of: sqlite, postgresql, mysql"),
+            ("database_host", "db host", "--param database_host=db host: 'db host' does not match ^[A-Za-z0-9_.:-]{0,253}$"),
+            ("debug", "yes", "--param debug=yes: expected True or False"),
+            ("debug", "", "--param debug=: a value is required"),
+        ])
     func badGivenValue(name: String, value: String, message: String) {
         #expect(failure { try ParameterResolver(parameters: Parameters.all).resolve(given: [name: value], ask: nil) } == message)
     }
@@ -120,10 +122,11 @@ struct ParameterResolverTests {
     func emptyAnswerTakesDefault() throws {
         let asker = ScriptedAsker(["", "", "", "70000", "18437"])
         let values = try ParameterResolver(parameters: Parameters.all).resolve(given: ["database": "mysql"], ask: asker.ask)
-        #expect(values == [
-            "app_name": "mysite", "database": "mysql", "database_host": "127.0.0.1", "debug": "False", "port": "18437",
-            "database_name": "mysite_db",
-        ])
+        #expect(
+            values == [
+                "app_name": "mysite", "database": "mysql", "database_host": "127.0.0.1", "debug": "False", "port": "18437",
+                "database_name": "mysite_db",
+            ])
         #expect(asker.prompts.map(\.name) == ["app_name", "database_host", "debug", "port", "port"])
         #expect(asker.prompts.last?.refusal?.hasPrefix("'70000' does not match ") == true)
     }
@@ -134,8 +137,9 @@ struct ParameterResolverTests {
         host.askWhen = .init(parameter: "database", values: ["postgresql", "mysql"])
         let parameters = [Parameters.appName, Parameters.database, host]
         let sqlite = ScriptedAsker(["", "sqlite"])
-        #expect(try ParameterResolver(parameters: parameters).resolve(given: [:], ask: sqlite.ask)
-            == ["app_name": "mysite", "database": "sqlite", "database_host": "127.0.0.1"])
+        #expect(
+            try ParameterResolver(parameters: parameters).resolve(given: [:], ask: sqlite.ask)
+                == ["app_name": "mysite", "database": "sqlite", "database_host": "127.0.0.1"])
         #expect(sqlite.prompts.map(\.name) == ["app_name", "database"])
         let postgres = ScriptedAsker(["", "postgresql", "db.internal"])
         #expect(try ParameterResolver(parameters: parameters).resolve(given: [:], ask: postgres.ask)["database_host"] == "db.internal")
@@ -223,9 +227,11 @@ struct ParameterResolverTests {
         #expect((try? ParameterResolver(parameters: [hidden]).resolve(given: ["schema": "sales"], ask: nil)) == ["schema": "sales"])
     }
 
-    @Test("a line break in a value is refused whatever the validation (values land in files and in KEY=VALUE lines)", arguments: [
-        "pw\nPADDOCK_DEBUG=1", "pw\r\nx", "pw\rx",
-    ])
+    @Test(
+        "a line break in a value is refused whatever the validation (values land in files and in KEY=VALUE lines)",
+        arguments: [
+            "pw\nPADDOCK_DEBUG=1", "pw\r\nx", "pw\rx",
+        ])
     func lineBreakRefused(value: String) {
         let password = Parameters.make("database_password", default: "", kinds: ["AllowEmpty"], tags: ["Password", "NoStore"])
         #expect(
@@ -246,17 +252,19 @@ struct ParameterResolverTests {
         #expect(given?.contains("Sekr3t!") == false && answered?.contains("Sekr3t!") == false)
     }
 
-    @Test("problem(with:for:) on its own", arguments: [
-        ("True", Parameters.debug, nil),
-        ("false", Parameters.debug, nil),
-        ("1", Parameters.debug, "expected True or False"),
-        ("mysql", Parameters.database, nil),
-        ("mysql,", Parameters.database, "expected one of: sqlite, postgresql, mysql"),
-        ("", Parameters.databaseHost, nil),
-        ("anything at all", Parameters.make("free"), nil),
-        ("", Parameters.make("free"), "a value is required"),
-        ("x", Parameters.make("broken", kinds: ["RegularExpression"], pattern: "(["), "the template's pattern '([' is not valid"),
-    ] as [(String, DeploymentParameter, String?)])
+    @Test(
+        "problem(with:for:) on its own",
+        arguments: [
+            ("True", Parameters.debug, nil),
+            ("false", Parameters.debug, nil),
+            ("1", Parameters.debug, "expected True or False"),
+            ("mysql", Parameters.database, nil),
+            ("mysql,", Parameters.database, "expected one of: sqlite, postgresql, mysql"),
+            ("", Parameters.databaseHost, nil),
+            ("anything at all", Parameters.make("free"), nil),
+            ("", Parameters.make("free"), "a value is required"),
+            ("x", Parameters.make("broken", kinds: ["RegularExpression"], pattern: "(["), "the template's pattern '([' is not valid"),
+        ] as [(String, DeploymentParameter, String?)])
     func problem(value: String, parameter: DeploymentParameter, expected: String?) {
         #expect(ParameterResolver.problem(with: value, for: parameter) == expected)
     }

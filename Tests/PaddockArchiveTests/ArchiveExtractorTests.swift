@@ -101,9 +101,10 @@ struct ExtractionTests {
             #expect(first[.systemFileNumber] as? NSNumber == second[.systemFileNumber] as? NSNumber)
         }
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: box.target.path + "/app/current.py") == "__init__.py")
-        #expect(try box.sandboxListing() == [
-            "outside", "outside/secret.txt", "target", "target/app", "target/app/__init__.py",
-        ] + (hasHardLinks ? ["target/app/again.py"] : []) + ["target/app/current.py", "target/setup.py"])
+        #expect(
+            try box.sandboxListing() == [
+                "outside", "outside/secret.txt", "target", "target/app", "target/app/__init__.py",
+            ] + (hasHardLinks ? ["target/app/again.py"] : []) + ["target/app/current.py", "target/setup.py"])
         // "pkg-1.0/" strips to nothing and is skipped; the hard link counts as a file.
         #expect(report == ExtractionReport(entries: hasHardLinks ? 5 : 4, files: hasHardLinks ? 3 : 2, bytes: 31))
     }
@@ -253,8 +254,10 @@ struct HostileArchiveTests {
             message: "archive 'evil.tar' has a hard link 'h' to '@SANDBOX@/outside/secret.txt' that leaves the target folder; nothing was extracted"),
         HostileCase(
             label: "hard link through an inside symlink that escapes", archiveName: "evil.tar",
-            entries: [.symlink("x", to: "s/d/../../outside"), .directory("s/"), .directory("t/"), .symlink("s/d", to: "../t"),
-                      .hardLink("h", to: "x/secret.txt")],
+            entries: [
+                .symlink("x", to: "s/d/../../outside"), .directory("s/"), .directory("t/"), .symlink("s/d", to: "../t"),
+                .hardLink("h", to: "x/secret.txt"),
+            ],
             message: "archive 'evil.tar' has a hard link 'h' to 'x/secret.txt' that leaves the target folder; nothing was extracted"),
         HostileCase(
             label: "FIFO", archiveName: "fifo.tar",
@@ -329,8 +332,9 @@ struct LimitTests {
         defer { box.remove() }
         let junk = box.archives.appendingPathComponent("junk.tar.gz")
         try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) }).write(to: junk)
-        #expect(errorText { _ = try ArchiveExtractor.extract(junk, into: box.target) }
-            == "archive 'junk.tar.gz' is damaged or not an archive: Unrecognized archive format; nothing was extracted")
+        #expect(
+            errorText { _ = try ArchiveExtractor.extract(junk, into: box.target) }
+                == "archive 'junk.tar.gz' is damaged or not an archive: Unrecognized archive format; nothing was extracted")
 
         // Random (incompressible) data so the cut lands inside the compressed stream.
         var generator = SystemRandomNumberGenerator()
@@ -339,12 +343,14 @@ struct LimitTests {
         let bytes = try Data(contentsOf: whole)
         let truncated = box.archives.appendingPathComponent("truncated.tar.gz")
         try bytes.prefix(bytes.count / 2).write(to: truncated)
-        #expect(errorText { _ = try ArchiveExtractor.extract(truncated, into: box.target) }
-            == "archive 'truncated.tar.gz' is damaged at entry 'data.bin': truncated gzip input; nothing was extracted")
+        #expect(
+            errorText { _ = try ArchiveExtractor.extract(truncated, into: box.target) }
+                == "archive 'truncated.tar.gz' is damaged at entry 'data.bin': truncated gzip input; nothing was extracted")
 
         let missing = box.archives.appendingPathComponent("missing.zip")
-        #expect(errorText { _ = try ArchiveExtractor.extract(missing, into: box.target) }
-            == "could not open archive 'missing.zip': Failed to open '\(missing.path)'; nothing was extracted")
+        #expect(
+            errorText { _ = try ArchiveExtractor.extract(missing, into: box.target) }
+                == "could not open archive 'missing.zip': Failed to open '\(missing.path)'; nothing was extracted")
         #expect(try box.sandboxListing() == ["outside", "outside/secret.txt"])
     }
 }

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A cache folder and a downloader with short, test-sized timeouts.
@@ -167,8 +167,10 @@ struct DownloaderTests {
         let text = await message { _ = try await fixture.downloader().download(DownloadRequest(url, hash: .sha256(wrong)), delegate: recorder) }
         let expected = "hash mismatch for \(url): expected sha256 \(wrong), got \(Hashing.sha256(body)); nothing was installed"
         #expect(text == expected)
-        #expect(recorder.events.last == .didFail(
-            name: "app.tar.gz", error: .hashMismatch(url: url, algorithm: .sha256, expected: wrong, actual: Hashing.sha256(body))))
+        #expect(
+            recorder.events.last
+                == .didFail(
+                    name: "app.tar.gz", error: .hashMismatch(url: url, algorithm: .sha256, expected: wrong, actual: Hashing.sha256(body))))
         #expect(fixture.listing("sha256") == [])
         #expect(fixture.listing("partial") == [])
         #expect(server.requests.count == 1)
@@ -454,14 +456,15 @@ struct DelegateTests {
         delegate.progress(Self.request, bytes: 1024, total: nil)
         delegate.didFinish(Self.request, result: Self.result)
         delegate.didFail(Self.request, error: .httpStatus(url: "http://h/x", status: 404))
-        #expect(sink.output == """
-            {"event":"start","name":"Django-5.0.tar.gz","url":"http://h/Django-5.0.tar.gz"}
-            {"event":"progress","name":"Django-5.0.tar.gz","bytes":1024,"total":2048}
-            {"event":"progress","name":"Django-5.0.tar.gz","bytes":1024,"total":null}
-            {"event":"finish","name":"Django-5.0.tar.gz","cacheHit":false,"sha256":"abc","bytes":2048,"file":"/c/sha256/ab\\"c"}
-            {"event":"fail","name":"Django-5.0.tar.gz","error":"could not download http://h/x: the server answered HTTP 404"}
+        #expect(
+            sink.output == """
+                {"event":"start","name":"Django-5.0.tar.gz","url":"http://h/Django-5.0.tar.gz"}
+                {"event":"progress","name":"Django-5.0.tar.gz","bytes":1024,"total":2048}
+                {"event":"progress","name":"Django-5.0.tar.gz","bytes":1024,"total":null}
+                {"event":"finish","name":"Django-5.0.tar.gz","cacheHit":false,"sha256":"abc","bytes":2048,"file":"/c/sha256/ab\\"c"}
+                {"event":"fail","name":"Django-5.0.tar.gz","error":"could not download http://h/x: the server answered HTTP 404"}
 
-            """)
+                """)
     }
 
     @Test("the terminal bar redraws its own line on a terminal and says nothing otherwise")
@@ -472,9 +475,10 @@ struct DelegateTests {
         onTerminal.progress(Self.request, bytes: 1024, total: 2048)
         onTerminal.didFinish(Self.request, result: Self.result)
         let name = "Django-5.0.tar.gz".padding(toLength: 28, withPad: " ", startingAt: 0)
-        #expect(tty.output == name + " starting\n"
-            + "\u{1B}[1A\r" + name + " [#####     ] 50% of 2.0 KiB\u{1B}[K\u{1B}[1B\r"
-            + "\u{1B}[1A\r" + name + " done 2.0 KiB\u{1B}[K\u{1B}[1B\r")
+        #expect(
+            tty.output == name + " starting\n"
+                + "\u{1B}[1A\r" + name + " [#####     ] 50% of 2.0 KiB\u{1B}[K\u{1B}[1B\r"
+                + "\u{1B}[1A\r" + name + " done 2.0 KiB\u{1B}[K\u{1B}[1B\r")
         let pipe = Sink()
         let notTerminal = TerminalProgressDelegate(isTerminal: false, write: pipe.write)
         notTerminal.willStart(Self.request)

@@ -66,19 +66,23 @@ struct EngineStoreTests {
         #expect(FileManager.default.fileExists(atPath: found.appendingPathComponent("python-gunicorn.xml").path))
     }
 
-    @Test("worker formulas", arguments: [
-        ("2*cores+1", 1, 3), ("2*cores+1", 2, 5), ("2*cores+1", 8, 17), ("cores", 4, 4), ("4", 64, 4), ("(cores+1)*2", 3, 8),
-        ("cores/2", 1, 1), ("cores/2", 8, 4), ("cores-8", 2, 1), ("2 * cores + 1", 2, 5),
-    ])
+    @Test(
+        "worker formulas",
+        arguments: [
+            ("2*cores+1", 1, 3), ("2*cores+1", 2, 5), ("2*cores+1", 8, 17), ("cores", 4, 4), ("4", 64, 4), ("(cores+1)*2", 3, 8),
+            ("cores/2", 1, 1), ("cores/2", 8, 4), ("cores-8", 2, 1), ("2 * cores + 1", 2, 5),
+        ])
     func workerFormula(text: String, cores: Int, expected: Int) throws {
         #expect(try WorkerFormula(text).evaluate(cores: cores) == expected)
     }
 
-    @Test("worker formulas that do not parse say why", arguments: [
-        ("", "the worker formula '' ends too early"), ("2*", "the worker formula '2*' ends too early"),
-        ("2x", "unexpected 'x' in the worker formula '2x'"), ("(2", "a '(' is not closed in the worker formula '(2'"),
-        ("99999", "99999 is too large in the worker formula '99999'"),
-    ])
+    @Test(
+        "worker formulas that do not parse say why",
+        arguments: [
+            ("", "the worker formula '' ends too early"), ("2*", "the worker formula '2*' ends too early"),
+            ("2x", "unexpected 'x' in the worker formula '2x'"), ("(2", "a '(' is not closed in the worker formula '(2'"),
+            ("99999", "99999 is too large in the worker formula '99999'"),
+        ])
     func badFormula(text: String, message: String) {
         #expect(throws: WorkerFormula.ParseError(message: message)) { try WorkerFormula(text) }
     }

@@ -112,13 +112,15 @@ struct InstallServiceTests {
     func dataDefinedKind() async throws {
         let sandbox = try ServiceSandbox()
         try FileManager.default.createDirectory(at: sandbox.kindsFolder, withIntermediateDirectories: true)
-        try Data("""
+        try Data(
+            """
             <kind xmlns="urn:paddock:kind:1" name="toy">
               <install><arg>toy-get</arg><arg>{{package}}</arg><arg>{{version}}</arg><arg>{{programs}}</arg></install>
               <remove><arg>toy-drop</arg><arg>{{package}}</arg></remove>
               <present><arg>toy-has</arg><arg>{{package}}</arg></present>
             </kind>
-            """.utf8).write(to: sandbox.kindsFolder.appendingPathComponent("toy.xml"))
+            """.utf8
+        ).write(to: sandbox.kindsFolder.appendingPathComponent("toy.xml"))
         let toy = #"<pd:install kind="toy"><pd:package name="widget" version="2.1"/></pd:install>"#
         try await sandbox.writeFeed([
             ServiceSandbox.entry("widget", installer: toy),
@@ -134,9 +136,10 @@ struct InstallServiceTests {
         #expect(try sandbox.state().receipts(of: "widget") == [Receipt(kind: .package("toy"), path: "widget")])
         sandbox.runner.expect(["toy-has", "widget"], status: 1)
         let report = try Doctor(context: try sandbox.context()).run(wait: false)
-        #expect(report.checks.first { $0.name == "receipts" }?.details == [
-            "widget: the toy package widget is missing; run: paddock uninstall widget and install it again"
-        ])
+        #expect(
+            report.checks.first { $0.name == "receipts" }?.details == [
+                "widget: the toy package widget is missing; run: paddock uninstall widget and install it again"
+            ])
         _ = try sandbox.uninstall("widget")
         #expect(sandbox.runner.calls.last == ["toy-drop", "widget"])
         #expect(try sandbox.state().installed().isEmpty)
@@ -157,10 +160,11 @@ struct InstallServiceTests {
         try FileManager.default.removeItem(at: sandbox.programs.appendingPathComponent("tool"))
         let report = try Doctor(context: try sandbox.context()).run(wait: false)
         #expect(!report.healthy)
-        #expect(report.checks.first { $0.name == "receipts" }?.details.sorted() == [
-            "libtoy: the Debian package libtoy1 is not installed; run: paddock uninstall libtoy and install it again",
-            "tool: \(sandbox.programs.path)/tool is missing; run: paddock uninstall tool and install it again",
-        ])
+        #expect(
+            report.checks.first { $0.name == "receipts" }?.details.sorted() == [
+                "libtoy: the Debian package libtoy1 is not installed; run: paddock uninstall libtoy and install it again",
+                "tool: \(sandbox.programs.path)/tool is missing; run: paddock uninstall tool and install it again",
+            ])
     }
 
     @Test("upgrade in process: the newer version replaces the old one's files; the old files are gone at commit")

@@ -11,10 +11,11 @@ struct ServiceEventTests {
         let delegate = JSONLinesDelegate { lines.append($0) }
         delegate.handle(.willInstall(product: "django", version: "5.2.19"))
         delegate.handle(.willRollBack)
-        #expect(lines.all == [
-            #"{"event":"will-install","product":"django","version":"5.2.19"}"# + "\n",
-            #"{"event":"will-roll-back"}"# + "\n",
-        ])
+        #expect(
+            lines.all == [
+                #"{"event":"will-install","product":"django","version":"5.2.19"}"# + "\n",
+                #"{"event":"will-roll-back"}"# + "\n",
+            ])
     }
 
     @Test("the recording delegate keeps the order")

@@ -9,16 +9,26 @@ struct Blake2bTests {
     // Digests from Python's hashlib.blake2b (RFC 7693's "abc" among them); the lengths cross
     // the 128-byte block boundary both ways.
     static let vectors: [(input: [UInt8], b512: String, b256: String)] = [
-        ([], "786a02f742015903c6c6fd852552d272912f4740e15847618a86e217f71f5419d25e1031afee585313896444934eb04b903a685b1448b755d56f701afe9be2ce",
-         "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8"),
-        (Array("abc".utf8), "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923",
-         "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319"),
-        ([UInt8](repeating: 0, count: 128), "865939e120e6805438478841afb739ae4250cf372653078a065cdcfffca4caf798e6d462b65d658fc165782640eded70963449ae1500fb0f24981d7727e22c41",
-         "378d0caaaa3855f1b38693c1d6ef004fd118691c95c959d4efa950d6d6fcf7c1"),
-        ([UInt8](repeating: 0, count: 129), "a60edba343e7a6933c14d203d2e535f35e6deb6c8a4f8e624c1a6f6e2612860447cb4c37e5aa11bcf03b7c3eea7228eb8b998f922794f2d1b8f2dc63f03bd3fa",
-         "baadfb64c3bd2cd187b54accc5e61a0720ed86bf48c28017873536cf9015d1b8"),
-        (Array((0..<1024).map { UInt8($0 % 256) }), "6b490f42e902f61b1ee12d3c85e34152e37c94d07ab9ea577cad6a6eb4690fad38064f53a19c225703a5c52cdc9a85add71b339d327e1630ee3432b920240e8a",
-         "f1551feeb252c7e60bb362205bd1ac2f70b145260a91d41e8c5d0a187549a5f2"),
+        (
+            [], "786a02f742015903c6c6fd852552d272912f4740e15847618a86e217f71f5419d25e1031afee585313896444934eb04b903a685b1448b755d56f701afe9be2ce",
+            "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8"
+        ),
+        (
+            Array("abc".utf8), "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923",
+            "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319"
+        ),
+        (
+            [UInt8](repeating: 0, count: 128), "865939e120e6805438478841afb739ae4250cf372653078a065cdcfffca4caf798e6d462b65d658fc165782640eded70963449ae1500fb0f24981d7727e22c41",
+            "378d0caaaa3855f1b38693c1d6ef004fd118691c95c959d4efa950d6d6fcf7c1"
+        ),
+        (
+            [UInt8](repeating: 0, count: 129), "a60edba343e7a6933c14d203d2e535f35e6deb6c8a4f8e624c1a6f6e2612860447cb4c37e5aa11bcf03b7c3eea7228eb8b998f922794f2d1b8f2dc63f03bd3fa",
+            "baadfb64c3bd2cd187b54accc5e61a0720ed86bf48c28017873536cf9015d1b8"
+        ),
+        (
+            Array((0..<1024).map { UInt8($0 % 256) }), "6b490f42e902f61b1ee12d3c85e34152e37c94d07ab9ea577cad6a6eb4690fad38064f53a19c225703a5c52cdc9a85add71b339d327e1630ee3432b920240e8a",
+            "f1551feeb252c7e60bb362205bd1ac2f70b145260a91d41e8c5d0a187549a5f2"
+        ),
     ]
 
     @Test("known digests, 512 and 256 bits", arguments: 0..<5)

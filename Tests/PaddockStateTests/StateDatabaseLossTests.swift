@@ -53,9 +53,10 @@ struct StateDatabaseLossTests {
                 "the state database '\(home.database)' is missing, but paddock's folders show that it installed things (program folder \(home.programs.path)/more, program folder \(home.programs.path)/other, program folder \(home.programs.path)/tool and 2 more): "
             ) == true)
         #expect(!FileManager.default.fileExists(atPath: home.database))
-        #expect(StateStore.footprints(in: home.state, programs: home.programs).map(\.description).suffix(2) == [
-            "app folder \(home.state.path)/apps/site", "install log \(home.state.path)/logs/install-1.log",
-        ])
+        #expect(
+            StateStore.footprints(in: home.state, programs: home.programs).map(\.description).suffix(2) == [
+                "app folder \(home.state.path)/apps/site", "install log \(home.state.path)/logs/install-1.log",
+            ])
 
         // Tables dropped: the file is there, its schema version 0.
         let database = try SQLiteDatabase(path: home.database)

@@ -40,9 +40,10 @@ struct FeedRegistrationsTests {
 
         Self.removeIndex(sandbox.store)
         let rebuilt = try Self.reopen(sandbox.store)
-        #expect(rebuilt.restoredFeeds == [
-            RestoredFeed(name: "plain", productCount: 2, problem: nil), RestoredFeed(name: "zoo", productCount: 2, problem: nil),
-        ])
+        #expect(
+            rebuilt.restoredFeeds == [
+                RestoredFeed(name: "plain", productCount: 2, problem: nil), RestoredFeed(name: "zoo", productCount: 2, problem: nil),
+            ])
         #expect(try rebuilt.catalog.feeds() == before)
         #expect(try rebuilt.catalog.resolve("shared").first?.feed == "zoo", "the later feed still wins")
         #expect(try rebuilt.catalog.feed(named: "zoo")?.signature?.signedAt == 1_700_000_000)
@@ -72,9 +73,10 @@ struct FeedRegistrationsTests {
         let cache = sandbox.store.cacheFile(for: "lost")
         try FileManager.default.removeItem(at: cache)
         let rebuilt = try Self.reopen(sandbox.store)
-        #expect(rebuilt.restoredFeeds == [
-            RestoredFeed(name: "lost", productCount: 0, problem: "its cached copy \(cache.path) is missing; run 'paddock feed update lost'")
-        ])
+        #expect(
+            rebuilt.restoredFeeds == [
+                RestoredFeed(name: "lost", productCount: 0, problem: "its cached copy \(cache.path) is missing; run 'paddock feed update lost'")
+            ])
         #expect(try rebuilt.catalog.feed(named: "lost")?.source == path)
         #expect(try rebuilt.catalog.list().isEmpty)
         #expect(try await rebuilt.update("lost").map(\.outcome) == [.updated])

@@ -121,7 +121,8 @@ struct SignedFeedTests {
         #expect(rollback?.exitCode == 65)
         #expect(
             rollback?.description
-                == "feed 'zoo' is older than the copy paddock has (2025-01-01T00:00:00Z vs 2025-02-01T00:00:00Z): a rollback; the catalogue is unchanged. If the publisher really went back, run 'paddock feed remove zoo' and add it again")
+                == "feed 'zoo' is older than the copy paddock has (2025-01-01T00:00:00Z vs 2025-02-01T00:00:00Z): a rollback; the catalogue is unchanged. If the publisher really went back, run 'paddock feed remove zoo' and add it again"
+        )
         #expect(sandbox.productIds == ["alpha", "beta"])
 
         // The same <updated> date, signed earlier: refused by the signed timestamp.

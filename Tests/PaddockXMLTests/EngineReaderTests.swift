@@ -77,44 +77,74 @@ struct EngineReaderTests {
         #expect(engines[1].gracefulTimeout == 30)
     }
 
-    @Test("each bad field is named with its file, line and column", arguments: [
-        ("<other/>", "e.xml:1:1: the root element must be <engine xmlns=\"urn:paddock:engine:1\"> or <engines>"),
-        ("<engine runtime=\"r\">\n  <program>p</program>\n</engine>", "e.xml:1:1: <engine> needs a name attribute"),
-        ("<engine name=\"Bad Name\" runtime=\"r\"><program>p</program></engine>",
-            "e.xml:1:1: the engine name 'Bad Name' may hold only a-z, 0-9, '.', '_' and '-', starting with a letter or digit"),
-        ("<engine name=\"x\">\n  <program>p</program>\n</engine>", "e.xml:1:1: the engine 'x' needs a runtime attribute (python3, ruby, node...)"),
-        ("<engine name=\"x\" runtime=\"r\">\n</engine>", "e.xml:1:1: the engine 'x' needs a <program>"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program> </program>\n</engine>", "e.xml:2:3: <program> is empty"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <environment>\n    <variable value=\"1\"/>\n  </environment>\n</engine>",
-            "e.xml:4:5: <variable> needs a name attribute"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <environment><variable name=\"A\" mode=\"insert\"/></environment>\n</engine>",
-            "e.xml:3:16: mode=\"insert\" must be set, prepend or append"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <transport kind=\"pipe\"/>\n</engine>", "e.xml:3:3: kind=\"pipe\" must be tcp or unix"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <transport portLower=\"0\"/>\n</engine>",
-            "e.xml:3:3: portLower=\"0\" must be a whole number from 1 to 65535"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <transport portLower=\"9000\" portUpper=\"8000\"/>\n</engine>",
-            "e.xml:3:3: portLower 9000 is above portUpper 8000"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <reload strategy=\"sometimes\"/>\n</engine>",
-            "e.xml:3:3: strategy=\"sometimes\" must be signal, start-new-then-stop-old or one-at-a-time"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <reload strategy=\"signal\" signal=\"KILL\"/>\n</engine>",
-            "e.xml:3:3: signal=\"KILL\" must be one of HUP, INT, QUIT, TERM, TTIN, TTOU, USR1, USR2, WINCH"),
-        ("<engine name=\"x\" runtime=\"r\" gracefulTimeout=\"soon\">\n  <program>p</program>\n</engine>",
-            "e.xml:1:1: gracefulTimeout=\"soon\" must be a whole number from 1 to 3600"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <workers formula=\"2*threads\"/>\n</engine>",
-            "e.xml:3:3: unexpected 't' in the worker formula '2*threads' (use numbers, cores, + - * / and parentheses)"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <workers formula=\"(cores+1\"/>\n</engine>",
-            "e.xml:3:3: a '(' is not closed in the worker formula '(cores+1'"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <health path=\"up\"/>\n</engine>", "e.xml:3:3: path=\"up\" must start with '/'"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <limits memoryLimitMB=\"-5\"/>\n</engine>",
-            "e.xml:3:3: memoryLimitMB=\"-5\" must be a whole number from 1"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <limits maxRequestsPerWorker=\"many\"/>\n</engine>",
-            "e.xml:3:3: maxRequestsPerWorker=\"many\" must be a whole number from 0"),
-        ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <limits watchMask=\"*.py;conf/app.ini\"/>\n</engine>",
-            "e.xml:3:3: the watch mask 'conf/app.ini' must be a file name pattern (*.py), without '/'"),
-        ("<engines>\n  <engine name=\"x\" runtime=\"r\"><program>p</program></engine>\n  <engine name=\"x\" runtime=\"r\"><program>q</program></engine>\n</engines>",
-            "e.xml:3:3: the engine 'x' is defined twice in this file"),
-        ("<!DOCTYPE engine [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><engine name=\"x\" runtime=\"r\"><program>&e;</program></engine>", nil),
-    ] as [(String, String?)])
+    @Test(
+        "each bad field is named with its file, line and column",
+        arguments: [
+            ("<other/>", "e.xml:1:1: the root element must be <engine xmlns=\"urn:paddock:engine:1\"> or <engines>"),
+            ("<engine runtime=\"r\">\n  <program>p</program>\n</engine>", "e.xml:1:1: <engine> needs a name attribute"),
+            (
+                "<engine name=\"Bad Name\" runtime=\"r\"><program>p</program></engine>",
+                "e.xml:1:1: the engine name 'Bad Name' may hold only a-z, 0-9, '.', '_' and '-', starting with a letter or digit"
+            ),
+            ("<engine name=\"x\">\n  <program>p</program>\n</engine>", "e.xml:1:1: the engine 'x' needs a runtime attribute (python3, ruby, node...)"),
+            ("<engine name=\"x\" runtime=\"r\">\n</engine>", "e.xml:1:1: the engine 'x' needs a <program>"),
+            ("<engine name=\"x\" runtime=\"r\">\n  <program> </program>\n</engine>", "e.xml:2:3: <program> is empty"),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <environment>\n    <variable value=\"1\"/>\n  </environment>\n</engine>",
+                "e.xml:4:5: <variable> needs a name attribute"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <environment><variable name=\"A\" mode=\"insert\"/></environment>\n</engine>",
+                "e.xml:3:16: mode=\"insert\" must be set, prepend or append"
+            ),
+            ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <transport kind=\"pipe\"/>\n</engine>", "e.xml:3:3: kind=\"pipe\" must be tcp or unix"),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <transport portLower=\"0\"/>\n</engine>",
+                "e.xml:3:3: portLower=\"0\" must be a whole number from 1 to 65535"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <transport portLower=\"9000\" portUpper=\"8000\"/>\n</engine>",
+                "e.xml:3:3: portLower 9000 is above portUpper 8000"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <reload strategy=\"sometimes\"/>\n</engine>",
+                "e.xml:3:3: strategy=\"sometimes\" must be signal, start-new-then-stop-old or one-at-a-time"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <reload strategy=\"signal\" signal=\"KILL\"/>\n</engine>",
+                "e.xml:3:3: signal=\"KILL\" must be one of HUP, INT, QUIT, TERM, TTIN, TTOU, USR1, USR2, WINCH"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\" gracefulTimeout=\"soon\">\n  <program>p</program>\n</engine>",
+                "e.xml:1:1: gracefulTimeout=\"soon\" must be a whole number from 1 to 3600"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <workers formula=\"2*threads\"/>\n</engine>",
+                "e.xml:3:3: unexpected 't' in the worker formula '2*threads' (use numbers, cores, + - * / and parentheses)"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <workers formula=\"(cores+1\"/>\n</engine>",
+                "e.xml:3:3: a '(' is not closed in the worker formula '(cores+1'"
+            ),
+            ("<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <health path=\"up\"/>\n</engine>", "e.xml:3:3: path=\"up\" must start with '/'"),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <limits memoryLimitMB=\"-5\"/>\n</engine>",
+                "e.xml:3:3: memoryLimitMB=\"-5\" must be a whole number from 1"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <limits maxRequestsPerWorker=\"many\"/>\n</engine>",
+                "e.xml:3:3: maxRequestsPerWorker=\"many\" must be a whole number from 0"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <limits watchMask=\"*.py;conf/app.ini\"/>\n</engine>",
+                "e.xml:3:3: the watch mask 'conf/app.ini' must be a file name pattern (*.py), without '/'"
+            ),
+            (
+                "<engines>\n  <engine name=\"x\" runtime=\"r\"><program>p</program></engine>\n  <engine name=\"x\" runtime=\"r\"><program>q</program></engine>\n</engines>",
+                "e.xml:3:3: the engine 'x' is defined twice in this file"
+            ),
+            ("<!DOCTYPE engine [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><engine name=\"x\" runtime=\"r\"><program>&e;</program></engine>", nil),
+        ] as [(String, String?)])
     func badField(xml: String, message: String?) throws {
         let scratch = try EngineScratch()
         let file = try scratch.write("e.xml", xml)

@@ -63,7 +63,11 @@ struct ExtensionTests {
         #expect(django.hasLinuxInstaller)
         let pip = try #require(django.installers[0].linux)
         #expect(pip.kind == .pip && pip.scope == .app)
-        #expect(pip.packages == [.init(name: "Django", version: "5.2.8", sha256: ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"])])
+        #expect(
+            pip.packages == [
+                .init(
+                    name: "Django", version: "5.2.8", sha256: ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"])
+            ])
         #expect(django.installers[0].architectures == ["x86_64", "aarch64"])
         let archive = try #require(django.installers[1].linux)
         #expect(archive.kind == .archive && archive.scope == .user && archive.stripComponents == 1 && archive.destination == "django")

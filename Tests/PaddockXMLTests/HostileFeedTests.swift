@@ -157,7 +157,8 @@ struct HostileFeedTests {
         #expect(feed.warnings.map(\.description) == ["6:5: warning: productId '\(shown)' \(problem); this entry is skipped"])
     }
 
-    @Test("an archive destination that could leave paddock's programs folder makes the installer unusable, naming the line",
+    @Test(
+        "an archive destination that could leave paddock's programs folder makes the installer unusable, naming the line",
         arguments: ["../../victim", "/etc", "a/../../b", "", "x&#10;y"])
     func hostileDestination(destination: String) throws {
         let xml = """
@@ -188,7 +189,8 @@ struct HostileFeedTests {
     }
 
     /// An entry is held whole while it is read: its size is capped, however it is made up.
-    @Test("an entry of 70 MB of attributes, of 70 MB of text runs, or of a million elements is refused at its place",
+    @Test(
+        "an entry of 70 MB of attributes, of 70 MB of text runs, or of a million elements is refused at its place",
         arguments: ["attributes", "text", "elements"])
     func hugeEntry(kind: String) throws {
         var xml = Array("\(Self.atom)\n<entry><productId>big</productId>\n".utf8)

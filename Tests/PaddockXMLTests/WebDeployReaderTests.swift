@@ -69,11 +69,13 @@ struct WebDeployReaderTests {
         #expect(!(parameters.first?.localizedDescriptions.isEmpty ?? true))
     }
 
-    @Test("manifests, whatever the case of their names", arguments: [
-        "iisdocs-blogengine-manifest.xml", "iisdocs-galleryserverpro-manifest.xml", "iisdocs-joomla-manifest.xml",
-        "iisdocs-mediawiki-manifest.xml", "iisdocs-umbraco-manifest.xml", "iisdocs-wordpress-manifest.xml",
-        "iiswsgi-sample-Manifest.xml.in", "plone-Manifest.xml",
-    ])
+    @Test(
+        "manifests, whatever the case of their names",
+        arguments: [
+            "iisdocs-blogengine-manifest.xml", "iisdocs-galleryserverpro-manifest.xml", "iisdocs-joomla-manifest.xml",
+            "iisdocs-mediawiki-manifest.xml", "iisdocs-umbraco-manifest.xml", "iisdocs-wordpress-manifest.xml",
+            "iiswsgi-sample-Manifest.xml.in", "plone-Manifest.xml",
+        ])
     func manifests(file: String) throws {
         let manifest = try WebDeployReader.manifest(path: Self.path(file))
         #expect(manifest.rootName.lowercased() == "msdeploy.iisapp")
@@ -136,7 +138,8 @@ struct WebDeployReaderTests {
 
     @Test("pd:askWhen must name a parameter defined before it")
     func askWhenOrder() throws {
-        let xml = "<parameters xmlns:pd=\"urn:paddock:feed:1\">\n<parameter name=\"host\">\n  <pd:askWhen parameter=\"database\" values=\"postgresql\"/>\n</parameter>\n<parameter name=\"database\"/>\n</parameters>"
+        let xml =
+            "<parameters xmlns:pd=\"urn:paddock:feed:1\">\n<parameter name=\"host\">\n  <pd:askWhen parameter=\"database\" values=\"postgresql\"/>\n</parameter>\n<parameter name=\"database\"/>\n</parameters>"
         let error = #expect(throws: XMLSyntaxError.self) {
             try WebDeployReader.parameters(bytes: Array(xml.utf8), label: "Parameters.xml")
         }

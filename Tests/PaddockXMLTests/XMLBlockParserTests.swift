@@ -77,7 +77,11 @@ struct XMLBlockParserTests {
     func blanks() throws {
         let xml = "<feed>\n  <entry>\n    <a>\n      <b>x</b>\n    </a>\n    <c>t <i>u</i> v</c>\n    <d>  </d>\n  </entry>\n</feed>\n"
         var blocks: [BlockElement] = []
-        try XMLBlockParser(label: "feed.xml").parse(.bytes(Array(xml.utf8)), root: { _, _ in }, block: { blocks.append($0); return true })
+        try XMLBlockParser(label: "feed.xml").parse(
+            .bytes(Array(xml.utf8)), root: { _, _ in },
+            block: {
+                blocks.append($0); return true
+            })
         let entry = try #require(blocks.first)
         #expect(blocks.count == 1)
         #expect(entry.text == "")

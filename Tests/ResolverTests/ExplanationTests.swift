@@ -162,7 +162,7 @@ import TestSupport
             message: "site needs cms; cms needs php >= 8; the only php for linux/x86_64 in feed 'zoo' is 7.4; so cms cannot be installed here; so site cannot be installed here."),
         Case(
             name: "invalid constraint in a feed",
-            catalog: F.catalog([F.product("app", needs: F.needs("php", "=>5"))  , F.product("php")]),
+            catalog: F.catalog([F.product("app", needs: F.needs("php", "=>5")), F.product("php")]),
             request: [ProductRequirement("app")], kind: .invalidConstraint,
             message: "app needs php =>5; invalid version constraint \"=>5\": unknown operator \"=>\" (use >=, <=, >, <, ==, !=, ~=); so app cannot be installed here."),
         Case(

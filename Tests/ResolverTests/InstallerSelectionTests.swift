@@ -30,23 +30,31 @@ import Testing
         Case("distribution by id", [F.linuxInstaller(distributions: ["ubuntu"]), F.linuxInstaller(distributions: ["debian"])], F.linux, 1),
         Case("distribution with version", [F.linuxInstaller(distributions: ["debian-11"]), F.linuxInstaller(distributions: ["debian-12"])], F.linux, 1),
         Case("no matching distribution", [F.linuxInstaller(distributions: ["fedora"])], F.linux, nil),
-        Case("requested language first", [F.linuxInstaller(languages: ["en"]), F.linuxInstaller(languages: ["fr"])],
-         MachineFacts(language: "fr"), 1),
-        Case("language-neutral counts as requested", [F.linuxInstaller(languages: ["de"]), F.linuxInstaller(languages: [])],
-         MachineFacts(language: "fr"), 1),
-        Case("falls back to en", [F.linuxInstaller(languages: ["de"]), F.linuxInstaller(languages: ["en"])],
-         MachineFacts(language: "fr"), 1),
-        Case("falls back to the first", [F.linuxInstaller(languages: ["de"]), F.linuxInstaller(languages: ["ja"])],
-         MachineFacts(language: "fr"), 0),
+        Case(
+            "requested language first", [F.linuxInstaller(languages: ["en"]), F.linuxInstaller(languages: ["fr"])],
+            MachineFacts(language: "fr"), 1),
+        Case(
+            "language-neutral counts as requested", [F.linuxInstaller(languages: ["de"]), F.linuxInstaller(languages: [])],
+            MachineFacts(language: "fr"), 1),
+        Case(
+            "falls back to en", [F.linuxInstaller(languages: ["de"]), F.linuxInstaller(languages: ["en"])],
+            MachineFacts(language: "fr"), 1),
+        Case(
+            "falls back to the first", [F.linuxInstaller(languages: ["de"]), F.linuxInstaller(languages: ["ja"])],
+            MachineFacts(language: "fr"), 0),
         Case("no installers", [], F.linux, nil),
-        Case("windows version below the osList minimum", [F.windowsInstaller(os: [OperatingSystemSpec(minimumVersion: "6.1")])],
-             MachineFacts(operatingSystem: .windows, architecture: "x64", windowsVersion: "6.0"), nil),
-        Case("windows version within an osList entry", [
-            F.windowsInstaller(os: [OperatingSystemSpec(minimumVersion: "5.1", maximumVersion: "6.0")], id: "old"),
-            F.windowsInstaller(os: [OperatingSystemSpec(minimumVersion: "6.1")], id: "new"),
-        ], MachineFacts(operatingSystem: .windows, architecture: "x64", windowsVersion: "10.0"), 1),
-        Case("unknown windows version: osList not checked", [F.windowsInstaller(os: [OperatingSystemSpec(minimumVersion: "6.1")])],
-             F.windows, 0),
+        Case(
+            "windows version below the osList minimum", [F.windowsInstaller(os: [OperatingSystemSpec(minimumVersion: "6.1")])],
+            MachineFacts(operatingSystem: .windows, architecture: "x64", windowsVersion: "6.0"), nil),
+        Case(
+            "windows version within an osList entry",
+            [
+                F.windowsInstaller(os: [OperatingSystemSpec(minimumVersion: "5.1", maximumVersion: "6.0")], id: "old"),
+                F.windowsInstaller(os: [OperatingSystemSpec(minimumVersion: "6.1")], id: "new"),
+            ], MachineFacts(operatingSystem: .windows, architecture: "x64", windowsVersion: "10.0"), 1),
+        Case(
+            "unknown windows version: osList not checked", [F.windowsInstaller(os: [OperatingSystemSpec(minimumVersion: "6.1")])],
+            F.windows, 0),
     ]
 
     @Test(arguments: cases)

@@ -108,7 +108,7 @@ import TestSupport
 
     @Test func stepsCarryInstallerScopeAndSize() throws {
         let catalog = F.catalog([
-            F.product("app", installers: [F.windowsInstaller(), F.linuxInstaller(scope: .system, sizeKB: nil, id: "deb")]),
+            F.product("app", installers: [F.windowsInstaller(), F.linuxInstaller(scope: .system, sizeKB: nil, id: "deb")])
         ])
         let step = try #require(try Resolver(catalog: catalog, machine: F.linux).plan(for: [ProductRequirement("app")]).step(for: "app"))
         #expect(step.installerIndex == 1)
@@ -179,8 +179,9 @@ import TestSupport
         ])
         let resolver = Resolver(catalog: catalog, machine: F.linux, installed: installed)
         #expect(try resolver.resolve(["any-python"]).plan?.stepsToInstall.map(\.productId) == ["any-python"])
-        #expect(try resolver.resolve(["new-python"]).failure?.message
-            == "new-python needs python3 >= 3.10; the installed python3 is of an unknown version (paddock does not replace installed products); so new-python cannot be installed here.")
+        #expect(
+            try resolver.resolve(["new-python"]).failure?.message
+                == "new-python needs python3 >= 3.10; the installed python3 is of an unknown version (paddock does not replace installed products); so new-python cannot be installed here.")
     }
 
     @Test func whyListsEveryRequestThatNeedsAProduct() throws {
@@ -196,11 +197,13 @@ import TestSupport
 
     @Test func windowsMachineUsesWebPIInstallersAndLanguages() throws {
         let catalog = F.catalog([
-            F.product("iis", installers: [
-                F.linuxInstaller(), F.windowsInstaller(architectures: ["x86"], id: "x86"),
-                F.windowsInstaller(architectures: ["x64"], languages: ["de"], id: "de"),
-                F.windowsInstaller(architectures: ["x64"], languages: ["en"], id: "en"),
-            ]),
+            F.product(
+                "iis",
+                installers: [
+                    F.linuxInstaller(), F.windowsInstaller(architectures: ["x86"], id: "x86"),
+                    F.windowsInstaller(architectures: ["x64"], languages: ["de"], id: "de"),
+                    F.windowsInstaller(architectures: ["x64"], languages: ["en"], id: "en"),
+                ])
         ])
         let german = MachineFacts(operatingSystem: .windows, architecture: "x64", language: "de")
         #expect(try Resolver(catalog: catalog, machine: german).plan(for: [ProductRequirement("iis")]).step(for: "iis")?.installer?.id == "de")

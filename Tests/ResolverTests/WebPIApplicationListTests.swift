@@ -172,12 +172,14 @@ struct WebPIApplicationListTests {
         // (NETFramework45, NETFX4), PHP52_SQL_App and PHP52_MySQL_SQL_App (the SQL Server
         // drivers for PHP 5.2).
         let usedSets = Set(Self.appFeed.products.compactMap(\.dependency).flatMap { Self.setNames(in: $0) })
-        #expect(Set(Self.appFeed.namedDependencies.keys).subtracting(usedSets) == [
-            "ASPNET2App", "MVC2ASPNET4App", "PHP52_MySQL_SQL_App", "PHP52_SQL_App",
-        ])
-        #expect(Self.neededButUndefined.subtracting(namedAnywhere) == [
-            "NETFramework45", "NETFX4", "SQLDriverPHP52IIS", "SQLDriverPHP52IISExpress",
-        ])
+        #expect(
+            Set(Self.appFeed.namedDependencies.keys).subtracting(usedSets) == [
+                "ASPNET2App", "MVC2ASPNET4App", "PHP52_MySQL_SQL_App", "PHP52_SQL_App",
+            ])
+        #expect(
+            Self.neededButUndefined.subtracting(namedAnywhere) == [
+                "NETFramework45", "NETFX4", "SQLDriverPHP52IIS", "SQLDriverPHP52IISExpress",
+            ])
         #expect(namedAnywhere.count == 44)
     }
 
@@ -196,26 +198,29 @@ struct WebPIApplicationListTests {
     func linuxExplanationsByHand() throws {
         let resolver = Resolver(catalog: Self.appsOnly, machine: Self.linux)
         let installers = "(its installers are for windows >= 5.1.2.0 or <= 5.0.0.0 or >= 6.0.1.0)"
-        #expect(try resolver.resolve(["WordPress"]).failure?.message == """
-            "WordPress" has no installer for linux/x86_64 \(installers).
-            In all, the dependencies of the request refer to 26 products that no loaded feed defines:
-              - WordPress refers to "IIS60", "FastCGIIIS6", "StaticContent", "DefaultDocument", "DirectoryBrowse", "HTTPErrors", "HTTPLogging", "LoggingTools", "RequestMonitor", "RequestFiltering", "StaticContentCompression", "IISManagementConsole", "CGI", "UrlRewrite2", "UrlRewrite", "UrlRewrite10", "UrlRewrite2Beta" through the sets "PHP53App" -> "IISForPHP"
-              - WordPress refers to "PHP53", "WinCache53", "WebMatrix", "WebMatrix_appdetect", "PHP53ForIISExpress", "WDeployNOSMO", "WDeploy_v2", "WDeploy" through the set "PHP53App"
-              - WordPress refers to "MySQLConnector" through the set "MySQLApp"
-            """)
-        #expect(try resolver.resolve(["DotNetNuke_IIS"]).failure?.message == """
-            "DotNetNuke_IIS" has no installer for linux/x86_64 \(installers).
-            In all, the dependencies of the request refer to 20 products that no loaded feed defines:
-              - DotNetNuke_IIS refers to "NETFramework35", "IIS51", "IIS60", "StaticContent", "DefaultDocument", "DirectoryBrowse", "HTTPErrors", "HTTPLogging", "LoggingTools", "RequestMonitor", "RequestFiltering", "StaticContentCompression", "IISManagementConsole", "ASPNET", "NETExtensibility", "ISAPIFilters", "ISAPIExtensions", "SMO", "WDeploy_v2", "WDeploy" through the set "SQL_ASPNET35App_IIS"
-            """)
+        #expect(
+            try resolver.resolve(["WordPress"]).failure?.message == """
+                "WordPress" has no installer for linux/x86_64 \(installers).
+                In all, the dependencies of the request refer to 26 products that no loaded feed defines:
+                  - WordPress refers to "IIS60", "FastCGIIIS6", "StaticContent", "DefaultDocument", "DirectoryBrowse", "HTTPErrors", "HTTPLogging", "LoggingTools", "RequestMonitor", "RequestFiltering", "StaticContentCompression", "IISManagementConsole", "CGI", "UrlRewrite2", "UrlRewrite", "UrlRewrite10", "UrlRewrite2Beta" through the sets "PHP53App" -> "IISForPHP"
+                  - WordPress refers to "PHP53", "WinCache53", "WebMatrix", "WebMatrix_appdetect", "PHP53ForIISExpress", "WDeployNOSMO", "WDeploy_v2", "WDeploy" through the set "PHP53App"
+                  - WordPress refers to "MySQLConnector" through the set "MySQLApp"
+                """)
+        #expect(
+            try resolver.resolve(["DotNetNuke_IIS"]).failure?.message == """
+                "DotNetNuke_IIS" has no installer for linux/x86_64 \(installers).
+                In all, the dependencies of the request refer to 20 products that no loaded feed defines:
+                  - DotNetNuke_IIS refers to "NETFramework35", "IIS51", "IIS60", "StaticContent", "DefaultDocument", "DirectoryBrowse", "HTTPErrors", "HTTPLogging", "LoggingTools", "RequestMonitor", "RequestFiltering", "StaticContentCompression", "IISManagementConsole", "ASPNET", "NETExtensibility", "ISAPIFilters", "ISAPIExtensions", "SMO", "WDeploy_v2", "WDeploy" through the set "SQL_ASPNET35App_IIS"
+                """)
         // MVC3App and SQL_ASPNET4App share IISForASPNET, WebMatrix and Web Deploy: each is named once.
-        #expect(try resolver.resolve(["nopCommerce"]).failure?.message == """
-            "nopCommerce" has no installer for linux/x86_64 \(installers).
-            In all, the dependencies of the request refer to 25 products that no loaded feed defines:
-              - nopCommerce refers to "NETFramework4", "SMO", "WebMatrix", "WebMatrix_appdetect", "SMO32", "WDeployNOSMO", "WDeploy_v2", "WDeploy" through the set "SQL_ASPNET4App"
-              - nopCommerce refers to "IIS51", "IIS60", "StaticContent", "DefaultDocument", "DirectoryBrowse", "HTTPErrors", "HTTPLogging", "LoggingTools", "RequestMonitor", "RequestFiltering", "StaticContentCompression", "IISManagementConsole", "ASPNET", "NETExtensibility", "ISAPIFilters", "ISAPIExtensions" through the sets "SQL_ASPNET4App" -> "IISForASPNET"
-              - nopCommerce refers to "MVC3" through the set "MVC3App"
-            """)
+        #expect(
+            try resolver.resolve(["nopCommerce"]).failure?.message == """
+                "nopCommerce" has no installer for linux/x86_64 \(installers).
+                In all, the dependencies of the request refer to 25 products that no loaded feed defines:
+                  - nopCommerce refers to "NETFramework4", "SMO", "WebMatrix", "WebMatrix_appdetect", "SMO32", "WDeployNOSMO", "WDeploy_v2", "WDeploy" through the set "SQL_ASPNET4App"
+                  - nopCommerce refers to "IIS51", "IIS60", "StaticContent", "DefaultDocument", "DirectoryBrowse", "HTTPErrors", "HTTPLogging", "LoggingTools", "RequestMonitor", "RequestFiltering", "StaticContentCompression", "IISManagementConsole", "ASPNET", "NETExtensibility", "ISAPIFilters", "ISAPIExtensions" through the sets "SQL_ASPNET4App" -> "IISForASPNET"
+                  - nopCommerce refers to "MVC3" through the set "MVC3App"
+                """)
     }
 
     @Test("on Windows, without the products, the cause names the first missing product and the list follows")
@@ -223,12 +228,13 @@ struct WebPIApplicationListTests {
         let resolver = Resolver(catalog: Self.appsOnly, machine: Self.windowsX64)
         let failure = try resolver.resolve(["CMSaspNET"]).failure
         #expect(failure?.kind == .unknownProduct)
-        #expect(failure?.message == """
-            CMSaspNET needs "NETFramework4" through the set "ASPNET4App", and no loaded feed defines "NETFramework4".
-            In all, the dependencies of the request refer to 22 products that no loaded feed defines:
-              - CMSaspNET refers to "NETFramework4", "WebMatrix", "WebMatrix_appdetect", "WDeployNOSMO", "WDeploy_v2", "WDeploy" through the set "ASPNET4App"
-              - CMSaspNET refers to "IIS51", "IIS60", "StaticContent", "DefaultDocument", "DirectoryBrowse", "HTTPErrors", "HTTPLogging", "LoggingTools", "RequestMonitor", "RequestFiltering", "StaticContentCompression", "IISManagementConsole", "ASPNET", "NETExtensibility", "ISAPIFilters", "ISAPIExtensions" through the sets "ASPNET4App" -> "IISForASPNET"
-            """)
+        #expect(
+            failure?.message == """
+                CMSaspNET needs "NETFramework4" through the set "ASPNET4App", and no loaded feed defines "NETFramework4".
+                In all, the dependencies of the request refer to 22 products that no loaded feed defines:
+                  - CMSaspNET refers to "NETFramework4", "WebMatrix", "WebMatrix_appdetect", "WDeployNOSMO", "WDeploy_v2", "WDeploy" through the set "ASPNET4App"
+                  - CMSaspNET refers to "IIS51", "IIS60", "StaticContent", "DefaultDocument", "DirectoryBrowse", "HTTPErrors", "HTTPLogging", "LoggingTools", "RequestMonitor", "RequestFiltering", "StaticContentCompression", "IISManagementConsole", "ASPNET", "NETExtensibility", "ISAPIFilters", "ISAPIExtensions" through the sets "ASPNET4App" -> "IISForASPNET"
+                """)
     }
 
     // MARK: With the products: planned for Windows x64
@@ -280,10 +286,11 @@ struct WebPIApplicationListTests {
     func everyApplicationResolvesOnWindowsX64() throws {
         let (plans, ruledOut) = try Self.resolveAll(on: Self.windowsX64)
         #expect(plans.count == 97)
-        #expect(ruledOut == [
-            "DotNetNuke_IIS": Self.needsIIS51("DotNetNuke_IIS", "windows/x86_64"),
-            "DotNetNukePro_IIS": Self.needsIIS51("DotNetNukePro_IIS", "windows/x86_64"),
-        ])
+        #expect(
+            ruledOut == [
+                "DotNetNuke_IIS": Self.needsIIS51("DotNetNuke_IIS", "windows/x86_64"),
+                "DotNetNukePro_IIS": Self.needsIIS51("DotNetNukePro_IIS", "windows/x86_64"),
+            ])
         for (id, plan) in plans { Self.checkPlan(plan, for: id, on: Self.windowsX64) }
     }
 
@@ -291,12 +298,14 @@ struct WebPIApplicationListTests {
     func everyApplicationResolvesOnWindows7X64() throws {
         let (plans, ruledOut) = try Self.resolveAll(on: Self.windows7X64)
         #expect(plans.count == 96)
-        #expect(ruledOut == [
-            "DotNetNuke_IIS": Self.needsIIS51("DotNetNuke_IIS", "windows 6.1/x86_64"),
-            "DotNetNukePro_IIS": Self.needsIIS51("DotNetNukePro_IIS", "windows 6.1/x86_64"),
-            // PHP53App_IIS requires IIS 6.0 with FastCGI *and* the IIS 7 features.
-            "phpwind_IIS": "phpwind_IIS needs IIS60 through the set \"PHP53App_IIS\"; \"IIS60\" has no installer for windows 6.1/x86_64 (its installers are for windows/x86|x86_64 5.2.0.0 to 5.2.2.0); so phpwind_IIS cannot be installed here.",
-        ])
+        #expect(
+            ruledOut == [
+                "DotNetNuke_IIS": Self.needsIIS51("DotNetNuke_IIS", "windows 6.1/x86_64"),
+                "DotNetNukePro_IIS": Self.needsIIS51("DotNetNukePro_IIS", "windows 6.1/x86_64"),
+                // PHP53App_IIS requires IIS 6.0 with FastCGI *and* the IIS 7 features.
+                "phpwind_IIS":
+                    "phpwind_IIS needs IIS60 through the set \"PHP53App_IIS\"; \"IIS60\" has no installer for windows 6.1/x86_64 (its installers are for windows/x86|x86_64 5.2.0.0 to 5.2.2.0); so phpwind_IIS cannot be installed here.",
+            ])
         for (id, plan) in plans { Self.checkPlan(plan, for: id, on: Self.windows7X64) }
         // Where the Windows version is known, no plan mixes IIS 6.0 with IIS 7.
         #expect(plans.values.allSatisfy { $0.step(for: "IIS60") == nil && $0.step(for: "IIS51") == nil })
@@ -316,9 +325,10 @@ struct WebPIApplicationListTests {
         // FastCGI, WinCache after it; Web Deploy without SMO is the first Web Deploy; MySQLApp
         // brings the MySQL connector.
         let wordPress = try resolver.resolve(["WordPress"]).plan
-        #expect(Self.stages(wordPress) == [
-            ["IIS60", "MySQLConnector", "WDeployNOSMO"], ["FastCGIIIS6"], ["PHP53"], ["WinCache53"], ["WordPress"],
-        ])
+        #expect(
+            Self.stages(wordPress) == [
+                ["IIS60", "MySQLConnector", "WDeployNOSMO"], ["FastCGIIIS6"], ["PHP53"], ["WinCache53"], ["WordPress"],
+            ])
         #expect(wordPress?.step(for: "PHP53")?.dependsOn == ["FastCGIIIS6"])
         #expect(wordPress?.step(for: "PHP53")?.version == "5.3.10")
         #expect(wordPress?.step(for: "WordPress")?.dependsOn == ["IIS60", "FastCGIIIS6", "PHP53", "WinCache53", "WDeployNOSMO", "MySQLConnector"])
@@ -328,9 +338,10 @@ struct WebPIApplicationListTests {
 
         // MVCApp brings MVC 1.0 on .NET 3.5; SQL_ASPNET4App brings .NET 4 and SMO: both .NET Frameworks.
         let dotNetAge = try resolver.resolve(["DotNetAge"]).plan
-        #expect(Self.stages(dotNetAge) == [
-            ["IIS60", "NETFramework35", "NETFramework4", "SMO", "WDeployNOSMO"], ["MVC"], ["DotNetAge"],
-        ])
+        #expect(
+            Self.stages(dotNetAge) == [
+                ["IIS60", "NETFramework35", "NETFramework4", "SMO", "WDeployNOSMO"], ["MVC"], ["DotNetAge"],
+            ])
         #expect(dotNetAge?.step(for: "MVC")?.dependsOn == ["NETFramework35"])
         #expect(Self.installerURL(dotNetAge, "SMO")?.hasSuffix("/x64/SharedManagementObjects.msi") == true)
 
@@ -352,9 +363,10 @@ struct WebPIApplicationListTests {
         // IIS 6.0 is ruled out, so IISForPHP takes the IIS 7 branch: the core features, CGI and
         // URL Rewrite 2.0 (the first rewrite module); PHP 5.3 then runs through CGI.
         let wordPress = try resolver.resolve(["WordPress"]).plan
-        #expect(Self.stages(wordPress) == [
-            (["CGI"] + Self.iis7Core + ["MySQLConnector", "UrlRewrite2", "WDeployNOSMO"]).sorted(), ["PHP53"], ["WinCache53"], ["WordPress"],
-        ])
+        #expect(
+            Self.stages(wordPress) == [
+                (["CGI"] + Self.iis7Core + ["MySQLConnector", "UrlRewrite2", "WDeployNOSMO"]).sorted(), ["PHP53"], ["WinCache53"], ["WordPress"],
+            ])
         #expect(wordPress?.step(for: "PHP53")?.dependsOn == ["CGI"])
         // IIS 7 features are turned on with dism on Windows 7 (pkgmgr is for Vista and 2008).
         guard case .commandLine(let exe, let arguments, _)? = wordPress?.step(for: "StaticContent")?.installer?.commands.first else {
@@ -366,10 +378,11 @@ struct WebPIApplicationListTests {
 
         // IISForASPNET's IIS 7 branch: ASP.NET after the ISAPI and .NET extensibility features.
         let umbraco = try resolver.resolve(["UmbracoCMS5"]).plan
-        #expect(Self.stages(umbraco) == [
-            (Self.iis7Core + ["ISAPIExtensions", "ISAPIFilters", "NETExtensibility", "NETFramework4", "SMO", "WDeployNOSMO"]).sorted(),
-            ["ASPNET", "MVC3"], ["UmbracoCMS5"],
-        ])
+        #expect(
+            Self.stages(umbraco) == [
+                (Self.iis7Core + ["ISAPIExtensions", "ISAPIFilters", "NETExtensibility", "NETFramework4", "SMO", "WDeployNOSMO"]).sorted(),
+                ["ASPNET", "MVC3"], ["UmbracoCMS5"],
+            ])
         #expect(umbraco?.step(for: "ASPNET")?.dependsOn == ["NETExtensibility", "ISAPIFilters", "ISAPIExtensions"])
         #expect(umbraco?.step(for: "MVC3")?.dependsOn == ["NETFramework4"])
     }

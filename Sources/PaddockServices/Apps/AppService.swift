@@ -6,7 +6,7 @@ import PaddockState
 import PaddockXML
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The app lifecycle: load an app, choose its port, run its deploy hook when its files
@@ -115,7 +115,8 @@ public struct AppService {
         let pid = try Spawn.start(
             [executable, "supervise", app.record.name, "--port", String(port), "--workers", String(workers)],
             environment: context.environment,
-            options: Spawn.Options(directory: app.layout.source.path, output: .file(app.layout.supervisorLog.path), newSession: true)).pid
+            options: Spawn.Options(directory: app.layout.source.path, output: .file(app.layout.supervisorLog.path), newSession: true)
+        ).pid
         context.emit(.willStart(app: app.record.name, supervisorPid: pid))
         guard let answer = waitUntilHealthy(app, port: port, alive: { Spawn.isAlive(pid) || Self.reapIfExited(pid) == false }) else {
             kill(pid, SIGTERM)

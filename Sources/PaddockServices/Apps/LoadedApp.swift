@@ -5,7 +5,7 @@ import PaddockBasics
 import PaddockState
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One app, loaded with everything the app lifecycle needs: its record, its folders, its

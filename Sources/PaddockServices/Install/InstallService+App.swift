@@ -8,7 +8,7 @@ import PaddockXML
 import Resolver
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A template unpacked into a scratch folder, with its parameters answered.

@@ -11,7 +11,7 @@ import PaddockXML
 import Resolver
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What the user asked `paddock install` (or `upgrade`) for, beyond the products.
@@ -238,7 +238,8 @@ public struct InstallService {
     }
 
     static func checkAppName(_ name: String) throws {
-        let valid = !name.isEmpty && name.count <= 64 && name.first!.isLetter
+        let valid =
+            !name.isEmpty && name.count <= 64 && name.first!.isLetter
             && name.allSatisfy { ($0.isLetter && $0.isASCII) || $0.isNumber || $0 == "-" || $0 == "_" }
         guard valid else {
             throw ServiceError("'\(name)' is not a valid app name: start with a letter; use letters, digits, '-' and '_'", .usage)

@@ -8,7 +8,8 @@ import PaddockStore
 enum InstallerLocation {
     static func isRelative(_ location: String) -> Bool {
         let lowered = location.lowercased()
-        return !(lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || lowered.hasPrefix("file:") || location.hasPrefix("/")
+        return
+            !(lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || lowered.hasPrefix("file:") || location.hasPrefix("/")
             || location.hasPrefix("%") || location.hasPrefix("\\\\") || (location.count > 1 && Array(location)[1] == ":"))
     }
 
@@ -22,7 +23,8 @@ enum InstallerLocation {
             let scheme = URL(string: resolved)?.scheme?.lowercased()
             guard scheme == "http" || scheme == "https" else {
                 throw ServiceError(
-                    "the remote feed '\(feed)' (\(record.source)) names a file on this machine, '\(location.escapingControlCharacters)'; a feed from a server may only name http(s) downloads", .dataError)
+                    "the remote feed '\(feed)' (\(record.source)) names a file on this machine, '\(location.escapingControlCharacters)'; a feed from a server may only name http(s) downloads",
+                    .dataError)
             }
             return resolved
         }

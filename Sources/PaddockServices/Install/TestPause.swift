@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// TEST ONLY. `PADDOCK_TEST_PAUSE_AT=POINT` makes paddock stop at that named point of a

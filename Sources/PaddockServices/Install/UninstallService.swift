@@ -59,7 +59,8 @@ public struct UninstallService {
             }
             if app == nil, let found = try InstalledInventory.rows(context).first(where: { $0.productId.lowercased() == productId.lowercased() }) {
                 throw ServiceError(
-                    "'\(found.productId)' was found on this machine, not installed by paddock, so paddock does not remove it; remove it with the tool that installed it (apt-get remove, or its own uninstaller)", .usage)
+                    "'\(found.productId)' was found on this machine, not installed by paddock, so paddock does not remove it; remove it with the tool that installed it (apt-get remove, or its own uninstaller)",
+                    .usage)
             }
             let elsewhere = all.filter { $0.productId.lowercased() == productId.lowercased() }.map { Self.describe($0) }
             throw ServiceError(
@@ -183,4 +184,3 @@ public struct UninstallService {
         return UninstallOutcome(removal: removal, alreadyGone: missing, problems: problems)
     }
 }
-

@@ -8,7 +8,7 @@ import PaddockStore
 import PaddockSystem
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `paddock doctor --json` prints.

@@ -130,7 +130,8 @@ public struct OfflineBundle {
         for member in closure.members {
             let product = member.product
             guard let index = InstallerSelection.chooseInstaller(of: product, on: machine) else {
-                let why = product.discovery != nil
+                let why =
+                    product.discovery != nil
                     ? "no installer for \(machine.platformDescription); found on the machine, if it is there"
                     : product.installers.isEmpty ? "nothing to install (a detection-only entry)" : "no installer for \(machine.platformDescription)"
                 unbundled.append(.init(product: product.productId, reason: why))

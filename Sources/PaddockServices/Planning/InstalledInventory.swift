@@ -32,9 +32,10 @@ public enum InstalledInventory {
         }
         let found = DiscoveryProbe(environment: context.environment).evaluateAll(candidates.map(\.hint))
         for (candidate, discovery) in zip(candidates, found) where discovery.found {
-            rows.append(Row(
-                productId: candidate.summary.productId, version: discovery.version, app: nil, origin: "found on this machine", scope: nil,
-                feed: candidate.summary.feed))
+            rows.append(
+                Row(
+                    productId: candidate.summary.productId, version: discovery.version, app: nil, origin: "found on this machine", scope: nil,
+                    feed: candidate.summary.feed))
         }
         return rows
     }

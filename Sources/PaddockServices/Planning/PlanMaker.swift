@@ -51,7 +51,6 @@ public struct PlanMaker {
     }
 }
 
-
 extension MachineFacts {
     /// This machine's facts, overridden by what the user described (as an offline bundle for
     /// another machine needs).
