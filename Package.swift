@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "PaddockSystem", dependencies: ["FeedModel", "PaddockBasics"], swiftSettings: swiftSettings),
         .target(name: "PaddockApps", dependencies: ["FeedModel", "PaddockBasics"], swiftSettings: swiftSettings),
         .target(name: "PaddockState", dependencies: ["FeedModel", "PaddockSQLite", "PaddockBasics"], swiftSettings: swiftSettings),
-        .target(name: "PaddockArchive", dependencies: ["CLibArchive"], swiftSettings: swiftSettings),
+        .target(name: "PaddockArchive", dependencies: ["CLibArchive", "PaddockBasics", "FeedModel"], swiftSettings: swiftSettings),
         .target(
             name: "PaddockDownload",
             dependencies: ["FeedModel", "PaddockBasics", .product(name: "Crypto", package: "swift-crypto")],

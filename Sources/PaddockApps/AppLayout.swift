@@ -14,10 +14,6 @@ public struct AppLayout: Sendable, Hashable {
         self.state = state
     }
 
-    /// The pip installer kind's environment folder (it will own these two); the lifecycle does
-    /// not use them: an engine's environment is data (docs/engines.md).
-    public var venv: URL { source.appendingPathComponent(".venv") }
-    public var venvBin: URL { venv.appendingPathComponent("bin") }
     public var manifest: URL { source.appendingPathComponent("paddock-app.xml") }
     /// KEY=VALUE lines, mode 0600: the generated secret key and the settings paddock passes.
     public var environmentFile: URL { state.appendingPathComponent("env") }

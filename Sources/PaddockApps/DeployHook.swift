@@ -7,7 +7,7 @@ import PaddockBasics
 #endif
 
 /// A deploy hook that failed: what the user sees is its log's last lines and where the log is.
-public struct DeployFailure: Error, CustomStringConvertible {
+public struct DeployFailure: Error, CustomStringConvertible, Sendable {
     public var app: String
     public var status: Int32
     public var logPath: String
@@ -72,4 +72,9 @@ public enum DeployHook {
         let text = String(decoding: data, as: UTF8.self)
         return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }.suffix(lines).map { $0 }
     }
+}
+
+/// The app's own step failed: its log says why; status 1, as the hook's failure.
+extension DeployFailure: PaddockError {
+    public var exitStatus: ExitStatus { .failure }
 }

@@ -1,3 +1,5 @@
+import FeedModel
+import PaddockBasics
 /// Why an archive was not extracted. Every message is one line that names the archive (its
 /// file name) and, where there is one, the entry; all of them mean nothing was written.
 public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -48,4 +50,10 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
             return "could not extract archive '\(archive)': \(reason)\(nothing)"
         }
     }
+}
+
+extension ArchiveError: PaddockError {
+    public var exitStatus: ExitStatus { .dataError }
+    /// Entry names come from the archive: shown escaped.
+    public var userMessage: String { description.escapingControlCharacters }
 }

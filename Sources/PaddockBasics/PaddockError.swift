@@ -32,6 +32,13 @@ public enum ExitStatus: Int32, Sendable, Hashable, CaseIterable {
 /// `description` and exits with `exitStatus`, in one place.
 public protocol PaddockError: Error, CustomStringConvertible, Sendable {
     var exitStatus: ExitStatus { get }
+    /// The line the user sees (after "paddock: error: "); the description unless the error
+    /// reads differently on its own (a refusal says "refused:", text from a file is escaped).
+    var userMessage: String { get }
+}
+
+extension PaddockError {
+    public var userMessage: String { description }
 }
 
 /// A refusal or failure that is only a message and its kind: what the services throw where no

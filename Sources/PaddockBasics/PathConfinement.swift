@@ -134,3 +134,9 @@ public enum PathConfinement {
         return String(cString: resolved)
     }
 }
+
+/// A path from a feed, a name or paddock's records that would leave its folder.
+extension PathConfinement.Escape: PaddockError {
+    public var exitStatus: ExitStatus { .dataError }
+    public var userMessage: String { "refused: \(description)" }
+}

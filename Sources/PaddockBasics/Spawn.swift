@@ -213,3 +213,7 @@ public enum ProcessGroup {
         return Stat(state: state, group: group, startTime: start)
     }
 }
+
+extension Spawn.Failure: PaddockError {
+    public var exitStatus: ExitStatus { .unavailable }
+}

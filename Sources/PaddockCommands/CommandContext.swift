@@ -61,66 +61,26 @@ func runReportingErrors(_ context: CommandContext, _ body: () async throws -> Vo
     do {
         try await body()
     } catch let error as any PaddockError {
+        // Every error the user can act on says so itself: its line and its kind of failure.
         // A Declined prompt says nothing more: the person already answered.
-        if !error.description.isEmpty { context.output.error(error.description) }
+        if !error.userMessage.isEmpty { context.output.error(error.userMessage) }
         throw ExitCode(error.exitStatus.rawValue)
-    } catch let error as StoreError {
-        context.output.error(error.description)
-        throw ExitCode(error.exitCode)
-    } catch let error as DownloadError {
-        context.output.error(error.description)  // A server misbehaving, or a file not as declared.
-        if case .diskFull = error { throw ExitCode(74) }
-        throw ExitCode(69)
-    } catch let error as XMLSyntaxError {
-        context.output.error(error.description)
-        throw ExitCode(65)
-    } catch let error as DeployFailure {
-        // The app's own step failed: its log says why; status 1, as the hook's failure.
-        context.output.error(error.description)
-        throw ExitCode(1)
-    } catch let error as CommandFailure {
-        // A step of an install (apt, pip, a venv, a command installer) failed: the command and
-        // its last line of output, on one line; the whole output is in the install log.
-        let last = error.output.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        let command = error.arguments.joined(separator: " ").escapingControlCharacters
-        context.output.error(
-            "'\(command)' exited with status \(error.status)\(last.map { ": \(String($0).escapingControlCharacters)" } ?? "")"
-                + "; what the command had changed is undone (the whole output is in \(context.paths.state.path)/logs)")
-        throw ExitCode(1)
-    } catch let error as PathConfinement.Escape {
-        // A path from a feed, a name or paddock's records that would leave its folder.
-        context.output.error("refused: \(error)")
-        throw ExitCode(65)
-    } catch let error as JournalError {
-        context.output.error(error.description)
-        throw ExitCode(65)
-    } catch let error as StateLock.Failure {
-        context.output.error(error.description)
-        throw ExitCode(75)  // EX_TEMPFAIL: try again later.
     } catch let error as ExitCode {
         throw error
     } catch let error as SQLiteError {
-        // Each database names itself in its errors; the advice differs (DatabaseFailure.swift).
+        // Each database names itself in its errors; the advice differs by database and needs
+        // paddock's folders (DatabaseFailure.swift).
         context.output.error(DatabaseFailure.message(error, paths: context.paths))
-        throw ExitCode(74)
-    } catch let error as StateDatabaseError {
-        context.output.error(error.description)
-        throw ExitCode(74)
-    } catch let error as ArchiveError {
-        context.output.error(error.description.escapingControlCharacters)
-        throw ExitCode(65)
-    } catch let error as Spawn.Failure {
-        context.output.error(error.message)
-        throw ExitCode(69)
+        throw ExitCode(ExitStatus.ioError.rawValue)
     } catch {
         // A full disk, a folder paddock may not write, a file system gone read-only: the
         // machine's doing, not a bug of paddock's, and said as such.
         if let problem = FileSystemProblem(error) {
             context.output.error(problem.description)
-            throw ExitCode(74)
+            throw ExitCode(ExitStatus.ioError.rawValue)
         }
         context.output.error("internal error: \(error); please report it")
-        throw ExitCode(70)
+        throw ExitCode(ExitStatus.software.rawValue)
     }
 }
 

@@ -70,3 +70,11 @@ public enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// A server misbehaving, or a file not as declared: the service is unavailable; a full disk is the disk's.
+extension DownloadError: PaddockError {
+    public var exitStatus: ExitStatus {
+        if case .diskFull = self { return .ioError }
+        return .unavailable
+    }
+}

@@ -325,3 +325,7 @@ public struct PackageUndo: PackageUndoing {
     public func knows(kind: String) -> Bool { kinds.contains(kind) }
     public func undo(_ entry: JournalEntry) throws { try body(entry) }
 }
+
+extension JournalError: PaddockError {
+    public var exitStatus: ExitStatus { .dataError }
+}

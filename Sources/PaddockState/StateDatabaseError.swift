@@ -1,4 +1,5 @@
 import Foundation
+import PaddockBasics
 
 /// Something paddock left on disk that shows it installed things (`StateStore.footprints`).
 public struct StateFootprint: Sendable, Hashable, CustomStringConvertible {
@@ -27,4 +28,8 @@ public enum StateDatabaseError: Error, CustomStringConvertible, Sendable {
                 + "restore state.sqlite from a backup, or, to start afresh, move what it names aside"
         }
     }
+}
+
+extension StateDatabaseError: PaddockError {
+    public var exitStatus: ExitStatus { .ioError }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PaddockBasics
 
 #if canImport(Glibc)
     import Glibc
@@ -10,7 +11,7 @@ public final class StateLock {
     private let descriptor: Int32
     public let path: String
 
-    public enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible, Sendable {
         case busy(holder: String)
         case cannotOpen(String)
         public var description: String {
@@ -57,4 +58,9 @@ public final class StateLock {
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }
+}
+
+/// Another paddock holds the lock: EX_TEMPFAIL, try again later.
+extension StateLock.Failure: PaddockError {
+    public var exitStatus: ExitStatus { .tryAgain }
 }

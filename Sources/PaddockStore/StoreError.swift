@@ -1,3 +1,4 @@
+import PaddockBasics
 import PaddockXML
 
 /// What can go wrong in the feed store. Each message names the thing and what to do next.
@@ -87,4 +88,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .registrationsUnwritable: return 74
         }
     }
+}
+
+extension StoreError: PaddockError {
+    public var exitStatus: ExitStatus { ExitStatus(rawValue: exitCode) ?? .software }
 }

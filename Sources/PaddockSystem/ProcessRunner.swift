@@ -1,3 +1,4 @@
+import FeedModel
 import Foundation
 import PaddockBasics
 
@@ -158,5 +159,17 @@ public struct ProcessRunner: ProcessRunning {
         }
         if check && status != 0 { throw CommandFailure(arguments: arguments, status: status, output: text) }
         return ProcessOutput(status: status, output: text)
+    }
+}
+
+/// A step's program failed (apt, pip, a command installer): status 1, as the program's own
+/// failure; the line names the command and its last line of output, escaped.
+extension CommandFailure: PaddockError {
+    public var exitStatus: ExitStatus { .failure }
+
+    public var userMessage: String {
+        let last = output.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        return "'\(arguments.joined(separator: " ").escapingControlCharacters)' exited with status \(status)"
+            + (last.map { ": \(String($0).escapingControlCharacters)" } ?? "")
     }
 }

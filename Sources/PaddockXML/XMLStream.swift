@@ -1,3 +1,4 @@
+import PaddockBasics
 import CLibXML2
 
 /// Options every paddock parse uses: never touch the network, never substitute entities,
@@ -192,4 +193,8 @@ struct XMLAttribute: Hashable, Sendable {
     var namespaceURI: String
     var name: String
     var value: String
+}
+
+extension XMLSyntaxError: PaddockError {
+    public var exitStatus: ExitStatus { .dataError }
 }

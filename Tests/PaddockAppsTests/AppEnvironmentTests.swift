@@ -82,7 +82,6 @@ struct AppEnvironmentTests {
     func layout() throws {
         let scratch = try Scratch()
         let layout = AppLayout(name: "shop", source: scratch.url("shop"), state: scratch.url("home/state/apps/shop"))
-        #expect(layout.venvBin.path == scratch.url("shop/.venv/bin").path)
         #expect(layout.manifest.path == scratch.url("shop/paddock-app.xml").path)
         #expect(layout.environmentFile.path == scratch.url("home/state/apps/shop/env").path)
         #expect(layout.appLog.path == scratch.url("home/state/apps/shop/logs/app.log").path)
@@ -119,12 +118,13 @@ struct AppEnvironmentTests {
             base: ["PATH": "/usr/bin:/bin", "HOME": "/home/me", "LANG": "C.UTF-8", "AWS_SECRET_ACCESS_KEY": "no", "PYTHONPATH": "/elsewhere"])
         #expect(
             environment == [
-                "PATH": layout.venvBin.path + ":/usr/bin:/bin", "HOME": "/home/me", "LANG": "C.UTF-8", "VIRTUAL_ENV": layout.venv.path,
+                "PATH": layout.source.appendingPathComponent(".venv/bin").path + ":/usr/bin:/bin", "HOME": "/home/me", "LANG": "C.UTF-8",
+                "VIRTUAL_ENV": layout.source.appendingPathComponent(".venv").path,
                 "PYTHONUNBUFFERED": "1", "PADDOCK_SECRET_KEY": "k", "SHARED": "from manifest", "DJANGO_SETTINGS_MODULE": "shop.settings",
                 "PYTHONPATH": layout.source.path,
             ])
         let bare = AppEnvironment.build(layout: layout, manifest: manifest, engine: Self.pythonEngine, values: [:], base: [:])
-        #expect(bare["PATH"] == layout.venvBin.path + ":/usr/local/bin:/usr/bin:/bin")
+        #expect(bare["PATH"] == layout.source.appendingPathComponent(".venv/bin").path + ":/usr/local/bin:/usr/bin:/bin")
         #expect(bare["DJANGO_SETTINGS_MODULE"] == "{{app_name}}.settings")
         // Without an engine, nothing of Python's: the caller's PATH as it is.
         let plain = AppEnvironment.build(layout: layout, manifest: manifest, values: [:], base: ["PATH": "/usr/bin"])

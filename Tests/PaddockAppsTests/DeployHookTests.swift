@@ -18,7 +18,7 @@ struct DeployHookTests {
             layout = AppLayout(name: "shop", source: scratch.url("shop"), state: scratch.url("state/apps/shop"))
             try FileManager.default.createDirectory(at: layout.source, withIntermediateDirectories: true)
         }
-        var environment: [String: String] { ["PATH": layout.venvBin.path + ":/usr/bin:/bin", "GREETING": "hello"] }
+        var environment: [String: String] { ["PATH": layout.source.appendingPathComponent(".venv/bin").path + ":/usr/bin:/bin", "GREETING": "hello"] }
         var log: URL { layout.state.appendingPathComponent("logs/deploy.log") }
         func manifest(_ deploy: [String]) -> AppManifest {
             AppManifest(engineName: "gunicorn", engineArguments: [], deployArguments: deploy)

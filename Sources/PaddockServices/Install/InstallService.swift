@@ -295,9 +295,15 @@ public struct InstallService {
         context.emit(.willInstall(product: step.productId, version: step.version))
         // The app the step goes into: the one being made, or the one named with --app.
         let app = try template?.layout ?? (step.scope == .app ? request.app.flatMap { try state.app(named: $0) }?.layout : nil)
-        let receipts = try kind.install(
-            KindStep(step: step, install: install, file: file, app: app, template: template, transaction: transaction, log: log, scratch: scratch),
-            context: context)
+        let receipts: [Receipt]
+        do {
+            receipts = try kind.install(
+                KindStep(step: step, install: install, file: file, app: app, template: template, transaction: transaction, log: log, scratch: scratch),
+                context: context)
+        } catch let failure as CommandFailure {
+            // One line: the command, its last line of output, and where the whole output is.
+            throw ServiceError("\(failure.userMessage); what the command had changed is undone (the whole output is in \(log))", .failure)
+        }
         context.emit(.didInstall(product: step.productId))
         return receipts
     }
