@@ -110,13 +110,3 @@ struct FileSystemProblem: CustomStringConvertible {
         }
     }
 }
-
-/// A refusal of the command layer's own (options that do not fit together): a ServiceError
-/// made from an exit code, as the commands wrote them before the services had kinds of failure.
-typealias CommandError = ServiceError
-
-extension ServiceError {
-    init(message: String, exitCode: Int32) {
-        self.init(message, ExitStatus(rawValue: exitCode) ?? .software)
-    }
-}

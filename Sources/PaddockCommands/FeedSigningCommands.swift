@@ -38,7 +38,7 @@ struct FeedKeygen: AsyncParsableCommand {
         try await runReportingErrors(context) {
             let secretFile = name + ".key", publicFile = name + ".pub"
             for file in [secretFile, publicFile] where !force && FileManager.default.fileExists(atPath: file) {
-                throw CommandError(message: "'\(file)' already exists; choose another name, or pass --force to replace the key pair", exitCode: 64)
+                throw ServiceError("'\(file)' already exists; choose another name, or pass --force to replace the key pair", .usage)
             }
             let secret = MinisignSecretKey.generate()
             try writeSecret(secret.fileText, to: secretFile)
@@ -59,7 +59,7 @@ struct FeedKeygen: AsyncParsableCommand {
     private func writeSecret(_ text: String, to path: String) throws {
         let descriptor = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0o600)
         guard descriptor >= 0 else {
-            throw CommandError(message: "cannot write '\(path)': \(String(cString: strerror(errno)))", exitCode: 73)
+            throw ServiceError("cannot write '\(path)': \(String(cString: strerror(errno)))", .cannotCreate)
         }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         try handle.write(contentsOf: Data(text.utf8))
@@ -100,16 +100,16 @@ struct FeedSign: AsyncParsableCommand {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
             guard let text = try? String(contentsOfFile: secretKey, encoding: .utf8) else {
-                throw CommandError(message: "cannot read the secret key '\(secretKey)'; make one with 'paddock feed keygen NAME'", exitCode: 66)
+                throw ServiceError("cannot read the secret key '\(secretKey)'; make one with 'paddock feed keygen NAME'", .noInput)
             }
             let secret: MinisignSecretKey
             do { secret = try MinisignSecretKey(fileText: text) } catch let error as SignatureError {
-                throw CommandError(message: "'\(secretKey)': \(error)", exitCode: 65)
+                throw ServiceError("'\(secretKey)': \(error)", .dataError)
             }
             var signed: [Signed] = []
             for feed in feeds {
                 guard let data = FileManager.default.contents(atPath: feed) else {
-                    throw CommandError(message: "no file at '\(feed)'; check the path", exitCode: 66)
+                    throw ServiceError("no file at '\(feed)'; check the path", .noInput)
                 }
                 let now = Int(Date().timeIntervalSince1970)
                 var comment = trustedComment ?? "timestamp:\(now)\tfile:\((feed as NSString).lastPathComponent)"
@@ -118,7 +118,7 @@ struct FeedSign: AsyncParsableCommand {
                 do {
                     signature = try secret.sign([UInt8](data), trustedComment: comment, prehashed: prehash)
                 } catch let error as SignatureError {
-                    throw CommandError(message: "\(error)", exitCode: 64)
+                    throw ServiceError("\(error)", .usage)
                 }
                 let output = feed + ".sig"
                 try Data(signature.fileText.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)

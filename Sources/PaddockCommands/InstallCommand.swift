@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeedModel
 import Foundation
+import PaddockBasics
 import PaddockStore
 import PaddockState
 import PaddockServices
@@ -39,7 +40,7 @@ struct InstallCommand: AsyncParsableCommand {
             var parsed: [String: String] = [:]
             for parameter in parameters {
                 guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
-                    throw CommandError(message: "--param \(parameter): expected NAME=VALUE", exitCode: 64)
+                    throw ServiceError("--param \(parameter): expected NAME=VALUE", .usage)
                 }
                 parsed[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
             }

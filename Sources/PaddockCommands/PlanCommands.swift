@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeedModel
 import Foundation
+import PaddockBasics
 import PaddockStore
 import PaddockSystem
 import PaddockServices
@@ -83,7 +84,7 @@ struct WhyCommand: AsyncParsableCommand {
                 roots = try context.openState().installed().filter(\.requested).map(\.productId)
             }
             guard !roots.isEmpty else {
-                throw CommandError(message: "nothing is installed on purpose yet; say which products to explain from: paddock why \(product) --for PRODUCT", exitCode: 64)
+                throw ServiceError("nothing is installed on purpose yet; say which products to explain from: paddock why \(product) --for PRODUCT", .usage)
             }
             let plan = try PlanMaker(
                 context: try context.services(), store: store, machine: try machine.facts(environment: context.environment),
