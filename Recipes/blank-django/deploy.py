@@ -1,7 +1,7 @@
 """The deploy hook of paddock's Blank Django Project (Helicon Zoo's deploy.py, for Linux).
 
 paddock runs it with the app's virtual environment's python, in the app's folder, with the
-app's environment (PADDOCK_*, DJANGO_SETTINGS_MODULE), before the workers start serving:
+app's environment (SECRET_KEY, DATABASE_URL, …, DJANGO_SETTINGS_MODULE), before the workers start serving:
 after the install and after every change. Its output goes to the deploy log.
 
 It runs, in order:
@@ -49,8 +49,8 @@ def settings_module():
 
 
 def preflight():
-    """Loads the settings once, so a configuration mistake (no PADDOCK_SECRET_KEY, a bad
-    PADDOCK_DB_ENGINE, a missing driver) ends the deploy with one clear line, not a traceback."""
+    """Loads the settings once, so a configuration mistake (no SECRET_KEY, a bad
+    DATABASE_URL, a missing driver) ends the deploy with one clear line, not a traceback."""
     module = settings_module()
     if module is None:
         return "DJANGO_SETTINGS_MODULE is not set and no single package here has a settings.py"

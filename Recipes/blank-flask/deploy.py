@@ -1,7 +1,7 @@
 """The deploy hook of paddock's Blank Flask Project (Helicon Zoo's deploy.py, for Linux).
 
 paddock runs it with the app's virtual environment's python, in the app's folder, with the
-app's environment (PADDOCK_*, FLASK_APP), before the workers start serving: after the
+app's environment (SECRET_KEY, DATABASE_URL, …, FLASK_APP), before the workers start serving: after the
 install and after every change. Its output goes to the deploy log.
 
 It runs, in order:

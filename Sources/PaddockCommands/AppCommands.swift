@@ -5,6 +5,7 @@ import PaddockBasics
 import PaddockApps
 import PaddockServices
 import PaddockState
+import PaddockSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -21,34 +22,40 @@ struct LaunchCommand: AsyncParsableCommand {
             Examples:
               paddock launch mysite
               paddock launch mysite --port 8080 --workers 3 --detach
+              paddock launch mysite --detach --open
             """)
     @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @Option(help: "The port on 127.0.0.1 (default: the app's last port, or the first free from 8000).") var port: Int?
     @Option(help: "Worker processes (default: 2 × cores + 1).") var workers: Int?
     @Flag(help: "Keep running after paddock exits.") var detach = false
+    @Flag(help: "Open the app's URL in the desktop's browser (xdg-open) once it answers.") var open = false
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
-            let (app, port, workers, detach) = (self.app, self.port, self.workers, self.detach)
+            let (app, port, workers, detach, open) = (self.app, self.port, self.workers, self.detach, self.open)
             let status: Int32 = try await OffPool.run {
                 let service = try context.appService(state: try context.openState())
                 let prepared = try service.prepareLaunch(app, port: port)
                 if prepared.running {
                     context.output.line("'\(app)' is already running at http://127.0.0.1:\(prepared.port)/")
+                    if open { openInBrowser("http://127.0.0.1:\(prepared.port)/", context: context) }
                     return 0
                 }
                 let workerCount = workers ?? prepared.app.defaultWorkers
                 if detach {
                     let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-                    report(try service.startDetached(prepared.app, port: prepared.port, workers: workerCount, executable: executable), context: context)
+                    let launched = try service.startDetached(prepared.app, port: prepared.port, workers: workerCount, executable: executable)
+                    report(launched, context: context)
+                    if open { openInBrowser(launched.url, context: context) }
                     return 0
                 }
                 let output = context.output
                 return try service.runInForeground(prepared.app, port: prepared.port, workers: workerCount) { launched in
                     if let launched {
                         report(launched, context: context)
+                        if open { openInBrowser(launched.url, context: context) }
                         if !output.json { output.line("Press Ctrl-C to stop.") }
                         output.flush()
                     } else {
@@ -58,6 +65,25 @@ struct LaunchCommand: AsyncParsableCommand {
             }
             if status != 0 { throw ExitCode(status) }
         }
+    }
+}
+
+/// `launch --open`, WebPI's "Launch application in browser": the desktop's opener (xdg-open,
+/// found on PATH) gets the URL; without one, paddock says so (the app is running all the same).
+private func openInBrowser(_ url: String, context: CommandContext) {
+    guard let opener = ProcessRunner.which("xdg-open", path: context.environment["PATH"]) else {
+        context.output.warning("no desktop opener (xdg-open) is installed, so the browser was not opened; open \(url) yourself")
+        return
+    }
+    do {
+        let result = try ProcessRunner().run([opener, url], environment: context.environment, check: false, deadline: 30)
+        if result.status == 0 {
+            if !context.output.json { context.output.line("opened \(url) with \(opener)") }
+        } else {
+            context.output.warning("\(opener) \(url) exited with status \(result.status); open \(url) yourself")
+        }
+    } catch {
+        context.output.warning("could not run \(opener): \(error); open \(url) yourself")
     }
 }
 

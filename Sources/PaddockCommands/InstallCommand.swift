@@ -22,13 +22,16 @@ struct InstallCommand: AsyncParsableCommand {
               paddock install blank-django --app shop --param database=postgresql --yes
               paddock install blank-flask --app api --answers answers.txt --yes
               paddock install blank-django --app mysite --dry-run --json
+              paddock install blank-flask --app api --accept-eula
             """)
     @Argument(help: "Products to install, optionally NAME@CONSTRAINT.", completion: Completions.products) var products: [String]
     @Option(help: "The app to make (with a template) or to install into.", completion: Completions.apps) var app: String?
     @Option(help: "Where the app's folder goes (default: ./APP).") var path: String?
     @Option(name: .customLong("param"), help: "A template parameter, NAME=VALUE (repeatable).") var parameters: [String] = []
     @Option(help: "A file of NAME = VALUE lines answering template parameters.") var answers: String?
-    @Flag(name: .shortAndLong, help: "Do not ask before installing.") var yes = false
+    @Flag(name: .shortAndLong, help: "Do not ask before installing (accepts the licences the plan lists).") var yes = false
+    @Flag(help: "Accept the licences the plan lists and install without asking to proceed (template parameters are still asked on a terminal).")
+    var acceptEula = false
     @Flag(help: "Show the plan and stop; the same as 'paddock plan'.") var dryRun = false
     @Flag(help: "Install files the feed gives no hash for.") var allowUnverified = false
     @Flag(help: "Fail at once if another paddock is installing, instead of waiting.") var noWait = false
@@ -47,7 +50,7 @@ struct InstallCommand: AsyncParsableCommand {
             let request = InstallRequest(
                 app: app, path: path, parameters: parsed, answersFile: answers, yes: yes, dryRun: dryRun,
                 allowUnverified: allowUnverified, noWait: noWait,
-                commandLine: (["install"] + products + (app.map { ["--app", $0] } ?? [])).joined(separator: " "))
+                commandLine: (["install"] + products + (app.map { ["--app", $0] } ?? [])).joined(separator: " "), acceptEula: acceptEula)
             try await InstallReporter.run(request, products: products, context: context)
         }
     }

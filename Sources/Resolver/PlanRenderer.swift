@@ -26,6 +26,14 @@ public enum PlanRenderer {
             }
         }
         for productId in plan.requested { draw(productId, prefix: "", childPrefix: "") }
+        let listed = Self.licences(plan)
+        if !listed.isEmpty {
+            lines.append("Licences (installing accepts them):")
+            let width = listed.map(\.productId.count).max() ?? 0
+            for licence in listed {
+                lines.append("  \(licence.productId)\(String(repeating: " ", count: width - licence.productId.count))  \(licence.url)")
+            }
+        }
         let summary = plan.downloadSummary
         let count = plan.stepsToInstall.count
         var footer = "\(count) to install in \(plan.stages.filter { $0.steps.contains { !$0.alreadyInstalled } }.count) stage(s)"
@@ -33,6 +41,15 @@ public enum PlanRenderer {
         if summary.unknownSizeCount > 0 { footer += " (+\(summary.unknownSizeCount) of unknown size)" }
         lines.append(footer)
         return lines.joined(separator: "\n")
+    }
+
+    /// The licence (the installer's `eulaURL`, WebPI's EULA) of each product the plan installs
+    /// that has one, in plan order.
+    public static func licences(_ plan: InstallPlan) -> [(productId: String, url: String)] {
+        plan.stepsToInstall.compactMap { step in
+            guard let url = step.installer?.eulaURL, !url.isEmpty else { return nil }
+            return (step.productId, url)
+        }
     }
 
     /// Answers "why is X in the plan?": `python3 is needed by blank-django -> django -> python3`.

@@ -105,21 +105,7 @@ extension InstallService {
     func finishApp(_ template: StagedTemplate, transaction: InstallTransaction) throws -> AppRecord {
         let layout = template.layout
         try TemplateKind.prepareApp(template, transaction: transaction)
-        var settings: [String: String] = [
-            "PADDOCK_SECRET_KEY": EnvironmentFile.generateSecret(),
-            "PADDOCK_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "PADDOCK_DEBUG": "0",
-            "PADDOCK_DATA_DIR": layout.data.path,
-        ]
-        let database = template.values["database"] ?? "sqlite"
-        settings["PADDOCK_DB_ENGINE"] = database
-        for (parameter, variable) in [
-            ("database_name", "PADDOCK_DB_NAME"), ("database_host", "PADDOCK_DB_HOST"), ("database_port", "PADDOCK_DB_PORT"),
-            ("database_user", "PADDOCK_DB_USER"),
-        ] {
-            if let value = template.values[parameter], !value.isEmpty { settings[variable] = value }
-        }
-        if let password = template.secretValues["database_password"], !password.isEmpty { settings["PADDOCK_DB_PASSWORD"] = password }
+        let settings = Self.appSettings(template, layout: layout)
         try EnvironmentFile.write(settings, to: layout.environmentFile)
         guard FileManager.default.fileExists(atPath: layout.manifest.path) else {
             throw ServiceError("\(template.productId) has no paddock-app.xml: it is not an app template", .dataError)
@@ -138,9 +124,82 @@ extension InstallService {
             throw ServiceError(failure.description + "\nnothing was installed", .failure)
         }
         context.emit(.didRunDeployHook(app: layout.name))
+        commitFirst(layout, template: template.productId, transaction: transaction)
         record.deployedHash = apps.fingerprint(layout: layout, manifest: manifest)
         record.deployedAt = StateStore.timestamp()
         transaction.record(app: record)
         return record
+    }
+
+    /// The app's settings for its environment file. The names hosts use (`SECRET_KEY`,
+    /// `ALLOWED_HOSTS`, `DEBUG`, `DATABASE_URL`), which the templates read first, so a copy of
+    /// the folder runs elsewhere with the same names; and the `PADDOCK_*` names paddock wrote
+    /// before, with the same values, for code and scripts that read those (the templates fall
+    /// back to them). `PADDOCK_DATA_DIR` is paddock's own: the app's data folder.
+    static func appSettings(_ template: StagedTemplate, layout: AppLayout) -> [String: String] {
+        let secret = EnvironmentFile.generateSecret()
+        var settings: [String: String] = [
+            "SECRET_KEY": secret, "PADDOCK_SECRET_KEY": secret,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost", "PADDOCK_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DEBUG": "0", "PADDOCK_DEBUG": "0",
+            "PADDOCK_DATA_DIR": layout.data.path,
+        ]
+        let database = template.values["database"] ?? "sqlite"
+        settings["PADDOCK_DB_ENGINE"] = database
+        for (parameter, variable) in [
+            ("database_name", "PADDOCK_DB_NAME"), ("database_host", "PADDOCK_DB_HOST"), ("database_port", "PADDOCK_DB_PORT"),
+            ("database_user", "PADDOCK_DB_USER"),
+        ] {
+            if let value = template.values[parameter], !value.isEmpty { settings[variable] = value }
+        }
+        let password = template.secretValues["database_password"] ?? ""
+        if !password.isEmpty { settings["PADDOCK_DB_PASSWORD"] = password }
+        settings["DATABASE_URL"] = databaseURL(
+            engine: database, data: layout.data, name: template.values["database_name"] ?? "", host: template.values["database_host"] ?? "",
+            port: template.values["database_port"] ?? "", user: template.values["database_user"] ?? "", password: password)
+        return settings
+    }
+
+    /// `DATABASE_URL` in the dj-database-url form: `sqlite:////abs/data/db.sqlite3`,
+    /// `postgres://user:password@host:port/name`, `mysql://…`; user, password and name
+    /// percent-encoded, an IPv6 host in brackets.
+    static func databaseURL(engine: String, data: URL, name: String, host: String, port: String, user: String, password: String) -> String {
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text }
+        guard engine == "postgresql" || engine == "mysql" else {
+            let path = data.appendingPathComponent("db.sqlite3").path
+            return "sqlite:///" + (path.split(separator: "/").map { encoded(String($0)) }.reduce("") { $0 + "/" + $1 })
+        }
+        var url = (engine == "postgresql" ? "postgres" : "mysql") + "://"
+        if !user.isEmpty || !password.isEmpty { url += encoded(user) + (password.isEmpty ? "" : ":" + encoded(password)) + "@" }
+        url += host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        if !port.isEmpty { url += ":" + port }
+        return url + "/" + encoded(name)
+    }
+
+    /// Makes the new app's folder a git repository with one first commit of everything the
+    /// template put there (its `.gitignore` keeps out `.venv`, data and secrets), so the folder
+    /// can be pushed to a host as it is. git comes from the feed (the templates depend on the
+    /// `git` product); without it, or when it fails, the install goes on and says so.
+    func commitFirst(_ layout: AppLayout, template: String, transaction: InstallTransaction) {
+        let folder = layout.source.path
+        guard Spawn.which("git", path: context.environment["PATH"]) != nil else {
+            context.emit(.warning("git is not installed, so \(folder) is not a git repository; install git and run: git init && git add -A && git commit"))
+            return
+        }
+        let runner = context.runner.tracked { try transaction.recordChild($0) }
+        let environment = context.environment
+        do {
+            try runner.run(["git", "-c", "init.defaultBranch=main", "init", "-q"], environment: environment, directory: folder)
+            try runner.run(["git", "add", "-A"], environment: environment, directory: folder)
+            // The person's own name and e-mail when git knows them; paddock's otherwise.
+            let known = try runner.run(["git", "config", "user.email"], environment: environment, directory: folder, check: false).status == 0
+            let identity = known ? [] : ["-c", "user.name=paddock", "-c", "user.email=paddock@localhost"]
+            try runner.run(
+                ["git"] + identity + ["-c", "commit.gpgsign=false", "commit", "-q", "-m", "\(layout.name): a new app from paddock's \(template) template"],
+                environment: environment, directory: folder)
+        } catch {
+            context.emit(.warning("\(folder) could not be made a git repository with a first commit: \(error)"))
+        }
     }
 }

@@ -21,6 +21,10 @@ public struct InstallRequest: Sendable {
     public var parameters: [String: String] = [:]
     public var answersFile: String?
     public var yes = false
+    /// `--accept-eula` (WebPICmd's `/AcceptEula`): the licences of the plan's products are
+    /// accepted, so the install goes ahead without asking; template parameters are still asked
+    /// on a terminal (`--yes` asks nothing at all, and accepts them too).
+    public var acceptEula = false
     public var dryRun = false
     public var allowUnverified = false
     public var noWait = false
@@ -33,7 +37,7 @@ public struct InstallRequest: Sendable {
     public init(
         app: String? = nil, path: String? = nil, parameters: [String: String] = [:], answersFile: String? = nil, yes: Bool = false,
         dryRun: Bool = false, allowUnverified: Bool = false, noWait: Bool = false, commandLine: String = "install",
-        upgrading: [String: InstalledProduct] = [:]
+        upgrading: [String: InstalledProduct] = [:], acceptEula: Bool = false
     ) {
         self.app = app
         self.path = path
@@ -45,6 +49,7 @@ public struct InstallRequest: Sendable {
         self.noWait = noWait
         self.commandLine = commandLine
         self.upgrading = upgrading
+        self.acceptEula = acceptEula
     }
 }
 
@@ -260,10 +265,24 @@ public struct InstallService {
         }
     }
 
+    /// Asks before anything is fetched. Proceeding accepts the licences the plan lists (WebPI's
+    /// "I Accept"): on a terminal the question says so; `--accept-eula` or `--yes` accept them
+    /// without asking. A refusal changes nothing (`Declined`, exit status 1).
     private func confirm(_ plan: InstallPlan) throws {
-        guard !request.yes else { return }
+        let licences = PlanRenderer.licences(plan)
+        if request.yes || request.acceptEula {
+            if request.acceptEula && !request.yes && !licences.isEmpty {
+                context.emit(.note("--accept-eula: accepted the licences of \(licences.map(\.productId).joined(separator: ", "))"))
+            }
+            return
+        }
         guard context.prompter.canAsk else {
-            throw ServiceError("not asking without a terminal: pass --yes to install, or --dry-run to only see the plan", .usage)
+            let licenceHint = licences.isEmpty ? "" : "; --accept-eula accepts the licences it lists and installs"
+            throw ServiceError("not asking without a terminal: pass --yes to install, or --dry-run to only see the plan\(licenceHint)", .usage)
+        }
+        if !licences.isEmpty {
+            context.prompter.tell(
+                "Answering yes accepts the licence\(licences.count == 1 ? "" : "s") listed above; no leaves everything as it is.")
         }
         guard try context.prompter.confirm("Proceed?", defaultAnswer: true) else { throw Declined() }
     }

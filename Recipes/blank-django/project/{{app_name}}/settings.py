@@ -1,17 +1,24 @@
 """Django settings for {{app_name}}, made by paddock's Blank Django Project template.
 
-Everything that differs between machines comes from the environment, which paddock sets
-for the app (from its environment file, outside this folder):
+Everything that differs between machines comes from the environment, under the names hosts
+use (Heroku, Render, Fly.io, Dokku, a systemd unit), so the folder runs anywhere; paddock sets
+them for the app from its environment file (outside this folder):
 
-    PADDOCK_SECRET_KEY      the secret key (required unless PADDOCK_DEBUG=1)
-    PADDOCK_DEBUG           1 to turn DEBUG on; anything else (the default, 0) keeps it off
-    PADDOCK_ALLOWED_HOSTS   comma-separated host names (default 127.0.0.1,localhost,[::1])
-    PADDOCK_DATA_DIR        a writable folder for the SQLite database (default ./data)
-    PADDOCK_DB_ENGINE       sqlite, postgresql or mysql (default: chosen at install)
-    PADDOCK_DB_NAME, PADDOCK_DB_HOST, PADDOCK_DB_PORT, PADDOCK_DB_USER, PADDOCK_DB_PASSWORD
-                            the PostgreSQL/MySQL connection (defaults: chosen at install;
-                            the password has no default here: it lives in the environment)
-    PADDOCK_HTTPS           1 when the app is served over HTTPS by a proxy in front of it
+    SECRET_KEY              the secret key (required unless DEBUG is on)
+    DEBUG                   1/true/yes/on turns DEBUG on; anything else (the default) keeps it off
+    ALLOWED_HOSTS           comma-separated host names (default 127.0.0.1,localhost,[::1])
+    DATABASE_URL            the database, as a URL: sqlite:////abs/path/db.sqlite3,
+                            postgres://user:password@host:5432/name, mysql://user:password@host/name
+                            (unset: the database chosen at install; SQLite in the data folder)
+    CSRF_TRUSTED_ORIGINS    comma-separated origins (https://example.com) when a proxy in front
+                            serves the app under another origin
+    SECURE_PROXY_SSL_HEADER "HTTP_X_FORWARDED_PROTO,https" (or 1) when a proxy in front terminates
+                            TLS and says so in that header: also turns on secure cookies
+
+The names paddock used before still work when the ones above are not set: PADDOCK_SECRET_KEY,
+PADDOCK_DEBUG, PADDOCK_ALLOWED_HOSTS, PADDOCK_HTTPS, PADDOCK_DB_ENGINE, PADDOCK_DB_NAME,
+PADDOCK_DB_HOST, PADDOCK_DB_PORT, PADDOCK_DB_USER, PADDOCK_DB_PASSWORD; and PADDOCK_DATA_DIR
+is the folder for SQLite when DATABASE_URL is not set (default ./data).
 
 https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 """
@@ -19,6 +26,7 @@ https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 import os
 import sys
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -27,30 +35,74 @@ def env(name, default=""):
     return os.environ.get(name, default).strip()
 
 
-def env_flag(name, default="0"):
-    return env(name, default).lower() in ("1", "true", "yes", "on")
+def env_first(*names, default=""):
+    """The first of the names that is set (and not empty), else the default."""
+    for name in names:
+        if env(name):
+            return env(name)
+    return default
+
+
+def is_true(value):
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_list(*names, default=""):
+    return [item.strip() for item in env_first(*names, default=default).split(",") if item.strip()]
+
+
+def database_from_url(url):
+    """DATABASES["default"] from a DATABASE_URL (the dj-database-url convention, for the three
+    backends this project knows), with urllib.parse only: no extra package to install."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    engines = {"sqlite": "sqlite", "postgres": "postgresql", "postgresql": "postgresql", "pgsql": "postgresql",
+               "mysql": "mysql", "mariadb": "mysql"}
+    if scheme not in engines:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL has the scheme {scheme!r}; use sqlite:////path, postgres://… or mysql://…"
+        )
+    if engines[scheme] == "sqlite":
+        # sqlite:////abs/path (four slashes), sqlite:///relative/to/the/app, sqlite://:memory:
+        path = unquote(parts.path)
+        if parts.netloc == ":memory:" or path in ("", "/", "/:memory:"):
+            return {"ENGINE": "sqlite", "NAME": ":memory:"}
+        name = Path(path[1:])
+        return {"ENGINE": "sqlite", "NAME": name if name.is_absolute() else BASE_DIR / name}
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured("DATABASE_URL has a port that is not a number") from None
+    return {
+        "ENGINE": engines[scheme],
+        "NAME": unquote(parts.path.lstrip("/")),
+        "HOST": unquote(parts.hostname or ""),
+        "PORT": str(port or ""),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "OPTIONS": dict(parse_qsl(parts.query)),
+    }
 
 
 # The app's folder: the one holding manage.py.
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_flag("PADDOCK_DEBUG")
+DEBUG = is_true(env_first("DEBUG", "PADDOCK_DEBUG", default="0"))
 
-SECRET_KEY = env("PADDOCK_SECRET_KEY")
+SECRET_KEY = env_first("SECRET_KEY", "PADDOCK_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "PADDOCK_SECRET_KEY is not set. paddock writes it to the app's environment file "
-            "when it installs the app; to run by hand, export PADDOCK_SECRET_KEY (for example "
-            "the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
-            "or set PADDOCK_DEBUG=1 for a development-only key."
+            "SECRET_KEY is not set. paddock writes it to the app's environment file when it "
+            "installs the app; to run by hand, export SECRET_KEY (for example the output of: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'), or set DEBUG=1 for "
+            "a development-only key."
         )
     # Development only (DEBUG on): a fixed, publicly known key.
     SECRET_KEY = "django-insecure-paddock-development-key-do-not-use-in-production"
 
-ALLOWED_HOSTS = [
-    host.strip() for host in env("PADDOCK_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if host.strip()
-]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "PADDOCK_ALLOWED_HOSTS", default="127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -97,18 +149,33 @@ TEMPLATES = [
 WSGI_APPLICATION = "{{app_name}}.wsgi.application"
 
 
-# Database: SQLite in PADDOCK_DATA_DIR unless PostgreSQL or MySQL/MariaDB was chosen.
+# Database: DATABASE_URL when it is set; otherwise the one chosen at install (PADDOCK_DB_*),
+# SQLite in the data folder by default.
 # https://docs.djangoproject.com/en/5.2/ref/settings/#databases
 
 DATA_DIR = Path(env("PADDOCK_DATA_DIR") or BASE_DIR / "data")
-DB_ENGINE = env("PADDOCK_DB_ENGINE", "{{database}}") or "sqlite"
+if env("DATABASE_URL"):
+    database = database_from_url(env("DATABASE_URL"))
+else:
+    database = {
+        "ENGINE": env("PADDOCK_DB_ENGINE", "{{database}}") or "sqlite",
+        "NAME": env("PADDOCK_DB_NAME", "{{database_name}}"),
+        "HOST": env("PADDOCK_DB_HOST", "{{database_host}}"),
+        "PORT": env("PADDOCK_DB_PORT", "{{database_port}}"),
+        "USER": env("PADDOCK_DB_USER", "{{database_user}}"),
+        "PASSWORD": os.environ.get("PADDOCK_DB_PASSWORD", ""),
+    }
+    if database["ENGINE"] == "sqlite":
+        database["NAME"] = DATA_DIR / "db.sqlite3"
+DB_ENGINE = database.pop("ENGINE")
 
 if DB_ENGINE == "sqlite":
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    if database["NAME"] != ":memory:":
+        Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "db.sqlite3",
+            "NAME": database["NAME"],
             "OPTIONS": {
                 # Several gunicorn workers share the file: wait for locks instead of failing
                 # with "database is locked", and let readers run alongside a writer.
@@ -125,26 +192,25 @@ elif DB_ENGINE in ("postgresql", "mysql"):
             import pymysql
         except ImportError:
             raise ImproperlyConfigured(
-                "PADDOCK_DB_ENGINE is mysql but PyMySQL is not installed in the app's virtual "
-                "environment: pip install -r requirements-mysql.txt"
+                "the database is MySQL but PyMySQL is not installed in the app's virtual "
+                "environment: pip install --require-hashes -r requirements-mysql.txt"
             ) from None
         pymysql.install_as_MySQLdb()
+    options = database.pop("OPTIONS", {})
+    if DB_ENGINE == "mysql":
+        options.setdefault("charset", "utf8mb4")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends." + DB_ENGINE,
-            "NAME": env("PADDOCK_DB_NAME", "{{database_name}}"),
-            "HOST": env("PADDOCK_DB_HOST", "{{database_host}}"),
-            "PORT": env("PADDOCK_DB_PORT", "{{database_port}}"),
-            "USER": env("PADDOCK_DB_USER", "{{database_user}}"),
-            "PASSWORD": os.environ.get("PADDOCK_DB_PASSWORD", ""),
+            **database,
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": {"charset": "utf8mb4"} if DB_ENGINE == "mysql" else {},
+            "OPTIONS": options,
         }
     }
 else:
     raise ImproperlyConfigured(
-        f"PADDOCK_DB_ENGINE is {DB_ENGINE!r}; it must be sqlite, postgresql or mysql."
+        f"the database engine is {DB_ENGINE!r} (PADDOCK_DB_ENGINE); it must be sqlite, postgresql or mysql."
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -179,16 +245,27 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "{{app_name}}.storage.StaticFilesStorage"},
 }
+# Before collectstatic has run (a fresh copy on a host that only migrates), WhiteNoise serves
+# the files from the app's folders under their plain names instead of every page failing.
+WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
 
 
 # HTTPS: only when a proxy in front terminates TLS and sets X-Forwarded-Proto. Off by default,
 # since paddock serves the app over plain HTTP on 127.0.0.1 (secure cookies would then
 # never be sent back, and the admin login would fail).
 
-if env_flag("PADDOCK_HTTPS"):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+proxy_header = env("SECURE_PROXY_SSL_HEADER")
+if proxy_header.lower() in ("0", "false", "no", "off"):
+    proxy_header = ""
+elif not proxy_header and is_true(env("PADDOCK_HTTPS", "0")):
+    proxy_header = "1"
+if proxy_header:
+    name, _, value = proxy_header.partition(",")
+    if is_true(proxy_header) or not value.strip():
+        name, value = "HTTP_X_FORWARDED_PROTO", "https"
+    SECURE_PROXY_SSL_HEADER = (name.strip(), value.strip())
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 

@@ -1,4 +1,4 @@
-"""The SQLite database (Python's sqlite3 module), in PADDOCK_DATA_DIR.
+"""The SQLite database (Python's sqlite3 module): DATABASE_URL, else db.sqlite3 in PADDOCK_DATA_DIR.
 
 init_db() creates the tables from schema.sql; it is safe to run on every deploy (the deploy
 hook does), since the schema only creates what is missing. `flask --app {{app_name}} init-db`
