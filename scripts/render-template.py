@@ -31,6 +31,8 @@ import xml.etree.ElementTree as ET
 
 PLACEHOLDER = re.compile(r"\{\{(\s*)([^{}]*?)(\s*)\}\}")
 LAUNCH_NAMES = {"bind", "workers", "app_root", "host"}
+# Filled in by paddock at install in every file: the app's name in paddock (TemplateKind.renderApp).
+INSTALL_NAMES = {"paddock_app"}
 SKIP_NAMES = {"__pycache__", ".DS_Store"}
 
 
@@ -144,6 +146,7 @@ def values_for(parameters, assignments):
 def render(template, out, assignments):
     parameters = read_parameters(template)
     values = values_for(parameters, assignments)
+    values.setdefault("paddock_app", os.path.basename(os.path.normpath(out)))
     if os.path.exists(out) and os.listdir(out):
         raise SystemExit(f"{out} is not empty")
     written = set()
@@ -197,10 +200,12 @@ def lint(template):
                 spaced = bool(m.group(1) or m.group(3))
                 name = m.group(2)
                 if spaced:
-                    if name in by_name or name in LAUNCH_NAMES:
+                    if name in by_name or name in LAUNCH_NAMES or name in INSTALL_NAMES:
                         errors.append(f"{source}:{number}: '{m.group(0)}' would be replaced by the parameter {name}; write {{{{{name}}}}} if that is meant, else rename the variable")
                     continue
                 if name in LAUNCH_NAMES and source == "paddock-app.xml":
+                    continue
+                if name in INSTALL_NAMES:
                     continue
                 if name not in by_name:
                     errors.append(f"{source}:{number}: {{{{{name}}}}} is not a parameter of this template")

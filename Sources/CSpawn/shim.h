@@ -13,6 +13,10 @@ extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *
 // so no other thread's child inherits them between pipe() and fcntl().
 extern int pipe2(int pipefd[2], int flags);
 
+// closefrom (glibc 2.34), _GNU_SOURCE only: closes every descriptor from lowfd up, before an exec
+// that replaces paddock (paddock run), so the program inherits only stdin, stdout and stderr.
+extern void closefrom(int lowfd);
+
 // POSIX_SPAWN_SETSID (glibc's spawn.h, also _GNU_SOURCE only).
 #define PADDOCK_POSIX_SPAWN_SETSID 0x80
 #endif

@@ -1,43 +1,111 @@
 import FeedModel
 import Foundation
 
-/// The environment file in the app's state folder: `KEY=VALUE` lines, mode 0600. A value is
-/// everything after the first `=`, as written (spaces, quotes and `=` included, no escapes), so
-/// it cannot hold a line break.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The environment file in the app's state folder, mode 0600: `KEY='VALUE'` lines, each value
+/// single-quoted as a POSIX shell quotes it (a `'` inside written `'\''`), so that
+/// `set -a; . ./env` in sh loads exactly what paddock's engine gets. A file written before
+/// values were quoted (its first line does not say "in sh syntax") is read as it was written: everything after the
+/// first `=`. A value cannot hold a line break.
 public enum EnvironmentFile {
     public struct Failure: Error, CustomStringConvertible {
         public var message: String
         public var description: String { message }
     }
 
+    /// The first line, which says the values are shell-quoted (an older paddock's said
+    /// "# Written by paddock: settings and secrets for this app. Keep it private.").
+    static let formatLine = "# Written by paddock: settings and secrets for this app, in sh syntax ('set -a; . ./env' loads it). Keep it private."
+
     public static func read(_ url: URL) -> [String: String] {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [:] }
         var values: [String: String] = [:]
         // Any line end: "\r\n" is one Character, which splitting on "\n" does not see.
-        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+        let lines = text.split(whereSeparator: \.isNewline)
+        let quoted = lines.contains { $0 == formatLine }
+        for line in lines where !line.hasPrefix("#") {
             guard let equals = line.firstIndex(of: "=") else { continue }
-            values[String(line[..<equals])] = String(line[line.index(after: equals)...])
+            let raw = String(line[line.index(after: equals)...])
+            values[String(line[..<equals])] = quoted ? (unquote(raw) ?? raw) : raw
         }
         return values
     }
 
-    public static func write(_ values: [String: String], to url: URL) throws {
-        // A line break would end the value and start another setting when the file is read.
-        for (key, value) in values {
-            if key.isEmpty || key.contains("=") || key.hasPrefix("#") || key.contains(where: \.isNewline) {
-                throw Failure(message: "'\(key)' cannot be a name in the environment file '\(url.path)'")
-            }
-            if value.contains(where: \.isNewline) {
-                throw Failure(message: "the value of '\(key)' has a line break, which the environment file '\(url.path)' cannot hold")
+    /// `value` as one shell word: in single quotes, a `'` as `'\''`.
+    public static func quote(_ value: String) -> String {
+        "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// The inverse of `quote`: single-quoted runs and `\'` between them; nil when `word` is not that.
+    static func unquote(_ word: String) -> String? {
+        var result = ""
+        var index = word.startIndex
+        while index < word.endIndex {
+            if word[index] == "'" {
+                guard let close = word[word.index(after: index)...].firstIndex(of: "'") else { return nil }
+                result += word[word.index(after: index)..<close]
+                index = word.index(after: close)
+            } else if word[index] == "\\", word.index(after: index) < word.endIndex, word[word.index(after: index)] == "'" {
+                result += "'"
+                index = word.index(index, offsetBy: 2)
+            } else {
+                return nil
             }
         }
+        return result
+    }
+
+    /// Whether `name` can be a variable of the file: a shell name (letters, digits, `_`, not
+    /// starting with a digit), so the file stays valid shell.
+    public static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    }
+
+    /// Why `value` cannot be stored under `key`, or nil when it can.
+    public static func problem(key: String, value: String) -> String? {
+        if !isValidName(key) { return "'\(key)' is not a variable name (letters, digits and '_', not starting with a digit)" }
+        // A line break would end the value and start another setting when the file is read.
+        if value.contains(where: \.isNewline) { return "the value of '\(key)' has a line break, which the environment file cannot hold" }
+        if value.unicodeScalars.contains(where: { $0.value == 0 }) { return "the value of '\(key)' has a NUL character" }
+        return nil
+    }
+
+    /// Replaces the file atomically: a private temporary file beside it, flushed, renamed over it.
+    public static func write(_ values: [String: String], to url: URL) throws {
+        for (key, value) in values {
+            if let problem = problem(key: key, value: value) { throw Failure(message: "\(problem) ('\(url.path)')") }
+        }
         let text =
-            "# Written by paddock: settings and secrets for this app. Keep it private.\n"
-            + values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n") + "\n"
+            formatLine + "\n"
+            + values.sorted { $0.key < $1.key }.map { "\($0.key)=\(quote($0.value))" }.joined(separator: "\n") + "\n"
         let temporary = url.appendingPathExtension("tmp")
-        _ = FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
-        if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
-        try FileManager.default.moveItem(at: temporary, to: url)
+        unlink(temporary.path)
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw Failure(message: "cannot write '\(temporary.path)': \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                let reason = String(cString: strerror(errno))
+                close(descriptor)
+                unlink(temporary.path)
+                throw Failure(message: "cannot write '\(temporary.path)': \(reason)")
+            }
+            written += count
+        }
+        fsync(descriptor)
+        close(descriptor)
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary.path)
+            throw Failure(message: "cannot replace '\(url.path)': \(reason)")
+        }
     }
 
     /// The characters of a generated secret.

@@ -150,6 +150,32 @@ public enum Spawn {
         }
     }
 
+    /// Replaces this process with `arguments` (looked up on the environment's PATH), in
+    /// `directory`, with exactly `environment`: what `paddock run` and `paddock shell` end with,
+    /// so that the program has the terminal, its signals and its exit status as its own. Every
+    /// signal goes back to its default and is unblocked, and every descriptor but 0, 1 and 2 is
+    /// closed first. Returns only when it could not: the failure, and the status a shell would
+    /// exit with (127: not found, 126: cannot be run).
+    public static func exec(_ arguments: [String], environment: [String: String], directory: String) -> (failure: Failure, status: Int32) {
+        guard let name = arguments.first, !name.isEmpty else { return (Failure(message: "no command to run"), 127) }
+        guard let program = which(name, path: environment["PATH"]) else {
+            return (Failure(message: "'\(name)' is not found on the app's PATH (\(environment["PATH"] ?? ""))"), 127)
+        }
+        guard chdir(directory) == 0 else {
+            return (Failure(message: "cannot enter the app's folder '\(directory)': \(String(cString: strerror(errno)))"), 126)
+        }
+        for signal in Int32(1)..<32 where signal != SIGKILL && signal != SIGSTOP { Glibc.signal(signal, SIG_DFL) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
+        closefrom(3)
+        let argv = arguments.enumerated().map { strdup($0.offset == 0 ? name : $0.element) } + [nil]
+        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        execve(program, argv, envp)
+        let reason = String(cString: strerror(errno))
+        return (Failure(message: "cannot run '\(program)': \(reason)"), 126)
+    }
+
     /// Waits for `pid` to end: its exit status, or 128 + the signal that ended it (as a shell says).
     public static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0

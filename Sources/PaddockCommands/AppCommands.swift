@@ -153,12 +153,14 @@ struct RestartCommand: AsyncParsableCommand {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
             let app = self.app
-            let restarted = try await OffPool.run { try context.appService(state: try context.openState()).restart(app) }
+            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            let restarted = try await OffPool.run { try context.appService(state: try context.openState()).restart(app, executable: executable) }
             guard let restarted else {
                 context.output.line("'\(app)' is not running; start it with 'paddock launch \(app) --detach'")
                 throw ExitCode(1)
             }
-            context.output.line("restarted '\(app)' at \(restarted.url)")
+            context.output.line(
+                "restarted '\(app)' at \(restarted.url)" + (restarted.settingsApplied ? " with its changed settings (stopped and started)" : ""))
         }
     }
 }

@@ -40,6 +40,11 @@ struct CompletionTests {
             #expect(apps.status == 0 && apps.stderr.isEmpty, "\(command): \(apps.stderr)")
             #expect(apps.stdout.split(separator: "\n").contains("shop"), "\(command): \(apps.stdout)")
         }
+        for command in ["run", "shell", "config"] {
+            let apps = try complete([command], "positional@0", typed: "sh", environment: environment)
+            #expect(apps.status == 0 && apps.stderr.isEmpty, "\(command): \(apps.stderr)")
+            #expect(apps.stdout.split(separator: "\n").contains("shop"), "\(command): \(apps.stdout)")
+        }
         for command in ["show", "plan", "install"] {
             let products = try complete([command], "positional@0", typed: "blank-f", environment: environment)
             #expect(products.status == 0 && products.stderr.isEmpty, "\(command): \(products.stderr)")

@@ -24,6 +24,38 @@ struct AppEnvironmentTests {
         #expect(text.split(separator: "\n").dropFirst().map { $0.split(separator: "=").first.map(String.init) ?? "" } == values.keys.sorted())
     }
 
+    @Test("the file is valid shell: sh's 'set -a; . ./env' gives exactly the values paddock reads")
+    func validShell() throws {
+        let scratch = try Scratch()
+        let file = scratch.url("env")
+        let values = [
+            "PADDOCK_SECRET_KEY": EnvironmentFile.generateSecret() + "&(-)*!#",
+            "QUOTES": "it's \"x\" '' '\\'' `date` $(id) ${HOME} \\n ;|<>",
+            "EMPTY": "",
+            "SPACES": "  a  b  ",
+        ]
+        try EnvironmentFile.write(values, to: file)
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text.contains("PADDOCK_SECRET_KEY='"))
+        let shell = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/env"), ["-i", "/bin/sh", "-c", "set -a; . \"$1\"; unset PWD OLDPWD SHLVL _; env -0", "sh", file.path])
+        #expect(shell.status == 0, "\(shell.stderr)")
+        var loaded: [String: String] = [:]
+        for entry in shell.stdout.split(separator: "\0") {
+            let equals = try #require(entry.firstIndex(of: "="))
+            loaded[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+        }
+        #expect(loaded == values)
+        #expect(EnvironmentFile.read(file) == values)
+    }
+
+    @Test("a file written before values were quoted is read as it was written")
+    func legacyUnquoted() throws {
+        let scratch = try Scratch()
+        let file = try scratch.write("env", "# Written by paddock: settings and secrets for this app. Keep it private.\nA='x'\nB=a&b(c\n")
+        #expect(EnvironmentFile.read(file) == ["A": "'x'", "B": "a&b(c"])
+    }
+
     @Test("written 0600, also over an existing readable file, and nothing left beside it")
     func privateMode() throws {
         let scratch = try Scratch()

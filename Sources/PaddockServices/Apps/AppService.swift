@@ -72,19 +72,39 @@ public struct AppService {
         return (loaded, chosen, false)
     }
 
-    /// `--port`, else the app's last port when free, else the first free port of the engine's range.
+    /// `--port`, else the app's own port (its last one, else its template's `port` parameter),
+    /// else the first free port of the engine's range. The app's own port taken is an error
+    /// naming who holds it (another app, or another program) and suggesting `--port`: an app
+    /// keeps its port, and two apps never swap theirs silently.
     public func choosePort(_ app: LoadedApp, requested: Int?) throws -> Int {
+        let name = app.record.name
+        /// The other app that records `port` as its own.
+        func holder(of port: Int) -> String? {
+            (try? state.apps())?.first { $0.name != name && ($0.port ?? Int($0.parameters["port"] ?? "")) == port }?.name
+        }
         if let port = requested {
             guard (1...65535).contains(port) else { throw ServiceError("--port \(port) is not a port number", .usage) }
             guard !HTTPProbe.isListening(port: port) else {
-                throw ServiceError("port \(port) on 127.0.0.1 is in use; choose another with --port", .unavailable)
+                throw ServiceError(
+                    "port \(port) on 127.0.0.1 is in use\(holder(of: port).map { " by the app '\($0)'" } ?? ""); choose another with --port", .unavailable)
             }
             return port
+        }
+        if app.socketPath == nil, let own = app.record.port ?? Int(app.record.parameters["port"] ?? ""), (1...65535).contains(own) {
+            guard HTTPProbe.isListening(port: own) else { return own }
+            if let other = holder(of: own) {
+                throw ServiceError(
+                    "port \(own), the port of '\(name)', is in use by the app '\(other)'; launch '\(name)' on another with 'paddock launch \(name) --port N'",
+                    .unavailable)
+            }
+            throw ServiceError(
+                "port \(own), the port of '\(name)', is in use on 127.0.0.1 by another program; launch '\(name)' on another with 'paddock launch \(name) --port N'",
+                .unavailable)
         }
         if let previous = app.record.port, app.portRange.contains(previous) || app.portRange == 8000...8099, !HTTPProbe.isListening(port: previous) {
             return previous
         }
-        guard let free = HTTPProbe.freePort(in: app.portRange) else {
+        guard let free = app.portRange.first(where: { holder(of: $0) == nil && HTTPProbe.freePort(in: $0...$0) != nil }) else {
             throw ServiceError(
                 "no free port from \(app.portRange.lowerBound) to \(app.portRange.upperBound) on 127.0.0.1; choose one with --port", .unavailable)
         }
@@ -132,6 +152,7 @@ public struct AppService {
     /// (on another thread) once the app answers, or with nil when it did not.
     public func runInForeground(_ app: LoadedApp, port: Int, workers: Int, ready: @escaping @Sendable (Launched?) -> Void) throws -> Int32 {
         let supervisor = Supervisor(layout: app.layout, run: try engineRun(app, port: port, workers: workers))
+        recordLaunchedSettings(app)
         let service = HealthWaiter(app: app)
         supervisor.onFirstStart = {
             Thread.detachNewThread {
@@ -148,7 +169,9 @@ public struct AppService {
     /// What `paddock supervise` runs: the app's supervisor, on this thread.
     public func supervise(_ name: String, port: Int, workers: Int) throws -> Int32 {
         let loaded = try load(name)
-        return Supervisor(layout: loaded.layout, run: try engineRun(loaded, port: port, workers: workers)).run()
+        let run = try engineRun(loaded, port: port, workers: workers)
+        recordLaunchedSettings(loaded)
+        return Supervisor(layout: loaded.layout, run: run).run()
     }
 
     /// Reaps a child that exited (so it is not a zombie that looks alive); false when it is gone.
@@ -157,19 +180,62 @@ public struct AppService {
         return waitpid(pid, &status, WNOHANG) == 0
     }
 
+    // MARK: Running a command in the app's environment
+
+    /// What `paddock run` and `paddock shell` execute: the command, in the app's folder, with
+    /// exactly the environment its engine gets (its runtime first on PATH, its settings and
+    /// secrets, the manifest's variables, the same placeholders: its port, one worker), plus
+    /// the caller's TERM so that a terminal program draws right.
+    public struct Console: Sendable, Equatable {
+        public var arguments: [String]
+        public var environment: [String: String]
+        public var directory: String
+    }
+
+    /// `command` empty: the caller's `$SHELL`, else /bin/sh.
+    public func console(_ name: String, command: [String]) throws -> Console {
+        let loaded = try load(name)
+        let values = loaded.values(port: loaded.record.port ?? loaded.portRange.lowerBound, workers: 1)
+        var environment = loaded.environment(values: values, base: context.environment)
+        if let term = context.environment["TERM"] { environment["TERM"] = term }
+        var arguments = command
+        if arguments.isEmpty {
+            let shell = context.environment["SHELL"].flatMap { $0.isEmpty ? nil : $0 } ?? "/bin/sh"
+            environment["SHELL"] = shell
+            arguments = [shell]
+        }
+        guard FileManager.default.fileExists(atPath: loaded.layout.source.path) else {
+            throw ServiceError("the app '\(name)' has no folder at \(loaded.layout.source.path); was it moved or deleted?", .noInput)
+        }
+        return Console(arguments: arguments, environment: environment, directory: loaded.layout.source.path)
+    }
+
     // MARK: Restarting and stopping
 
     public struct Restarted: Sendable {
         public var url: String
         public var deployed: Bool
+        /// The settings changed since the engine started ('paddock config'): it was stopped and
+        /// started again with them (a reload keeps the environment an engine started with).
+        public var settingsApplied: Bool = false
     }
 
     /// Redeploys when the files changed (a failing hook leaves the running version serving),
     /// then asks the supervisor to reload the engine by its strategy and waits until it answers.
-    /// Nil when the app is not running.
-    public func restart(_ name: String) throws -> Restarted? {
+    /// When the app's settings changed since it started, and `executable` (paddock, to start a
+    /// detached supervisor) is given, the app is stopped and started again instead, on its port
+    /// and with its worker count. Nil when the app is not running.
+    public func restart(_ name: String, executable: String? = nil) throws -> Restarted? {
         var loaded = try load(name)
         guard let pid = loaded.supervisorPid, let status = loaded.status else { return nil }
+        if let executable, settingsChangedSinceLaunch(loaded) {
+            let workers = Self.workersArgument(of: pid) ?? loaded.defaultWorkers
+            let deployed = try deployIfNeeded(&loaded)
+            context.emit(.note("the settings of '\(name)' changed since it started: stopping it and starting it with them"))
+            stop(loaded)
+            let launched = try startDetached(loaded, port: status.port, workers: workers, executable: executable)
+            return Restarted(url: launched.url, deployed: deployed, settingsApplied: true)
+        }
         let deployed = try deployIfNeeded(&loaded)
         kill(pid, SIGHUP)
         // Give the engine a moment to begin the reload, then check that the app answers.
@@ -178,6 +244,14 @@ public struct AppService {
             throw ServiceError("'\(name)' does not answer after the reload; see \(loaded.layout.appLog.path)", .failure)
         }
         return Restarted(url: loaded.address(port: status.port), deployed: deployed)
+    }
+
+    /// The `--workers N` a detached supervisor was started with, from its command line.
+    static func workersArgument(of pid: pid_t) -> Int? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+        let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        guard let index = arguments.firstIndex(of: "--workers"), index + 1 < arguments.count else { return nil }
+        return Int(arguments[index + 1])
     }
 
     /// Stops an app's supervisor (requests in flight are finished first; SIGKILL after the

@@ -46,9 +46,11 @@ public struct TemplateKind: InstallerKind {
     static func renderApp(_ template: StagedTemplate, transaction: InstallTransaction) throws {
         try prepareApp(template, transaction: transaction)
         let project = template.folder.appendingPathComponent("project")
+        // {{paddock_app}}: the app's name in paddock, for the README's 'paddock run NAME -- …'.
+        let values = template.values.merging(["paddock_app": template.layout.name]) { given, _ in given }
         do {
             if FileManager.default.fileExists(atPath: project.path) {
-                try TemplateRenderer.render(project, into: template.layout.source, values: template.values)
+                try TemplateRenderer.render(project, into: template.layout.source, values: values)
             }
             for name in try FileManager.default.contentsOfDirectory(atPath: template.folder.path).sorted()
             where name != "project" && name != "Parameters.xml" {
@@ -56,7 +58,7 @@ public struct TemplateKind: InstallerKind {
                 let single = template.folder.appendingPathComponent(".single-\(name)")
                 try FileManager.default.createDirectory(at: single, withIntermediateDirectories: true)
                 try FileManager.default.copyItem(at: staged, to: single.appendingPathComponent(name))
-                try TemplateRenderer.render(single, into: template.layout.source, values: template.values)
+                try TemplateRenderer.render(single, into: template.layout.source, values: values)
             }
         } catch let error as TemplateRenderer.RenderError {
             throw ServiceError("\(template.productId): \(error.message)", .dataError)

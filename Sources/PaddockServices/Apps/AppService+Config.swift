@@ -1,0 +1,147 @@
+import FeedModel
+import Foundation
+import PaddockApps
+import PaddockBasics
+import PaddockState
+
+/// `paddock config`: the app's settings are its environment file (docs/cli.md); a change is
+/// made under the state lock, checked as parameters are, and written atomically. The running
+/// engine keeps the environment it started with until `paddock restart`, which then stops and
+/// starts it (a reload would keep the old environment) and says so.
+extension AppService {
+    public struct Setting: Encodable, Sendable, Equatable {
+        public var name: String
+        /// The value; for a secret, `********` (its length is not shown either).
+        public var value: String
+        public var secret: Bool
+        public init(name: String, value: String, secret: Bool) {
+            self.name = name
+            self.value = value
+            self.secret = secret
+        }
+    }
+
+    public struct ConfigListing: Encodable, Sendable {
+        public var app: String
+        public var engine: String
+        public var settings: [Setting]
+        /// The settings changed since the running engine started: `paddock restart` applies them.
+        public var pendingRestart: Bool
+    }
+
+    public struct ConfigChange: Sendable, Equatable {
+        public var set: [String]
+        public var unset: [String]
+        /// Running: the change takes effect at the next restart.
+        public var running: Bool
+        public init(set: [String], unset: [String], running: Bool) {
+            self.set = set
+            self.unset = unset
+            self.running = running
+        }
+    }
+
+    /// A setting whose value the listing hides: a name with SECRET, PASSWORD, PASSWD, TOKEN,
+    /// PRIVATE or a KEY part (SECRET_KEY, API_KEY) in it.
+    public static func isSecret(_ name: String) -> Bool {
+        let parts = name.uppercased().split(separator: "_")
+        return parts.contains { ["SECRET", "PASSWORD", "PASSWD", "TOKEN", "PRIVATE", "KEY", "CREDENTIALS"].contains(String($0)) }
+            || name.uppercased().contains("PASSWORD") || name.uppercased().contains("SECRET")
+    }
+
+    public static let masked = "********"
+
+    public func config(_ name: String) throws -> ConfigListing {
+        let loaded = try load(name)
+        let values = EnvironmentFile.read(loaded.layout.environmentFile)
+        let settings = values.keys.sorted().map { key in
+            Setting(name: key, value: Self.isSecret(key) ? Self.masked : values[key] ?? "", secret: Self.isSecret(key))
+        }
+        return ConfigListing(
+            app: name, engine: loaded.engine?.name ?? loaded.manifest.engineName, settings: settings,
+            pendingRestart: loaded.supervisorPid != nil && settingsChangedSinceLaunch(loaded))
+    }
+
+    /// Sets and unsets settings under the state lock; nothing is written when any is refused.
+    /// `engine` is not a variable: it names the app's engine, which must be the one its
+    /// manifest names while no other engine serves its runtime.
+    public func changeConfig(_ name: String, set assignments: [(name: String, value: String)], unset: [String]) throws -> ConfigChange {
+        var variables: [(String, String)] = []
+        for (key, value) in assignments {
+            if key == "engine" {
+                try checkEngineChoice(name, value)
+                continue
+            }
+            if let problem = EnvironmentFile.problem(key: key, value: value) { throw ServiceError("\(key): \(problem)", .usage) }
+            variables.append((key, value))
+        }
+        for key in unset where !EnvironmentFile.isValidName(key) {
+            throw ServiceError("--unset \(key): not a setting name (letters, digits and '_', not starting with a digit)", .usage)
+        }
+        if let both = Set(variables.map(\.0)).intersection(unset).sorted().first {
+            throw ServiceError("'\(both)' is both set and unset; say one", .usage)
+        }
+        let events = context.events
+        let lock = try StateLock(path: state.lockPath, wait: true) { holder in events.handle(.waitingForLock(holder: holder)) }
+        defer { withExtendedLifetime(lock) {} }
+        try recoverUnfinished(state: state, context: context)
+        let loaded = try load(name)
+        var values = EnvironmentFile.read(loaded.layout.environmentFile)
+        let missing = unset.filter { values[$0] == nil }
+        if !missing.isEmpty {
+            throw ServiceError(
+                "'\(name)' has no setting \(missing.map { "'\($0)'" }.joined(separator: ", ")); see 'paddock config \(name)'", .usage)
+        }
+        for (key, value) in variables { values[key] = value }
+        for key in unset { values[key] = nil }
+        if !variables.isEmpty || !unset.isEmpty {
+            do {
+                try EnvironmentFile.write(values, to: loaded.layout.environmentFile)
+            } catch let failure as EnvironmentFile.Failure {
+                throw ServiceError(failure.message, .ioError)
+            }
+        }
+        return ConfigChange(set: variables.map(\.0), unset: unset, running: loaded.supervisorPid != nil)
+    }
+
+    private func checkEngineChoice(_ name: String, _ wanted: String) throws {
+        let loaded = try load(name)
+        let current = loaded.engine?.name ?? loaded.manifest.engineName
+        guard let engine = engines.engine(named: wanted) else {
+            throw ServiceError(
+                "engine=\(wanted): no such engine (engines: \(engines.sorted.map(\.name).joined(separator: ", "))); see 'paddock engines'", .usage)
+        }
+        guard engine.name == current else {
+            throw ServiceError(
+                "engine=\(wanted): '\(name)' runs on '\(current)', the engine its manifest names; choosing another is not possible yet", .usage)
+        }
+    }
+
+    // MARK: Settings the engine started with
+
+    /// A digest of the environment file (FNV-1a, 64 bits: a change detector, not a secret).
+    static func settingsDigest(_ layout: AppLayout) -> String {
+        let bytes = (try? Data(contentsOf: layout.environmentFile)) ?? Data()
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+
+    static func launchedSettingsFile(_ layout: AppLayout) -> URL { layout.run.appendingPathComponent("settings.launched") }
+
+    /// Notes which settings the engine about to start gets (the supervisor calls it).
+    func recordLaunchedSettings(_ app: LoadedApp) {
+        try? app.layout.createStateFolders()
+        try? Data(Self.settingsDigest(app.layout).utf8).write(to: Self.launchedSettingsFile(app.layout))
+    }
+
+    /// True when the environment file changed since the running engine started (false when
+    /// that is not known: an app launched before paddock noted it).
+    public func settingsChangedSinceLaunch(_ app: LoadedApp) -> Bool {
+        guard let launched = try? String(contentsOf: Self.launchedSettingsFile(app.layout), encoding: .utf8) else { return false }
+        return launched != Self.settingsDigest(app.layout)
+    }
+}
