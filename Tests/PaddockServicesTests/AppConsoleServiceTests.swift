@@ -43,7 +43,7 @@ struct AppConsoleServiceTests {
         let console = try service.console("toy", command: ["python", "manage.py", "createsuperuser"])
         #expect(console.arguments == ["python", "manage.py", "createsuperuser"])
         #expect(console.directory == layout.source.path)
-        #expect(console.environment["PATH"]?.hasPrefix(layout.venvBin.path + ":") == true)
+        #expect(console.environment["PATH"]?.hasPrefix(layout.source.appendingPathComponent(".venv/bin").path + ":") == true)
         #expect(console.environment["PADDOCK_SECRET_KEY"] == Self.secret)
         #expect(console.environment["DJANGO_SETTINGS_MODULE"] == "toy.settings")
         #expect(console.environment["TERM"] == "xterm")
