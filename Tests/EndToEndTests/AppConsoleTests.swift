@@ -110,7 +110,7 @@ struct AppConsoleTests {
         #expect(object["engine"] as? String == "python-gunicorn")
         #expect(!json.stdout.contains(secret))
         #expect(AppLifecycleTests.get(port, "/", host: "demo.example")?.status == 400)
-        let change = try sandbox.paddock(["config", "demo", "PADDOCK_ALLOWED_HOSTS=127.0.0.1,localhost,demo.example"])
+        let change = try sandbox.paddock(["config", "demo", "ALLOWED_HOSTS=127.0.0.1,localhost,demo.example"])
         #expect(change.status == 0, "\(change.stderr)")
         #expect(change.stdout.contains("take effect at 'paddock restart demo'"), "\(change.stdout)")
         #expect(try sandbox.paddock(["config", "demo", "BAD=two\nlines"]).status == 64)

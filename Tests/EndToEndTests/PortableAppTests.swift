@@ -117,8 +117,12 @@ struct PortableAppTests {
         #expect(HTTPProbe.get(port: port, path: "/", host: "evil.example", timeout: 5)?.status == 400, "ALLOWED_HOSTS is read")
     }
 
+    /// The app's environment file as `NAME=value` lines (values unquoted, as the engine gets
+    /// them): the file itself is in sh syntax (`NAME='value'`).
     static func environmentFile(_ sandbox: AppLifecycleTests.Sandbox, _ app: String) throws -> String {
-        try String(contentsOf: sandbox.root.appendingPathComponent("home/state/apps/\(app)/env"), encoding: .utf8)
+        let file = sandbox.root.appendingPathComponent("home/state/apps/\(app)/env")
+        #expect(FileManager.default.fileExists(atPath: file.path))
+        return EnvironmentFile.read(file).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
     }
 
     @Test("Django on SQLite: pins with hashes, pyproject, one clean commit; a clone serves GET / by hand with only the host names set")

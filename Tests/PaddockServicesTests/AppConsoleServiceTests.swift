@@ -94,6 +94,14 @@ struct AppConsoleServiceTests {
         }
         #expect(try service.changeConfig("toy", set: [("engine", "python-gunicorn")], unset: []).set.isEmpty)
     }
+
+    @Test("config listing: a URL's password is masked where it stands; other values as they are")
+    func urlPasswordsMasked() {
+        #expect(AppService.shown("DATABASE_URL", "postgres://shop:s3cr&t@127.0.0.1:5432/shop") == "postgres://shop:\(AppService.masked)@127.0.0.1:5432/shop")
+        #expect(AppService.shown("DATABASE_URL", "sqlite:////srv/data/db.sqlite3") == "sqlite:////srv/data/db.sqlite3")
+        #expect(AppService.shown("CACHE_URL", "memcached://127.0.0.1:11211") == "memcached://127.0.0.1:11211")
+        #expect(AppService.shown("API_KEY", "abc") == AppService.masked)
+    }
 }
 
 extension AppConsoleServiceTests {

@@ -51,11 +51,21 @@ extension AppService {
 
     public static let masked = "********"
 
+    /// A value as the listing shows it: a secret masked whole; a URL's password
+    /// (`DATABASE_URL=postgres://user:PASSWORD@host/db`) masked where it stands.
+    public static func shown(_ name: String, _ value: String) -> String {
+        if isSecret(name) { return masked }
+        guard let scheme = value.range(of: "://"), let at = value[scheme.upperBound...].firstIndex(of: "@"),
+            let colon = value[scheme.upperBound..<at].firstIndex(of: ":")
+        else { return value }
+        return String(value[...colon]) + masked + String(value[at...])
+    }
+
     public func config(_ name: String) throws -> ConfigListing {
         let loaded = try load(name)
         let values = EnvironmentFile.read(loaded.layout.environmentFile)
         let settings = values.keys.sorted().map { key in
-            Setting(name: key, value: Self.isSecret(key) ? Self.masked : values[key] ?? "", secret: Self.isSecret(key))
+            Setting(name: key, value: Self.shown(key, values[key] ?? ""), secret: Self.isSecret(key))
         }
         return ConfigListing(
             app: name, engine: loaded.engine?.name ?? loaded.manifest.engineName, settings: settings,
