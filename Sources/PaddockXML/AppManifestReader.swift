@@ -5,25 +5,13 @@ public enum AppManifestReader {
     public static let namespace = "urn:paddock:app:1"
 
     public static func read(path: String, label: String? = nil) throws -> AppManifest {
-        let file = label ?? path
-        let text = FeedText.file(path)
-        try PrologCheck.check(text, label: file)
-        let stream = try XMLStream(path: path, label: file)
-        var root: XMLElement?
-        while try stream.read() {
-            if stream.kind == .element {
-                root = try stream.readElement()
-                break
-            }
-        }
-        while try stream.read() {}
+        let document = try SmallXMLDocument(path: path, label: label)
+        let file = document.file
+        let root = document.root
         guard let root, root.key == "app" else {
             throw XMLSyntaxError(file: file, line: 1, column: 1, message: "the root element must be <app xmlns=\"\(namespace)\">")
         }
-        func fail(_ element: XMLElement, _ message: String) -> XMLSyntaxError {
-            let column = text.columns(for: [(element.line, element.name)])[0]
-            return XMLSyntaxError(file: file, line: element.line, column: column, message: message)
-        }
+        func fail(_ element: XMLElement, _ message: String) -> XMLSyntaxError { document.fail(element, message) }
         guard let engine = root.child("engine") else { throw fail(root, "<app> needs an <engine> naming the engine that runs the app") }
         let engineArguments = engine.children("arg").map { $0.text.trimmingWhitespace() }
         let engineName = engine.attribute("name")?.trimmingWhitespace() ?? engineArguments.first ?? ""

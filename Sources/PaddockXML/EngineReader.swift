@@ -10,22 +10,10 @@ public enum EngineReader {
     public static let signalNames: Set<String> = ["HUP", "USR1", "USR2", "INT", "QUIT", "TERM", "WINCH", "TTIN", "TTOU"]
 
     public static func read(path: String, label: String? = nil) throws -> [EngineDefinition] {
-        let file = label ?? path
-        let text = FeedText.file(path)
-        try PrologCheck.check(text, label: file)
-        let stream = try XMLStream(path: path, label: file)
-        var root: XMLElement?
-        while try stream.read() {
-            if stream.kind == .element {
-                root = try stream.readElement()
-                break
-            }
-        }
-        while try stream.read() {}
-        func fail(_ element: XMLElement, _ message: String) -> XMLSyntaxError {
-            let column = text.columns(for: [(element.line, element.name)])[0]
-            return XMLSyntaxError(file: file, line: element.line, column: column, message: message)
-        }
+        let document = try SmallXMLDocument(path: path, label: label)
+        let file = document.file
+        let root = document.root
+        func fail(_ element: XMLElement, _ message: String) -> XMLSyntaxError { document.fail(element, message) }
         guard let root, root.key == "engine" || root.key == "engines" else {
             throw XMLSyntaxError(file: file, line: 1, column: 1, message: "the root element must be <engine xmlns=\"\(namespace)\"> or <engines>")
         }

@@ -12,25 +12,13 @@ public enum KindDefinitionReader {
     public static let namespace = "urn:paddock:kind:1"
 
     public static func read(path: String, label: String? = nil) throws -> KindDefinition {
-        let file = label ?? path
-        let text = FeedText.file(path)
-        try PrologCheck.check(text, label: file)
-        let stream = try XMLStream(path: path, label: file)
-        var root: XMLElement?
-        while try stream.read() {
-            if stream.kind == .element {
-                root = try stream.readElement()
-                break
-            }
-        }
-        while try stream.read() {}
+        let document = try SmallXMLDocument(path: path, label: label)
+        let file = document.file
+        let root = document.root
         guard let root, root.key == "kind" else {
             throw XMLSyntaxError(file: file, line: 1, column: 1, message: "the root element must be <kind xmlns=\"\(namespace)\" name=\"...\">")
         }
-        func fail(_ element: XMLElement, _ message: String) -> XMLSyntaxError {
-            let column = text.columns(for: [(element.line, element.name)])[0]
-            return XMLSyntaxError(file: file, line: element.line, column: column, message: message)
-        }
+        func fail(_ element: XMLElement, _ message: String) -> XMLSyntaxError { document.fail(element, message) }
         guard let name = root.attribute("name"), LinuxInstall.Kind(rawValue: name) != nil else {
             throw fail(root, "<kind> needs name= a kind's name (a lower-case letter, then letters, digits or '-', up to 32), as feeds write it in <pd:install kind=\"...\">")
         }
