@@ -24,11 +24,12 @@ public struct DataDefinedKind: InstallerKind {
         definition.environment.map { URL(fileURLWithPath: Placeholders.render($0, ["app_root": app.source.path])) }
     }
 
-    private func values(_ package: String, version: String?, app: AppLayout?, context: ServiceContext) -> [String: String] {
+    /// The placeholders of one package's command; `appRoot` is the folder of the app it goes into.
+    private func values(_ package: String, version: String?, appRoot: URL?, context: ServiceContext) -> [String: String] {
         var values = ["package": package, "version": version ?? "", "programs": context.paths.programs.path]
-        if let app {
-            values["app_root"] = app.source.path
-            values["environment"] = environmentFolder(of: app)?.path ?? app.source.path
+        if let appRoot {
+            values["app_root"] = appRoot.path
+            values["environment"] = definition.environment.map { Placeholders.render($0, ["app_root": appRoot.path]) } ?? appRoot.path
         }
         return values
     }
@@ -37,7 +38,7 @@ public struct DataDefinedKind: InstallerKind {
         let runner = context.runner.tracked { [transaction = step.transaction] in try transaction.recordChild($0) }
         var receipts: [Receipt] = []
         for package in step.install.packages {
-            let values = values(package.name, version: package.version, app: step.app, context: context)
+            let values = values(package.name, version: package.version, appRoot: step.app?.source, context: context)
             try step.transaction.willInstallPackage(package.name, kind: name, detail: step.app?.source.path)
             let arguments = definition.install.map { Placeholders.render($0, values) }
             let result = try runner.run(arguments, environment: context.environment, directory: step.app?.source.path, log: step.log, check: false)
@@ -60,8 +61,7 @@ public struct DataDefinedKind: InstallerKind {
     /// Nil when removed (or when the kind has no remove command); else what failed.
     private func removeOne(_ package: String, appFolder: String?, context: ServiceContext) -> String? {
         guard !definition.remove.isEmpty else { return nil }
-        let app = appFolder.map { AppLayout(name: "", source: URL(fileURLWithPath: $0), state: URL(fileURLWithPath: $0)) }
-        let values = values(package, version: nil, app: app, context: context)
+        let values = values(package, version: nil, appRoot: appFolder.map { URL(fileURLWithPath: $0) }, context: context)
         let arguments = definition.remove.map { Placeholders.render($0, values) }
         let result = try? context.runner.run(arguments, environment: context.environment, directory: appFolder, check: false)
         return result?.status == 0 ? nil : "\(name) could not remove \(package): '\(arguments.joined(separator: " "))' failed"
@@ -69,8 +69,9 @@ public struct DataDefinedKind: InstallerKind {
 
     public func missing(_ receipt: Receipt, productId: String, app: AppRecord?, context: ServiceContext) -> String? {
         guard !definition.present.isEmpty else { return nil }
-        let layout = app.map { AppLayout(name: $0.name, source: URL(fileURLWithPath: $0.path), state: URL(fileURLWithPath: $0.stateDirectory)) }
-        let arguments = definition.present.map { Placeholders.render($0, values(receipt.path, version: nil, app: layout, context: context)) }
+        let arguments = definition.present.map {
+            Placeholders.render($0, values(receipt.path, version: nil, appRoot: app?.layout.source, context: context))
+        }
         let result = try? context.runner.run(arguments, environment: context.environment, directory: app?.path, check: false)
         return result?.status == 0 ? nil : "the \(name) package \(receipt.path) is missing"
     }
