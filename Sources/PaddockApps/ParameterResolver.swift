@@ -102,8 +102,12 @@ public struct ParameterResolver {
             let range = NSRange(value.startIndex..., in: value)
             if regex.firstMatch(in: value, range: range) == nil {
                 let shown = parameter.isSecret ? "the value" : "'\(value)'"
-                // The template's words when it gives them; the pattern only as a last resort.
+                // The template's words when it gives them (pd:expects), else its description of
+                // the parameter; the pattern only when the template has no words at all.
                 if let expectation = parameter.expectation { return "\(shown) is not valid: expected \(expectation)" }
+                if let description = parameter.description?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty {
+                    return "\(shown) is not a valid \(parameter.friendlyName ?? parameter.name) (\(description))"
+                }
                 return "\(shown) is not in the form the template asks for (the pattern \(pattern))"
             }
         }

@@ -113,6 +113,16 @@ struct ParameterResolverTests {
                 == "the template has no parameter 'colour'; its parameters are: app_name, database, database_host, debug, port, database_name")
     }
 
+    @Test("without pd:expects, a refusal quotes the parameter's own description, not its pattern")
+    func refusalFromDescription() {
+        var port = Parameters.make("port", kinds: ["RegularExpression"], pattern: "^[0-9]{4,5}$")
+        port.friendlyName = "HTTP port"
+        port.description = "The port the app listens on (1024 to 65535)."
+        #expect(
+            failure { try ParameterResolver(parameters: [port]).resolve(given: ["port": "80"], ask: nil) }
+                == "--param port=80: '80' is not a valid HTTP port (The port the app listens on (1024 to 65535).)")
+    }
+
     @Test("a bad answer is refused and asked again with the reason; then the answer is taken")
     func reAsk() throws {
         let asker = ScriptedAsker(["Bad Name", "shop"])
