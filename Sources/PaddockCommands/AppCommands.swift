@@ -184,6 +184,8 @@ struct StatusCommand: AsyncParsableCommand {
             }
             if context.output.json {
                 try context.output.printJSON(report)
+                // The same status whatever the format: a script tests the code, not the text.
+                if !report.running { throw ExitCode(3) }
                 return
             }
             if report.running && !report.supervised {
@@ -227,10 +229,18 @@ struct AppsCommand: AsyncParsableCommand {
     }
 }
 
+/// `paddock logs --json`: one per line of the log.
+struct LogLine: Encodable {
+    var app: String
+    /// `app` (the engine's output) or `deploy` (the deploy hook's log).
+    var log: String
+    var line: String
+}
+
 struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs", abstract: "Show an app's log (its engine's output), or its deploy log.",
-        discussion: "Examples:\n  paddock logs mysite\n  paddock logs mysite --follow\n  paddock logs mysite --deploy -n 50")
+        discussion: "Examples:\n  paddock logs mysite\n  paddock logs mysite --follow\n  paddock logs mysite --deploy -n 50\n  paddock logs mysite --json -n 100")
     @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @Flag(name: .shortAndLong, help: "Keep printing new lines as they come.") var follow = false
     @Flag(help: "Show the deploy hook's log instead.") var deploy = false
@@ -244,6 +254,26 @@ struct LogsCommand: AsyncParsableCommand {
             let file = try await OffPool.run {
                 let service = try context.appService(state: try context.openState())
                 return service.logFile(try service.load(app), deploy: deploy)
+            }
+            if context.output.json {
+                // JSON lines, one object per line of the log, so a script reads it as it comes.
+                let name = deploy ? "deploy" : "app"
+                for line in DeployHook.tail(file, lines: lines) { try context.output.printJSON(LogLine(app: app, log: name, line: line), oneLine: true) }
+                guard follow else { return }
+                context.output.flush()
+                try await OffPool.run { () -> Void in
+                    var pending = Data()
+                    AppService.follow(file) { data in
+                        pending.append(data)
+                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                            let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                            pending.removeSubrange(pending.startIndex...newline)
+                            try? context.output.printJSON(LogLine(app: app, log: name, line: line), oneLine: true)
+                            context.output.flush()
+                        }
+                    }
+                }
+                return
             }
             // A log holds what clients sent (a User-Agent, a path): its escapes are shown, not obeyed.
             for line in DeployHook.tail(file, lines: lines) { context.output.line(line.terminalSafe()) }

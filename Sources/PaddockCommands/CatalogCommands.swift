@@ -24,8 +24,18 @@ struct ListCommand: AsyncParsableCommand {
                 try context.output.printInstalled(try InstalledInventory.rows(try context.services()))
                 return
             }
-            let products = try context.openStore().catalog.list(keyword: keyword)
-            try printSummaries(products, context: context, empty: "No products. Add a feed with 'paddock feed add PATH-OR-URL'.")
+            let catalog = try context.openStore().catalog
+            let products = try catalog.list(keyword: keyword)
+            // "No products" only when there are none: a keyword that matches nothing says so.
+            let empty: String
+            if let keyword, !(try catalog.list()).isEmpty {
+                let known = try catalog.keywords().map(\.id)
+                let hint = DidYouMean.suggestion(for: keyword, among: known).map { "did you mean '\($0)'?" } ?? "'paddock list' shows every product with its keywords"
+                empty = "No product has the keyword '\(keyword)'; \(hint)"
+            } else {
+                empty = "No products. Add a feed with 'paddock feed add PATH-OR-URL'."
+            }
+            try printSummaries(products, context: context, empty: empty)
         }
     }
 }
@@ -105,7 +115,11 @@ struct ShowCommand: AsyncParsableCommand {
                 try context.output.printJSON(Shown(feed: winner.feed, product: winner.product, alsoDefinedIn: others))
                 return
             }
-            ProductPrinter(output: context.output).print(winner, alsoIn: others)
+            // A set is looked up in the product's own feed first, then in any (cross-feed idrefs).
+            let sets: (String) -> DependencyExpression? = { name in
+                (try? catalog.namedSet(name, feed: winner.feed)) ?? (try? catalog.namedSetAnywhere(name))?.expression
+            }
+            ProductPrinter(output: context.output).print(winner, alsoIn: others, sets: sets)
         }
     }
 }

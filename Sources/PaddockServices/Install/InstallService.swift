@@ -105,6 +105,16 @@ public struct InstallService {
         let planMaker = PlanMaker(
             context: context, store: store, machine: machine, probeMachine: true, app: request.app, excluding: Set(request.upgrading.keys))
         var plan = try planMaker.resolve(requests)
+        // A template with the name of an app that exists: that name is taken (the template being
+        // "already installed" in that app is not the point).
+        // (An installed step carries no installer: the catalogue says whether it is a template.)
+        if let app = request.app, let existing = try state.app(named: app),
+            try plan.requested.contains(where: { id in
+                try store.catalog.resolve(id).first?.product.installers.contains { $0.linux.map { TemplateKind().handles($0) } == true } == true
+            })
+        {
+            throw ServiceError("an app named '\(app)' already exists in \(existing.path); choose another name", .usage)
+        }
         let steps = plan.stepsToInstall
         if steps.isEmpty {
             showPlan(plan)
