@@ -89,10 +89,34 @@ private func openInBrowser(_ url: String, context: CommandContext) {
 
 private func report(_ launched: AppService.Launched, context: CommandContext) {
     if context.output.json {
-        try? context.output.printJSON(["app": launched.app, "url": launched.url, "status": String(launched.status)])
+        try? context.output.printJSON(LaunchReport(app: launched.app, url: launched.url, status: launched.status, started: launched.started))
     } else {
         context.output.line("\(context.output.green(launched.app)) is running at \(context.output.bold(launched.url))")
     }
+}
+
+/// `paddock launch --json`: where the app answers, and the status of its first answer.
+struct LaunchReport: Encodable {
+    var app: String
+    var url: String
+    /// The HTTP status of the health check that found it up.
+    var status: Int
+    /// False when it was running already.
+    var started: Bool
+}
+
+/// `paddock stop --json` and `paddock restart --json`.
+struct StopReport: Encodable {
+    var app: String
+    var stopped: Bool
+}
+
+struct RestartReport: Encodable {
+    var app: String
+    var restarted: Bool
+    var url: String?
+    /// Its settings had changed, so it was stopped and started rather than reloaded.
+    var settingsApplied: Bool
 }
 
 /// The supervisor a detached launch leaves running; not for users.
@@ -130,7 +154,11 @@ struct StopCommand: AsyncParsableCommand {
                 let service = try context.appService(state: try context.openState())
                 return service.stop(try service.load(app))
             }
-            context.output.line(stopped ? "stopped '\(app)'" : "'\(app)' is not running")
+            if context.output.json {
+                try context.output.printJSON(StopReport(app: app, stopped: stopped))
+            } else {
+                context.output.line(stopped ? "stopped '\(app)'" : "'\(app)' is not running")
+            }
         }
     }
 }
@@ -155,10 +183,15 @@ struct RestartCommand: AsyncParsableCommand {
             let app = self.app
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let restarted = try await OffPool.run { try context.appService(state: try context.openState()).restart(app, executable: executable) }
+            if context.output.json {
+                try context.output.printJSON(
+                    RestartReport(app: app, restarted: restarted != nil, url: restarted?.url, settingsApplied: restarted?.settingsApplied ?? false))
+            }
             guard let restarted else {
-                context.output.line("'\(app)' is not running; start it with 'paddock launch \(app) --detach'")
+                if !context.output.json { context.output.line("'\(app)' is not running; start it with 'paddock launch \(app) --detach'") }
                 throw ExitCode(1)
             }
+            if context.output.json { return }
             context.output.line(
                 "restarted '\(app)' at \(restarted.url)" + (restarted.settingsApplied ? " with its changed settings (stopped and started)" : ""))
         }
