@@ -87,6 +87,15 @@ struct PerlTemplateTests {
         #expect(text.contains("Blank Mojolicious Project") && text.contains("Blank Perl Project"))
     }
 
+    @Test("a bad app_class is refused with its rule, naming the parameter, and nothing is left behind")
+    func badClass() throws {
+        let sandbox = try AppLifecycleTests.Sandbox()
+        let result = try sandbox.paddock(["install", "blank-perl", "--app", "bad", "--param", "app_class=my-app", "--yes"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("app_class"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root.appendingPathComponent("bad").path))
+    }
+
     /// The processes whose parent is `pid`.
     static func children(of pid: Int32) throws -> [Int32] {
         try runProcess(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-P", String(pid)]).stdout.split(separator: "\n").compactMap { Int32($0) }
