@@ -71,7 +71,7 @@ struct PerlTemplateTests {
     @Test("Blank Perl Project: install, run, launch, migration, restart under a request loop, killed worker and engine, stop, uninstall")
     func blankPerl() throws { try Self.lifecycle(Self.perl, engineName: "perl-starman") }
 
-    @Test("paddock list shows both Perl templates with their summaries")
+    @Test("paddock list shows both Perl templates with their summaries, as text and in --json")
     func listed() throws {
         let sandbox = try AppLifecycleTests.Sandbox()
         let result = try sandbox.paddock(["list", "--keyword", "Perl", "--json"])
@@ -83,8 +83,13 @@ struct PerlTemplateTests {
             })
         #expect(summaries["blank-mojolicious"]?.contains("Mojolicious") == true, "\(summaries)")
         #expect(summaries["blank-perl"]?.contains("Starman") == true, "\(summaries)")
-        let text = try sandbox.paddock(["list", "--keyword", "Templates"]).stdout
-        #expect(text.contains("Blank Mojolicious Project") && text.contains("Blank Perl Project"))
+        // The text list: each template's line, and its summary on the line below.
+        let lines = try sandbox.paddock(["list", "--keyword", "Templates"]).stdout.split(separator: "\n").map(String.init)
+        for (id, title) in [("blank-mojolicious", "Blank Mojolicious Project"), ("blank-perl", "Blank Perl Project")] {
+            let index = try #require(lines.firstIndex { $0.hasPrefix(id) && $0.contains(title) }, "\(lines)")
+            let summary = try #require(summaries[id])
+            #expect(index + 1 < lines.count && lines[index + 1].trimmingCharacters(in: .whitespaces) == summary, "\(lines)")
+        }
     }
 
     @Test("a bad app_class is refused with its rule, naming the parameter, and nothing is left behind")
