@@ -78,6 +78,11 @@ func printSummaries(_ products: [ProductSummary], context: CommandContext, empty
         let version = product.version.map { " \($0)" } ?? ""
         let platform = product.hasLinuxInstaller ? "" : context.output.dim("  (no installer for linux)")
         context.output.line("\(context.output.bold(id.terminalSafe()))  \((product.title ?? "").terminalSafe())\(version.terminalSafe())\(platform)")
+        // The summary on a line of its own, under the title (as apt search shows it): what a
+        // template makes is what a person choosing one needs to read.
+        if let summary = product.summary?.trimmingCharacters(in: .whitespacesAndNewlines), !summary.isEmpty {
+            context.output.line(context.output.dim("  " + String(repeating: " ", count: max(width, product.productId.count)) + summary.terminalSafe()))
+        }
     }
 }
 
