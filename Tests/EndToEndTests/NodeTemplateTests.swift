@@ -54,7 +54,7 @@ struct NodeTemplateTests {
         try source.replacingOccurrences(of: "Your paddock Node.js app is running.", with: "Changed by the Node test.").write(to: app, atomically: true, encoding: .utf8)
         try "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
             .write(to: appFolder.appendingPathComponent("migrations/0002_create_tags.sql"), atomically: true, encoding: .utf8)
-        let loop = RequestLoop(port: port)
+        let loop = ClassifyingRequestLoop(port: port)
         let loopStarted = Date()
         loop.start()
         usleep(1_000_000)
@@ -66,8 +66,8 @@ struct NodeTemplateTests {
         print("Blank Node.js Project: 20-second request loop through a rolling restart: \(counts)")
         #expect(counts.ok > 100, "the loop made requests: \(counts)")
         // On a failure, the app log's error lines say why.
-        let errors = counts.serverErrors == 0 ? "" : TemplateSandbox.errorLines(sandbox, "web")
-        #expect(counts.refused == 0 && counts.serverErrors == 0, "during the restart: \(counts)\(errors)")
+        let errors = counts.failures == 0 ? "" : TemplateSandbox.errorLines(sandbox, "web")
+        #expect(counts.failures == 0, "during the restart: \(counts)\(errors)")
         #expect(try TemplateSandbox.sqliteTables(database).contains("tags"), "the new migration ran")
         #expect(TemplateSandbox.get(port, "/")?.body.contains("2 migration(s) applied") == true)
 
