@@ -30,9 +30,11 @@ struct NodeTemplateTests {
         #expect(try TemplateSandbox.sqliteTables(database) == ["notes", "schema_migrations"], "the deploy hook applied the first migration")
 
         // The app's environment finds Debian's express whichever nodejs this is.
-        let script = "console.log(require('express/package.json').version); console.log(require('./db').appliedMigrations().join(','))"
+        let script =
+            "console.error('node ' + process.version + ', NODE_PATH=' + process.env.NODE_PATH); console.log(require('express/package.json').version); console.log(require('./db').appliedMigrations().join(','))"
         let run = try sandbox.paddock(["run", "web", "--", "node", "-e", script])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        print("Blank Node.js Project: paddock run web -- node -e: \(run.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
         #expect(run.stdout.hasPrefix("4."), "\(run.stdout)")
         #expect(run.stdout.hasSuffix("\n0001_create_notes.sql\n"), "\(run.stdout)")
 
