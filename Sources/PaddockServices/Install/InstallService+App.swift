@@ -131,15 +131,17 @@ extension InstallService {
         return record
     }
 
-    /// The app's settings for its environment file. The names hosts use (`SECRET_KEY`,
-    /// `ALLOWED_HOSTS`, `DEBUG`, `DATABASE_URL`), which the templates read first, so a copy of
-    /// the folder runs elsewhere with the same names; and the `PADDOCK_*` names paddock wrote
+    /// The app's settings for its environment file. The names hosts use (`SECRET_KEY`, and
+    /// `SECRET_KEY_BASE` for Rails, `ALLOWED_HOSTS`, `DEBUG`, `DATABASE_URL`), which the
+    /// templates read first, so a copy of the folder runs elsewhere with the same names; and the `PADDOCK_*` names paddock wrote
     /// before, with the same values, for code and scripts that read those (the templates fall
     /// back to them). `PADDOCK_DATA_DIR` is paddock's own: the app's data folder.
     static func appSettings(_ template: StagedTemplate, layout: AppLayout) -> [String: String] {
         let secret = EnvironmentFile.generateSecret()
         var settings: [String: String] = [
             "SECRET_KEY": secret, "PADDOCK_SECRET_KEY": secret,
+            // Rails' name for it (the Blank Rails Project reads it, as Rails hosts set it).
+            "SECRET_KEY_BASE": secret,
             "ALLOWED_HOSTS": "127.0.0.1,localhost", "PADDOCK_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DEBUG": "0", "PADDOCK_DEBUG": "0",
             "PADDOCK_DATA_DIR": layout.data.path,
