@@ -32,11 +32,12 @@ struct RailsTemplateTests {
         let state = sandbox.home.appendingPathComponent("state/apps/shop")
         let envFile = state.appendingPathComponent("env")
         #expect((try FileManager.default.attributesOfItem(atPath: envFile.path)[.posixPermissions] as? Int) == 0o600)
-        let secret = try #require(EnvironmentFile.read(envFile)["SECRET_KEY"])
+        let settings = try EnvironmentFile.read(envFile)
+        let secret = try #require(settings["SECRET_KEY_BASE"])
         #expect(secret.count >= 40)
         let runner = try sandbox.paddock([
             "run", "shop", "--", "bin/rails", "runner",
-            "puts Rails.env; puts Rails.application.secret_key_base == ENV['SECRET_KEY']; puts PageVisit.table_name; puts ActiveRecord::Base.connection.migration_context.current_version",
+            "puts Rails.env; puts Rails.application.secret_key_base == ENV['SECRET_KEY_BASE']; puts PageVisit.table_name; puts ActiveRecord::Base.connection.migration_context.current_version",
         ])
         #expect(runner.status == 0, "\(runner.stdout)\n\(runner.stderr)")
         #expect(runner.stdout == "production\ntrue\npage_visits\n20261202000000\n", "\(runner.stdout)")
