@@ -117,6 +117,34 @@ struct RailsTemplateTests {
         #expect(!FileManager.default.fileExists(atPath: state.path))
         #expect(try sandbox.paddock(["apps", "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
     }
+    /// With database=postgresql (scripts/test.sh starts the server; PADDOCK_TEST_POSTGRES).
+    @Test("database=postgresql: ruby-pg joins the install, the migration goes into PostgreSQL, the page reads it", .requires(.postgres))
+    func railsOnPostgreSQL() throws {
+        let database = "paddock_rails_\(UInt32.random(in: 0...UInt32.max))"
+        #expect(try PostgresAppTests.psql("postgres", "CREATE DATABASE \(database)").status == 0)
+        defer { _ = try? PostgresAppTests.psql("postgres", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+        let server = try #require(PostgresAppTests.server)
+        let sandbox = try TemplateSandbox("paddock-rails-pg")
+        let port = 18453
+        defer { sandbox.stopAll("pgshop") }
+        let install = try sandbox.paddock([
+            "install", "blank-rails", "--app", "pgshop", "--yes",
+            "--param", "database=postgresql", "--param", "database_name=\(database)",
+            "--param", "database_host=\(server.host ?? "127.0.0.1")", "--param", "database_port=\(server.port ?? 5432)",
+            "--param", "database_user=\(server.user ?? "paddock")", "--param", "database_password=\(server.password ?? "")",
+        ])
+        #expect(install.status == 0, "\(install.stdout)\n\(install.stderr)")
+        #expect(try sandbox.paddock(["list", "--installed", "--json"]).stdout.contains("\"ruby-pg\""))
+        #expect(!(try sandbox.paddock(["apps", "--json"]).stdout.contains(server.password ?? "\u{0}")), "the password is in the env file only")
+        let versions = try PostgresAppTests.psql(database, "SELECT version FROM schema_migrations")
+        #expect(versions.stdout.contains("20261202000000"), "\(versions.stdout)\(versions.stderr)")
+        #expect(try sandbox.paddock(["launch", "pgshop", "--detach", "--port", String(port), "--workers", "2"]).status == 0)
+        let page = TemplateSandbox.get(port, "/")
+        #expect(page?.status == 200)
+        #expect(page?.body.contains("PostgreSQL:") == true, "\(page?.body ?? "")")
+        #expect(try PostgresAppTests.psql(database, "SELECT count FROM page_visits").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        #expect(try sandbox.paddock(["stop", "pgshop"]).status == 0)
+    }
 }
 
 /// A fresh PADDOCK_HOME with the built-in feed, for the Rails and Node.js template tests.
