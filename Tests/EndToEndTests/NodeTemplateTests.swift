@@ -18,7 +18,7 @@ struct NodeTemplateTests {
     @Test("install, node -e, launch, page, migrations, rolling restart of a change under a request loop, a killed worker, stop, uninstall")
     func node() throws {
         let sandbox = try TemplateSandbox("paddock-node")
-        let port = 18452
+        let port = 18522
         defer { sandbox.stopAll("web") }
         let install = try sandbox.paddock(["install", "blank-node", "--app", "web", "--yes"])
         #expect(install.status == 0, "\(install.stdout)\n\(install.stderr)")

@@ -17,7 +17,7 @@ struct RailsTemplateTests {
     @Test("install, rails runner, launch, page and assets, migrations, phased restart of a change under a request loop, a killed worker, stop, uninstall")
     func rails() throws {
         let sandbox = try TemplateSandbox("paddock-rails")
-        let port = 18451
+        let port = 18521
         defer { sandbox.stopAll("shop") }
         let install = try sandbox.paddock(["install", "blank-rails", "--app", "shop", "--yes"])
         #expect(install.status == 0, "\(install.stdout)\n\(install.stderr)")
@@ -125,7 +125,7 @@ struct RailsTemplateTests {
         defer { _ = try? PostgresAppTests.psql("postgres", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
         let server = try #require(PostgresAppTests.server)
         let sandbox = try TemplateSandbox("paddock-rails-pg")
-        let port = 18453
+        let port = 18523
         defer { sandbox.stopAll("pgshop") }
         let install = try sandbox.paddock([
             "install", "blank-rails", "--app", "pgshop", "--yes",
