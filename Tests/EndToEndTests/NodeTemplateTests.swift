@@ -92,6 +92,10 @@ struct NodeTemplateTests {
         let list = try sandbox.paddock(["list", "--keyword", "Templates", "--json"])
         #expect(list.stdout.contains("\"productId\" : \"blank-node\""))
         #expect(list.stdout.contains("A new Express 4 app (CommonJS) on Debian's node-express"))
+        // As text: the title's line, then the summary on the line below.
+        let lines = try sandbox.paddock(["list", "--keyword", "Templates"]).stdout.split(separator: "\n").map(String.init)
+        let index = try #require(lines.firstIndex { $0.hasPrefix("blank-node") && $0.contains("Blank Node.js Project") }, "\(lines)")
+        #expect(index + 1 < lines.count && lines[index + 1].contains("A new Express 4 app (CommonJS) on Debian's node-express"), "\(lines)")
 
         let removed = try sandbox.paddock(["uninstall", "blank-node", "--app", "web", "--yes"])
         #expect(removed.status == 0, "\(removed.stderr)")

@@ -33,11 +33,11 @@ struct RailsTemplateTests {
         let envFile = state.appendingPathComponent("env")
         #expect((try FileManager.default.attributesOfItem(atPath: envFile.path)[.posixPermissions] as? Int) == 0o600)
         let settings = try EnvironmentFile.read(envFile)
-        let secret = try #require(settings["SECRET_KEY_BASE"])
+        let secret = try #require(settings["SECRET_KEY"])
         #expect(secret.count >= 40)
         let runner = try sandbox.paddock([
             "run", "shop", "--", "bin/rails", "runner",
-            "puts Rails.env; puts Rails.application.secret_key_base == ENV['SECRET_KEY_BASE']; puts PageVisit.table_name; puts ActiveRecord::Base.connection.migration_context.current_version",
+            "puts Rails.env; puts Rails.application.secret_key_base == ENV['SECRET_KEY']; puts PageVisit.table_name; puts ActiveRecord::Base.connection.migration_context.current_version",
         ])
         #expect(runner.status == 0, "\(runner.stdout)\n\(runner.stderr)")
         #expect(runner.stdout == "production\ntrue\npage_visits\n20261202000000\n", "\(runner.stdout)")
@@ -110,6 +110,10 @@ struct RailsTemplateTests {
         let list = try sandbox.paddock(["list", "--keyword", "Templates", "--json"])
         #expect(list.stdout.contains("\"productId\" : \"blank-rails\""))
         #expect(list.stdout.contains("A new Rails 6.1 app on Debian's gems, served by Puma in cluster mode"))
+        // As text: the title's line, then the summary on the line below.
+        let lines = try sandbox.paddock(["list", "--keyword", "Templates"]).stdout.split(separator: "\n").map(String.init)
+        let index = try #require(lines.firstIndex { $0.hasPrefix("blank-rails") && $0.contains("Blank Rails Project") }, "\(lines)")
+        #expect(index + 1 < lines.count && lines[index + 1].contains("A new Rails 6.1 app on Debian's gems, served by Puma in cluster mode"), "\(lines)")
 
         let removed = try sandbox.paddock(["uninstall", "blank-rails", "--app", "shop", "--yes"])
         #expect(removed.status == 0, "\(removed.stderr)")

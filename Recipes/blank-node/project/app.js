@@ -51,7 +51,7 @@ app.use((req, res) => res.status(404).type('text/plain').send('Not Found\n'));
 
 module.exports = app;
 module.exports.start = function start() {
-  const port = parseInt(process.env.PORT || '8400', 10);
+  const port = parseInt(process.env.PORT || '8600', 10);
   const host = process.env.HOST || '127.0.0.1';
   const server = app.listen(port, host);
   // A worker asked to stop (paddock's memory limit sends SIGTERM) finishes its requests first;

@@ -1,10 +1,10 @@
 require "active_support/core_ext/integer/time"
 
 Rails.application.configure do
-  # The secret key: SECRET_KEY_BASE, which paddock generates at install into the app's private
-  # env file (outside the source tree; `paddock config APP` lists it masked), as Rails hosts
-  # set it; else SECRET_KEY (the same value in paddock's file). Without either, Rails stops
-  # with "Missing `secret_key_base`".
+  # The secret key: SECRET_KEY_BASE when the host sets it (Rails' name), else the SECRET_KEY
+  # paddock generated at install into the app's private env file (outside the source tree;
+  # `paddock config APP` lists it masked). Without either, Rails stops with "Missing
+  # `secret_key_base`".
   config.secret_key_base = ENV["SECRET_KEY_BASE"].presence || ENV["SECRET_KEY"].presence || ENV["PADDOCK_SECRET_KEY"].presence
 
   # Settings specified here will take precedence over those in config/application.rb.
