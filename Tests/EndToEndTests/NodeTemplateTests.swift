@@ -56,7 +56,7 @@ struct NodeTemplateTests {
         try source.replacingOccurrences(of: "Your paddock Node.js app is running.", with: "Changed by the Node test.").write(to: app, atomically: true, encoding: .utf8)
         try "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
             .write(to: appFolder.appendingPathComponent("migrations/0002_create_tags.sql"), atomically: true, encoding: .utf8)
-        let loop = ClassifyingRequestLoop(port: port)
+        let loop = RequestLoop(port: port)
         let loopStarted = Date()
         loop.start()
         usleep(1_000_000)
