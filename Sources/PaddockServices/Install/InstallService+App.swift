@@ -119,7 +119,8 @@ extension InstallService {
         do {
             try DeployHook.run(
                 layout: layout, manifest: manifest, environment: inputs.environment, values: inputs.values,
-                childStarted: { try transaction.recordChild($0) })
+                childStarted: { try transaction.recordChild($0) },
+                onLine: { [context] in context.emit(.output(step: "deploy", line: String($0))) })
         } catch let failure as DeployFailure {
             throw ServiceError(failure.description + "\nnothing was installed", .failure)
         }
