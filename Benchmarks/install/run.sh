@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Issue 17's install benchmark, in one run: `paddock install blank-django` + first launch, cold
-# (a new PADDOCK_HOME: nothing cached, uv not yet installed) and warm (a second app in the same
+# (a new PADDOCK_HOME: nothing cached, uv not yet installed) and warm (another app in the same
 # home: uv installed, its cache full), against the manual way (python3 -m venv, pip install,
 # startproject, migrate, collectstatic) and against uv's own way (uv init, uv add django,
-# startproject, migrate), each cold and warm as well. Prints the figures and the verdicts of the
-# issue's targets:
+# startproject, migrate), each cold and warm too. ROUNDS rounds (default 3) of everything,
+# alternated; medians [min-max] and the issue's targets, PASS or FAIL:
 #   - warm install + first launch under 3 s, or under the deploy hook's own time + 1 s where
 #     migrate and collectstatic alone take over 2 s here;
-#   - cold install at most half the manual way's time.
+#   - cold install at most half the manual way's time (cold against cold).
 #
 #   Benchmarks/install/run.sh [PADDOCK_BINARY]   (default: .build/release/paddock, else .build/debug/paddock)
 #
 # Needs PyPI (pip and paddock's uv download from it) and python3-venv. Everything it makes is
-# under one temporary folder, removed at the end (apps stopped first).
+# under one temporary folder, removed at the end (apps stopped first). The machine's other load
+# is printed before and after: on 2 shared cores it moves every figure.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 paddock="${1:-}"
@@ -21,96 +22,99 @@ if [[ -z "$paddock" ]]; then
     [[ -x "$paddock" ]] || paddock="$repo/.build/debug/paddock"
 fi
 [[ -x "$paddock" ]] || { echo "no paddock binary at $paddock (swift build first)" >&2; exit 1; }
+ROUNDS="${ROUNDS:-3}"
 work="$(mktemp -d /tmp/paddock-install-bench.XXXXXX)"
-home="$work/home"
 cleanup() {
-    for app in cold warm; do PADDOCK_HOME="$home" "$paddock" stop "$app" >/dev/null 2>&1 || true; done
+    for home in "$work"/home-*; do
+        [[ -d "$home/state/apps" ]] || continue
+        for app in "$home"/state/apps/*; do PADDOCK_HOME="$home" "$paddock" stop "$(basename "$app")" >/dev/null 2>&1 || true; done
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
 export PADDOCK_BUILTIN_FEED="$repo/Feeds/paddock.xml" NO_COLOR=1
 now() { date +%s.%N; }
-# elapsed START: seconds since START, 2 decimals.
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$(now)"; }
-# timed LABEL COMMAND...: runs it (output to $work/LABEL.log), prints "LABEL  N.NN s", keeps N.NN in $last.
+# timed FILE COMMAND...: runs it in the current folder (output to $work/last.log) and appends
+# its seconds to $work/FILE; stops the benchmark, with the output's tail, when it fails.
 timed() {
-    local label="$1"; shift
+    local file="$1"; shift
     local start; start="$(now)"
-    if ! "$@" >"$work/$label.log" 2>&1; then echo "FAILED: $label (see below)"; tail -20 "$work/$label.log"; exit 1; fi
-    last="$(elapsed "$start")"
-    printf '  %-44s %6s s\n' "$label" "$last"
+    if ! "$@" >"$work/last.log" 2>&1; then echo "FAILED: $* (in $PWD)"; tail -20 "$work/last.log"; exit 1; fi
+    python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$start" "$(now)" >>"$work/$file"
 }
-echo "paddock: $paddock"
-echo "machine: $(nproc) cores, $(uptime | sed 's/.*load average/load average/')"
-
-echo "paddock install blank-django + launch"
-cd "$work"
-export PADDOCK_HOME="$home"
-timed "cold install (empty cache, uv not installed)" "$paddock" install blank-django --app cold --yes
-cold_install="$last"
-timed "cold first launch" "$paddock" launch cold --detach --port 18761
-cold_launch="$last"
-"$paddock" stop cold >/dev/null 2>&1 || true
-timed "warm install (second app, same home)" "$paddock" install blank-django --app warm --yes
-warm_install="$last"
-timed "warm first launch" "$paddock" launch warm --detach --port 18762
-warm_launch="$last"
-curl -fsS -o /dev/null "http://127.0.0.1:18762/" && echo "  (the warm app answers GET / with 200)"
-"$paddock" stop warm >/dev/null 2>&1 || true
-uv="$(ls "$home"/data/programs/uv/uv-*.data/scripts/uv 2>/dev/null | head -1 || true)"
-grep -h "^=== .* \$ " "$home"/state/logs/install-*.log | sed 's/^=== [^ ]* \$ /    ran: /' | cut -c1-120 | head -20
-unset PADDOCK_HOME
-
-echo "the deploy hook's own work in the warm install (its log: each manage.py step's time)"
-deploy_log="$home/state/apps/warm/logs/deploy.log"
-sed -n 's/^==> \(.*\)/    \1/p; s/^    exit \(.*\)/      exit \1/p' "$deploy_log"
-hook="$(python3 -c "import re,sys; print(f'{sum(float(x) for x in re.findall(r\"exit 0 after ([0-9.]+)s\", open(sys.argv[1]).read())):.2f}')" "$deploy_log")"
-printf '  %-44s %6s s\n' "migrate + collectstatic + check, summed" "$hook"
-
-echo "the manual way (python3 -m venv, pip install django gunicorn whitenoise, startproject, migrate, collectstatic)"
+load() { echo "load: $(uptime | sed 's/.*load average/load average/')"; }
+echo "paddock: $paddock; $(nproc) cores; $ROUNDS rounds"
+load
 manual() {
-    local dir="$work/$1"; mkdir -p "$dir"; cd "$dir"
-    timed "$1: total" sh -c '
-        python3 -m venv .venv &&
+    python3 -m venv .venv &&
         .venv/bin/pip install --disable-pip-version-check "django==5.2.19" gunicorn whitenoise &&
-        .venv/bin/django-admin startproject site . &&
-        printf "\nSTATIC_ROOT = BASE_DIR / \"staticfiles\"\n" >> site/settings.py &&
+        .venv/bin/django-admin startproject mysite . &&
+        printf '\nSTATIC_ROOT = BASE_DIR / "staticfiles"\n' >>mysite/settings.py &&
         .venv/bin/python manage.py migrate --noinput &&
-        .venv/bin/python manage.py collectstatic --noinput'
-    cd "$work"
+        .venv/bin/python manage.py collectstatic --noinput
 }
-export PIP_CACHE_DIR="$work/pip-cache"
-manual "manual cold (empty pip cache)"; manual_cold="$last"
-manual "manual warm (pip cache from the cold run)"; manual_warm="$last"
-unset PIP_CACHE_DIR
+uvway() {
+    "$uv" init -q --no-workspace --name benchapp --python /usr/bin/python3 . &&
+        "$uv" add -q "django==5.2.19" &&
+        "$uv" run -q django-admin startproject mysite . &&
+        "$uv" run -q python manage.py migrate --noinput
+}
+for ((r = 1; r <= ROUNDS; r++)); do
+    home="$work/home-$r"; port=$((18760 + 2 * r))
+    mkdir -p "$work/r$r" && cd "$work/r$r"
+    export PADDOCK_HOME="$home"
+    timed paddock-cold-install "$paddock" install blank-django --app cold --yes
+    timed paddock-cold-launch "$paddock" launch cold --detach --port "$port"
+    "$paddock" stop cold >/dev/null 2>&1 || true
+    timed paddock-warm-install "$paddock" install blank-django --app warm --yes
+    timed paddock-warm-launch "$paddock" launch warm --detach --port $((port + 1))
+    curl -fsS -o /dev/null "http://127.0.0.1:$((port + 1))/" || { echo "FAILED: the warm app does not answer GET /"; exit 1; }
+    "$paddock" stop warm >/dev/null 2>&1 || true
+    # The deploy hook's own steps, from its log (deploy.py prints each step's time).
+    python3 -c "import re,sys; print(sum(float(x) for x in re.findall(r'exit 0 after ([0-9.]+)s', open(sys.argv[1]).read())[:2]))" \
+        "$home/state/apps/warm/logs/deploy.log" >>"$work/hook-migrate-collectstatic"
+    uv="$(ls "$home"/data/programs/uv/uv-*.data/scripts/uv 2>/dev/null | head -1 || true)"
+    [[ -n "$uv" ]] || { echo "FAILED: paddock did not install uv under $home/data/programs/uv"; exit 1; }
+    unset PADDOCK_HOME
 
-if [[ -n "$uv" ]]; then
-    echo "uv's own way (uv init, uv add django, startproject, migrate), with paddock's uv: $uv"
-    uvway() {
-        local dir="$work/$1"; mkdir -p "$dir"; cd "$dir"
-        timed "$1: total" sh -c '
-            "$0" init -q --no-workspace --python /usr/bin/python3 . &&
-            "$0" add -q "django==5.2.19" &&
-            "$0" run -q django-admin startproject site . &&
-            "$0" run -q python manage.py migrate --noinput' "$uv"
-        cd "$work"
-    }
-    export UV_CACHE_DIR="$work/uv-cache" UV_PYTHON_DOWNLOADS=never
-    uvway "uv cold (empty uv cache)"
-    uvway "uv warm (uv cache from the cold run)"
+    export PIP_CACHE_DIR="$work/pip-cache-$r"
+    mkdir -p "$work/r$r/manual-cold" && cd "$work/r$r/manual-cold" && timed manual-cold manual
+    mkdir -p "$work/r$r/manual-warm" && cd "$work/r$r/manual-warm" && timed manual-warm manual
+    unset PIP_CACHE_DIR
+
+    export UV_CACHE_DIR="$work/uv-cache-$r" UV_PYTHON_DOWNLOADS=never
+    mkdir -p "$work/r$r/uv-cold" && cd "$work/r$r/uv-cold" && timed uv-cold uvway
+    mkdir -p "$work/r$r/uv-warm" && cd "$work/r$r/uv-warm" && timed uv-warm uvway
     unset UV_CACHE_DIR
-else
-    echo "uv's own way: skipped, paddock did not install uv (no build for this machine?)"
-fi
-
-echo "targets"
-python3 - "$warm_install" "$warm_launch" "$hook" "$cold_install" "$manual_cold" "$cold_launch" <<'PY'
-import sys
-warm_install, warm_launch, hook, cold_install, manual_cold, cold_launch = map(float, sys.argv[1:])
-warm = warm_install + warm_launch
+    echo "round $r: paddock cold $(tail -1 "$work/paddock-cold-install") + launch $(tail -1 "$work/paddock-cold-launch"), warm $(tail -1 "$work/paddock-warm-install") + launch $(tail -1 "$work/paddock-warm-launch"); manual cold $(tail -1 "$work/manual-cold") warm $(tail -1 "$work/manual-warm"); uv cold $(tail -1 "$work/uv-cold") warm $(tail -1 "$work/uv-warm") (seconds)"
+done
+cd "$work"
+load
+python3 - "$work" <<'PY'
+import statistics, sys, os
+work = sys.argv[1]
+def figures(name): return [float(x) for x in open(os.path.join(work, name)).read().split()]
+def show(label, values): print(f"  {label:<58} median {statistics.median(values):6.2f} s  [{min(values):.2f}-{max(values):.2f}]")
+print("seconds, median [min-max] of the rounds")
+rows = [
+    ("paddock install blank-django, cold (new home)", "paddock-cold-install"),
+    ("paddock launch, first, cold", "paddock-cold-launch"),
+    ("paddock install blank-django, warm (second app)", "paddock-warm-install"),
+    ("paddock launch, first, warm", "paddock-warm-launch"),
+    ("  of which the hook's migrate + collectstatic", "hook-migrate-collectstatic"),
+    ("manual: venv, pip, startproject, migrate, collectstatic, cold", "manual-cold"),
+    ("manual, warm (pip cache full)", "manual-warm"),
+    ("uv init, uv add django, startproject, migrate, cold", "uv-cold"),
+    ("uv's way, warm (uv cache full)", "uv-warm"),
+]
+for label, name in rows: show(label, figures(name))
+warm = [a + b for a, b in zip(figures("paddock-warm-install"), figures("paddock-warm-launch"))]
+hook = statistics.median(figures("hook-migrate-collectstatic"))
 limit = 3.0 if hook <= 2.0 else hook + 1.0
-print(f"  warm install + first launch: {warm:.2f} s (limit {limit:.2f} s: {'3 s' if hook <= 2.0 else f'the hook {hook:.2f} s + 1 s'})"
-      f" -> {'PASS' if warm <= limit else 'FAIL'}")
-print(f"  cold install: {cold_install:.2f} s vs half the manual way {manual_cold / 2:.2f} s -> {'PASS' if cold_install <= manual_cold / 2 else 'FAIL'}")
-print(f"  (cold install + first launch: {cold_install + cold_launch:.2f} s)")
+show("paddock warm install + first launch", warm)
+print("targets")
+w = statistics.median(warm)
+print(f"  warm install + first launch {w:.2f} s, limit {limit:.2f} s ({'3 s: migrate + collectstatic take ' + f'{hook:.2f} s' if hook <= 2.0 else 'the hook + 1 s'}): {'PASS' if w <= limit else 'FAIL'}")
+c, m = statistics.median(figures("paddock-cold-install")), statistics.median(figures("manual-cold"))
+print(f"  cold install {c:.2f} s, limit half the manual way's {m:.2f} s = {m / 2:.2f} s: {'PASS' if c <= m / 2 else 'FAIL'}")
 PY
