@@ -185,6 +185,31 @@ public struct ProcessRunner: ProcessRunning {
     }
 }
 
+/// An install's log, written by more than its children: a line for each step (so that a step
+/// without a program of its own, an archive unpacked, is in it too) and the deploy hook's
+/// lines. Opened once; writes are appended as they come.
+public final class StepLog: @unchecked Sendable {
+    private let handle: FileHandle?
+    private let lock = NSLock()
+
+    public init(path: String) {
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        handle = FileHandle(forWritingAtPath: path)
+        _ = try? handle?.seekToEnd()
+    }
+
+    deinit { try? handle?.close() }
+
+    /// `=== TIME what`, a line of its own.
+    public func header(_ what: String) { write("=== \(ISO8601DateFormatter().string(from: Date())) \(what)\n") }
+
+    public func write(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        handle?.write(Data(text.utf8))
+    }
+}
+
 /// A step's program failed (apt, pip, a command installer): status 1, as the program's own
 /// failure; the line names the command and its last line of output, escaped.
 extension CommandFailure: PaddockError {
