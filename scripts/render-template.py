@@ -44,6 +44,8 @@ class Parameter:
         self.kinds = []
         self.validation = None
         self.scopes = []
+        # paddock's extensions (<pd:refuse values= reason=>): values refused with a reason.
+        self.refusals = []
         for child in element:
             tag = child.tag.split("}")[-1].lower()
             if tag == "parametervalidation":
@@ -52,9 +54,14 @@ class Parameter:
                 self.validation = child.get("validationString")
             elif tag == "parameterentry":
                 self.scopes.append((child.get("kind") or child.get("type") or "", child.get("scope", ""), child.get("match", "")))
+            elif tag == "refuse":
+                self.refusals.append((set(child.get("values", "").split()), child.get("reason", "is refused")))
 
     def check(self, value):
         """Returns None when value is acceptable, else the reason."""
+        for values, reason in self.refusals:
+            if value in values:
+                return reason
         if value == "" and "allowempty" in self.kinds:
             return None
         if "enumeration" in self.kinds:

@@ -43,6 +43,24 @@ public struct DeploymentParameter: Hashable, Sendable, Codable {
     /// for this value only when an earlier parameter has one of these values; otherwise its
     /// default is taken without a question (the database server is no question for SQLite).
     public var askWhen: Condition?
+    /// paddock's extension (`<pd:expects>a port number from 1024 to 65535</pd:expects>`): what a
+    /// valid value is, in words, for the refusal of a value the pattern rejects (a person reads
+    /// "expected a port number from 1024 to 65535", not the regular expression).
+    public var expectation: String?
+    /// paddock's extension (`<pd:refuse values="site os" reason="…"/>`): values the pattern would
+    /// let through but that cannot work (a project package named like a module of Python's own
+    /// library hides that module), each with the reason said when it is refused.
+    public var refusals: [Refusal] = []
+
+    /// Values refused with one reason.
+    public struct Refusal: Hashable, Sendable, Codable {
+        public var values: [String]
+        public var reason: String
+        public init(values: [String], reason: String) {
+            self.values = values
+            self.reason = reason
+        }
+    }
 
     /// An earlier parameter and the values that make this one worth asking.
     public struct Condition: Hashable, Sendable, Codable {
@@ -70,6 +88,8 @@ public struct DeploymentParameter: Hashable, Sendable, Codable {
         self.localizedFriendlyNames = [:]
         self.requiredProducts = [:]
         self.askWhen = nil
+        self.expectation = nil
+        self.refusals = []
     }
 
     /// The products the chosen value brings in (values compared as the validation compares them).

@@ -82,6 +82,9 @@ public struct ParameterResolver {
         // Whatever the template's validation: values land in files and in the app's KEY=VALUE
         // environment file, where a line break would start a setting of the value's choosing.
         if value.contains(where: \.isNewline) { return "a value cannot contain a line break" }
+        if let refusal = parameter.refusals.first(where: { $0.values.contains(value) }) {
+            return "\(parameter.isSecret ? "the value" : "'\(value)'") \(refusal.reason)"
+        }
         guard let validation = parameter.validation else {
             return value.isEmpty ? "a value is required" : nil
         }
@@ -98,7 +101,14 @@ public struct ParameterResolver {
             guard let regex = try? NSRegularExpression(pattern: pattern) else { return "the template's pattern '\(pattern)' is not valid" }
             let range = NSRange(value.startIndex..., in: value)
             if regex.firstMatch(in: value, range: range) == nil {
-                return parameter.isSecret ? "the value does not match \(pattern)" : "'\(value)' does not match \(pattern)"
+                let shown = parameter.isSecret ? "the value" : "'\(value)'"
+                // The template's words when it gives them (pd:expects), else its description of
+                // the parameter; the pattern only when the template has no words at all.
+                if let expectation = parameter.expectation { return "\(shown) is not valid: expected \(expectation)" }
+                if let description = parameter.description?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty {
+                    return "\(shown) is not a valid \(parameter.friendlyName ?? parameter.name) (\(description))"
+                }
+                return "\(shown) is not in the form the template asks for (the pattern \(pattern))"
             }
         }
         return nil

@@ -89,10 +89,34 @@ private func openInBrowser(_ url: String, context: CommandContext) {
 
 private func report(_ launched: AppService.Launched, context: CommandContext) {
     if context.output.json {
-        try? context.output.printJSON(["app": launched.app, "url": launched.url, "status": String(launched.status)])
+        try? context.output.printJSON(LaunchReport(app: launched.app, url: launched.url, status: launched.status, started: launched.started))
     } else {
         context.output.line("\(context.output.green(launched.app)) is running at \(context.output.bold(launched.url))")
     }
+}
+
+/// `paddock launch --json`: where the app answers, and the status of its first answer.
+struct LaunchReport: Encodable {
+    var app: String
+    var url: String
+    /// The HTTP status of the health check that found it up.
+    var status: Int
+    /// False when it was running already.
+    var started: Bool
+}
+
+/// `paddock stop --json` and `paddock restart --json`.
+struct StopReport: Encodable {
+    var app: String
+    var stopped: Bool
+}
+
+struct RestartReport: Encodable {
+    var app: String
+    var restarted: Bool
+    var url: String?
+    /// Its settings had changed, so it was stopped and started rather than reloaded.
+    var settingsApplied: Bool
 }
 
 /// The supervisor a detached launch leaves running; not for users.
@@ -130,7 +154,11 @@ struct StopCommand: AsyncParsableCommand {
                 let service = try context.appService(state: try context.openState())
                 return service.stop(try service.load(app))
             }
-            context.output.line(stopped ? "stopped '\(app)'" : "'\(app)' is not running")
+            if context.output.json {
+                try context.output.printJSON(StopReport(app: app, stopped: stopped))
+            } else {
+                context.output.line(stopped ? "stopped '\(app)'" : "'\(app)' is not running")
+            }
         }
     }
 }
@@ -155,10 +183,15 @@ struct RestartCommand: AsyncParsableCommand {
             let app = self.app
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let restarted = try await OffPool.run { try context.appService(state: try context.openState()).restart(app, executable: executable) }
+            if context.output.json {
+                try context.output.printJSON(
+                    RestartReport(app: app, restarted: restarted != nil, url: restarted?.url, settingsApplied: restarted?.settingsApplied ?? false))
+            }
             guard let restarted else {
-                context.output.line("'\(app)' is not running; start it with 'paddock launch \(app) --detach'")
+                if !context.output.json { context.output.line("'\(app)' is not running; start it with 'paddock launch \(app) --detach'") }
                 throw ExitCode(1)
             }
+            if context.output.json { return }
             context.output.line(
                 "restarted '\(app)' at \(restarted.url)" + (restarted.settingsApplied ? " with its changed settings (stopped and started)" : ""))
         }
@@ -184,6 +217,8 @@ struct StatusCommand: AsyncParsableCommand {
             }
             if context.output.json {
                 try context.output.printJSON(report)
+                // The same status whatever the format: a script tests the code, not the text.
+                if !report.running { throw ExitCode(3) }
                 return
             }
             if report.running && !report.supervised {
@@ -227,10 +262,18 @@ struct AppsCommand: AsyncParsableCommand {
     }
 }
 
+/// `paddock logs --json`: one per line of the log.
+struct LogLine: Encodable {
+    var app: String
+    /// `app` (the engine's output) or `deploy` (the deploy hook's log).
+    var log: String
+    var line: String
+}
+
 struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs", abstract: "Show an app's log (its engine's output), or its deploy log.",
-        discussion: "Examples:\n  paddock logs mysite\n  paddock logs mysite --follow\n  paddock logs mysite --deploy -n 50")
+        discussion: "Examples:\n  paddock logs mysite\n  paddock logs mysite --follow\n  paddock logs mysite --deploy -n 50\n  paddock logs mysite --json -n 100")
     @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @Flag(name: .shortAndLong, help: "Keep printing new lines as they come.") var follow = false
     @Flag(help: "Show the deploy hook's log instead.") var deploy = false
@@ -244,6 +287,26 @@ struct LogsCommand: AsyncParsableCommand {
             let file = try await OffPool.run {
                 let service = try context.appService(state: try context.openState())
                 return service.logFile(try service.load(app), deploy: deploy)
+            }
+            if context.output.json {
+                // JSON lines, one object per line of the log, so a script reads it as it comes.
+                let name = deploy ? "deploy" : "app"
+                for line in DeployHook.tail(file, lines: lines) { try context.output.printJSON(LogLine(app: app, log: name, line: line), oneLine: true) }
+                guard follow else { return }
+                context.output.flush()
+                try await OffPool.run { () -> Void in
+                    var pending = Data()
+                    AppService.follow(file) { data in
+                        pending.append(data)
+                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                            let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                            pending.removeSubrange(pending.startIndex...newline)
+                            try? context.output.printJSON(LogLine(app: app, log: name, line: line), oneLine: true)
+                            context.output.flush()
+                        }
+                    }
+                }
+                return
             }
             // A log holds what clients sent (a User-Agent, a path): its escapes are shown, not obeyed.
             for line in DeployHook.tail(file, lines: lines) { context.output.line(line.terminalSafe()) }

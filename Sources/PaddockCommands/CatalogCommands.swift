@@ -24,8 +24,18 @@ struct ListCommand: AsyncParsableCommand {
                 try context.output.printInstalled(try InstalledInventory.rows(try context.services()))
                 return
             }
-            let products = try context.openStore().catalog.list(keyword: keyword)
-            try printSummaries(products, context: context, empty: "No products. Add a feed with 'paddock feed add PATH-OR-URL'.")
+            let catalog = try context.openStore().catalog
+            let products = try catalog.list(keyword: keyword)
+            // "No products" only when there are none: a keyword that matches nothing says so.
+            let empty: String
+            if let keyword, !(try catalog.list()).isEmpty {
+                let known = try catalog.keywords().map(\.id)
+                let hint = DidYouMean.suggestion(for: keyword, among: known).map { "did you mean '\($0)'?" } ?? "'paddock list' shows every product with its keywords"
+                empty = "No product has the keyword '\(keyword)'; \(hint)"
+            } else {
+                empty = "No products. Add a feed with 'paddock feed add PATH-OR-URL'."
+            }
+            try printSummaries(products, context: context, empty: empty)
         }
     }
 }
@@ -68,6 +78,11 @@ func printSummaries(_ products: [ProductSummary], context: CommandContext, empty
         let version = product.version.map { " \($0)" } ?? ""
         let platform = product.hasLinuxInstaller ? "" : context.output.dim("  (no installer for linux)")
         context.output.line("\(context.output.bold(id.terminalSafe()))  \((product.title ?? "").terminalSafe())\(version.terminalSafe())\(platform)")
+        // The summary on a line of its own, under the title (as apt search shows it): what a
+        // template makes is what a person choosing one needs to read.
+        if let summary = product.summary?.trimmingCharacters(in: .whitespacesAndNewlines), !summary.isEmpty {
+            context.output.line(context.output.dim("  " + String(repeating: " ", count: max(width, product.productId.count)) + summary.terminalSafe()))
+        }
     }
 }
 
@@ -105,7 +120,11 @@ struct ShowCommand: AsyncParsableCommand {
                 try context.output.printJSON(Shown(feed: winner.feed, product: winner.product, alsoDefinedIn: others))
                 return
             }
-            ProductPrinter(output: context.output).print(winner, alsoIn: others)
+            // A set is looked up in the product's own feed first, then in any (cross-feed idrefs).
+            let sets: (String) -> DependencyExpression? = { name in
+                (try? catalog.namedSet(name, feed: winner.feed)) ?? (try? catalog.namedSetAnywhere(name))?.expression
+            }
+            ProductPrinter(output: context.output).print(winner, alsoIn: others, sets: sets)
         }
     }
 }

@@ -92,8 +92,8 @@ struct ConfigCommand: AsyncParsableCommand {
             Examples:
               paddock config mysite
               paddock config mysite --json
-              paddock config mysite PADDOCK_DEBUG=1 PADDOCK_ALLOWED_HOSTS=127.0.0.1,localhost,example.org
-              paddock config mysite --unset PADDOCK_DEBUG
+              paddock config mysite DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost,example.org
+              paddock config mysite --unset DEBUG
             """)
     @Argument(help: "The app's name.", completion: Completions.apps) var app: String
     @Argument(help: "Settings to change, as KEY=VALUE.") var assignments: [String] = []

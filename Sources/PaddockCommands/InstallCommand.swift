@@ -67,7 +67,13 @@ enum InstallReporter {
         let output = context.output
         let service = InstallService(
             context: services, store: store, state: state, request: request, machine: machine, apps: try context.appService(state: state),
-            showPlan: { plan in if !output.json { output.line(PlanRenderer.render(plan)) } })
+            showPlan: { plan in
+                guard !output.json else { return }
+                output.line(PlanRenderer.render(plan))
+                // Out now: progress goes to stderr unbuffered, so a buffered plan would land after
+                // it when both go to one pipe or file (2>&1).
+                output.flush()
+            })
         let outcome = try await service.run(products)
         try report(outcome, request: request, output: output)
     }

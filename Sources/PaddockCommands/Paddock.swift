@@ -1,4 +1,7 @@
 import ArgumentParser
+import FeedModel
+import Foundation
+import PaddockBasics
 
 @available(macOS 10.15, *)
 public struct Paddock: AsyncParsableCommand {
@@ -26,4 +29,33 @@ public struct Paddock: AsyncParsableCommand {
         ])
 
     public init() {}
+
+    /// As argument-parser's own main, after one check of ours: a first word that is no
+    /// subcommand (`paddock instal`) is refused naming the one meant, as git and cargo do,
+    /// instead of argument-parser's "2 unexpected arguments".
+    public static func main() async {
+        if let message = unknownSubcommand(Array(CommandLine.arguments.dropFirst())) {
+            FileHandle.standardError.write(Data("paddock: error: \(message)\n".utf8))
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// The refusal of a first argument that is neither an option nor a subcommand, or nil.
+    static func unknownSubcommand(_ arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-"), first != "help" else { return nil }
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName }
+        guard !names.contains(first) else { return nil }
+        let hint = DidYouMean.suggestion(for: first, among: names).map { "did you mean '\($0)'?" } ?? "see 'paddock --help' for the commands"
+        return "'\(first)' is not a paddock command; \(hint)"
+    }
 }

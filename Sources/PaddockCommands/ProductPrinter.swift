@@ -5,7 +5,8 @@ import PaddockStore
 struct ProductPrinter {
     let output: Output
 
-    func print(_ entry: CatalogProduct, alsoIn others: [String]) {
+    /// `sets` looks up a named set (`<dependencySet>`) so that `show` can say what it holds.
+    func print(_ entry: CatalogProduct, alsoIn others: [String], sets: (String) -> DependencyExpression? = { _ in nil }) {
         let product = entry.product
         let title = product.title ?? product.productId
         // Everything shown comes from a feed: escapes and bidi overrides in it are shown, not obeyed.
@@ -21,7 +22,7 @@ struct ProductPrinter {
         field("link", product.links.first)
         if let dependency = product.dependency {
             output.line("requires:")
-            for line in DependencyPrinter.lines(dependency) { output.line("  " + line.terminalSafe()) }
+            for line in DependencyPrinter.lines(dependency, sets: sets) { output.line("  " + line.terminalSafe()) }
         }
         if !product.incompatibilities.isEmpty {
             field("conflicts", product.incompatibilities.map(\.productId).joined(separator: ", "))
@@ -73,19 +74,38 @@ struct ProductPrinter {
     }
 }
 
-/// Dependency trees as indented lines: `all of:` / `one of:` / `set NAME`.
+/// Dependency trees as indented lines: `all of:` / `one of:` / `set NAME`, a named set with
+/// what it holds, one level deep (`set 'SQL_ASPNET4App': IIS7 and ASPNET4 and (SQLExpress or
+/// SQLCE)`): its own sets are named, not opened, as WebPI's feeds nest them deeply.
 enum DependencyPrinter {
-    static func lines(_ expression: DependencyExpression, depth: Int = 0) -> [String] {
+    static func lines(_ expression: DependencyExpression, depth: Int = 0, sets: (String) -> DependencyExpression? = { _ in nil }) -> [String] {
         let indent = String(repeating: "  ", count: depth)
         switch expression {
         case .product(let requirement):
             return [indent + requirement.productId + (requirement.constraint.map { " \($0)" } ?? "")]
         case .named(let name):
-            return [indent + "set '\(name)'"]
+            guard let body = sets(name) else { return [indent + "set '\(name)' (not defined by any loaded feed)"] }
+            return [indent + "set '\(name)': " + inline(body, nested: false)]
         case .all(let children):
-            return [indent + "all of:"] + children.flatMap { lines($0, depth: depth + 1) }
+            return [indent + "all of:"] + children.flatMap { lines($0, depth: depth + 1, sets: sets) }
         case .any(let children):
-            return [indent + "one of:"] + children.flatMap { lines($0, depth: depth + 1) }
+            return [indent + "one of:"] + children.flatMap { lines($0, depth: depth + 1, sets: sets) }
+        }
+    }
+
+    /// One line: `a and (b or c)`, a set inside by its name.
+    static func inline(_ expression: DependencyExpression, nested: Bool) -> String {
+        switch expression {
+        case .product(let requirement): return requirement.productId + (requirement.constraint.map { " \($0)" } ?? "")
+        case .named(let name): return "set '\(name)'"
+        case .all(let children) where children.count == 1: return inline(children[0], nested: nested)
+        case .any(let children) where children.count == 1: return inline(children[0], nested: nested)
+        case .all(let children):
+            let text = children.map { inline($0, nested: true) }.joined(separator: " and ")
+            return nested ? "(\(text))" : text
+        case .any(let children):
+            let text = children.map { inline($0, nested: true) }.joined(separator: " or ")
+            return nested ? "(\(text))" : text
         }
     }
 }

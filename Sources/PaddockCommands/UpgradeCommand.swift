@@ -22,10 +22,13 @@ struct UpgradeCommand: AsyncParsableCommand {
             Examples:
               paddock upgrade --dry-run
               paddock upgrade --yes
+              paddock upgrade --accept-eula
               paddock upgrade node-22 --yes --json
             """)
     @Argument(help: "Only this product (default: every product paddock installed).") var product: String?
-    @Flag(name: .shortAndLong, help: "Do not ask before upgrading.") var yes = false
+    @Flag(name: .shortAndLong, help: "Do not ask before upgrading (accepts the licences the plan lists).") var yes = false
+    @Flag(help: "Accept the licences the plan lists and upgrade without asking to proceed (WebPICmd's /AcceptEula).")
+    var acceptEula = false
     @Flag(help: "Show what would be upgraded and stop.") var dryRun = false
     @Flag(help: "Fail at once if another paddock is changing the installation, instead of waiting.") var noWait = false
     @OptionGroup var options: GlobalOptions
@@ -48,7 +51,7 @@ struct UpgradeCommand: AsyncParsableCommand {
             }
             let request = InstallRequest(
                 yes: yes, dryRun: dryRun, noWait: noWait, commandLine: (["upgrade"] + (product.map { [$0] } ?? [])).joined(separator: " "),
-                upgrading: planning.upgrading)
+                upgrading: planning.upgrading, acceptEula: acceptEula)
             try await InstallReporter.run(request, products: planning.requests, context: context)
         }
     }

@@ -130,9 +130,10 @@ public final class TerminalProgressDelegate: DownloadDelegate, Sendable {
     }
 }
 
-/// One JSON object per line: `{"event":"progress","name":...,"bytes":...,"total":...}`;
+/// One JSON object per line: `{"bytes":...,"event":"progress","name":...,"total":...}`;
 /// events `start`, `progress`, `retry`, `finish` (with `cacheHit`, `sha256`, `bytes`, `file`),
-/// `fail` (with `error`). Keys in that order; `total` is `null` when unknown.
+/// `fail` (with `error`). Written by JSONEncoder (sorted keys), like every JSON paddock prints;
+/// `total` is `null` when unknown.
 public struct JSONLinesDownloadDelegate: DownloadDelegate {
     private let write: @Sendable (String) -> Void
 
@@ -140,47 +141,63 @@ public struct JSONLinesDownloadDelegate: DownloadDelegate {
         self.write = write
     }
 
+    /// One event's fields; absent ones are left out, except `total` on progress (null).
+    struct Line: Encodable {
+        var event: String
+        var name: String
+        var url: String?
+        var bytes: Int64?
+        var total: Int64??
+        var attempt: Int?
+        var delay: Double?
+        var cacheHit: Bool?
+        var sha256: String?
+        var file: String?
+        var error: String?
+
+        enum Key: String, CodingKey { case event, name, url, bytes, total, attempt, delay, cacheHit, sha256, file, error }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(event, forKey: .event)
+            try container.encode(name, forKey: .name)
+            try container.encodeIfPresent(url, forKey: .url)
+            try container.encodeIfPresent(bytes, forKey: .bytes)
+            if let total { try container.encode(total, forKey: .total) }
+            try container.encodeIfPresent(attempt, forKey: .attempt)
+            try container.encodeIfPresent(delay, forKey: .delay)
+            try container.encodeIfPresent(cacheHit, forKey: .cacheHit)
+            try container.encodeIfPresent(sha256, forKey: .sha256)
+            try container.encodeIfPresent(file, forKey: .file)
+            try container.encodeIfPresent(error, forKey: .error)
+        }
+    }
+
     public func willStart(_ request: DownloadRequest) {
-        emit([("event", json("start")), ("name", json(request.name)), ("url", json(request.source))])
+        emit(Line(event: "start", name: request.name, url: request.source))
     }
 
     public func progress(_ request: DownloadRequest, bytes: Int64, total: Int64?) {
-        emit([("event", json("progress")), ("name", json(request.name)), ("bytes", "\(bytes)"), ("total", total.map { "\($0)" } ?? "null")])
+        emit(Line(event: "progress", name: request.name, bytes: bytes, total: .some(total)))
     }
 
     public func willRetry(_ request: DownloadRequest, attempt: Int, after delay: TimeInterval, because error: DownloadError) {
-        emit([("event", json("retry")), ("name", json(request.name)), ("attempt", "\(attempt + 1)"), ("delay", "\(delay)"), ("error", json(error.description))])
+        emit(Line(event: "retry", name: request.name, attempt: attempt + 1, delay: delay, error: error.description))
     }
 
     public func didFinish(_ request: DownloadRequest, result: DownloadResult) {
-        emit([
-            ("event", json("finish")), ("name", json(request.name)), ("cacheHit", "\(result.cacheHit)"),
-            ("sha256", json(result.sha256)), ("bytes", "\(result.size)"), ("file", json(result.file.path)),
-        ])
+        emit(Line(event: "finish", name: request.name, bytes: result.size, cacheHit: result.cacheHit, sha256: result.sha256, file: result.file.path))
     }
 
     public func didFail(_ request: DownloadRequest, error: DownloadError) {
-        emit([("event", json("fail")), ("name", json(request.name)), ("error", json(error.description))])
+        emit(Line(event: "fail", name: request.name, error: error.description))
     }
 
-    private func emit(_ fields: [(String, String)]) {
-        write("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}\n")
-    }
-
-    private func json(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+    private func emit(_ line: Line) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(line) else { return }
+        write(String(decoding: data, as: UTF8.self) + "\n")
     }
 }
 

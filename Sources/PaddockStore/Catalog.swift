@@ -397,11 +397,8 @@ public final class Catalog {
 
     /// Ids close to `id` by edit distance, for "did you mean".
     public func suggestions(for id: String, limit: Int = 3) throws -> [String] {
-        let target = id.lowercased()
         let ids = try database.query("SELECT DISTINCT product_id FROM products").compactMap { $0.first?.textValue }
-        let scored = ids.map { ($0, EditDistance.between($0.lowercased(), target)) }
-        let threshold = max(2, target.count / 3)
-        return scored.filter { $0.1 <= threshold }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(limit).map(\.0)
+        return DidYouMean.suggestions(for: id, among: ids, limit: limit)
     }
 
     /// Keyword ids defined by more than one feed, with the feed that wins.
@@ -411,24 +408,6 @@ public final class Catalog {
             SELECT k.id, k.title, k.feed FROM keywords k JOIN feeds f ON f.name = k.feed ORDER BY k.id, f.position DESC
             """
         ).map { ($0[0].textValue ?? "", $0[1].textValue ?? "", $0[2].textValue ?? "") }
-    }
-}
-
-enum EditDistance {
-    static func between(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = previous
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 }
 

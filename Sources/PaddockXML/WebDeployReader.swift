@@ -96,6 +96,16 @@ public enum WebDeployReader {
                     }
                     parameter.askWhen = .init(
                         parameter: other, values: list.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty })
+                case "expects" where child.namespaceURI == FeedNamespace.paddock:
+                    let words = child.trimmedText
+                    guard !words.isEmpty else { throw fail(child, "<pd:expects> in parameter '\(name)' is empty; say in words what a valid value is") }
+                    parameter.expectation = words
+                case "refuse" where child.namespaceURI == FeedNamespace.paddock:
+                    let values = (child.attribute("values") ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
+                    guard !values.isEmpty, let reason = child.attribute("reason"), !reason.isEmpty else {
+                        throw fail(child, "<pd:refuse> in parameter '\(name)' needs values= (separated by spaces) and reason= attributes")
+                    }
+                    parameter.refusals.append(.init(values: values, reason: reason))
                 default:
                     continue
                 }

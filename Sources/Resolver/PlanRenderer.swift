@@ -54,7 +54,10 @@ public enum PlanRenderer {
 
     /// Answers "why is X in the plan?": `python3 is needed by blank-django -> django -> python3`.
     public static func renderWhy(_ productId: String, in plan: InstallPlan) -> String {
-        guard let paths = plan.why(productId), !paths.isEmpty else { return "\(productId) is not in the plan" }
+        guard let paths = plan.why(productId), !paths.isEmpty else {
+            let roots = plan.requested.joined(separator: ", ")
+            return "\(productId) is not needed by \(roots.isEmpty ? "what was asked" : roots): nothing they need pulls it in"
+        }
         if paths.allSatisfy({ $0 == [productId] }) { return "\(productId) was requested" }
         let chains = paths.map { $0.count == 1 ? "requested" : $0.joined(separator: " -> ") }
         return "\(productId) is needed by " + chains.joined(separator: "; ")

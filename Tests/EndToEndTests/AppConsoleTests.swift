@@ -59,8 +59,8 @@ struct AppConsoleTests {
         let envFile = sandbox.root.appendingPathComponent("home/state/apps/demo/env")
 
         // The environment file is valid shell: sh loads the generated secret (with its & and ( ) intact.
-        let secret = try #require(EnvironmentFile.read(envFile)["PADDOCK_SECRET_KEY"])
-        let sourced = try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "set -a; . \"$1\" && printf %s \"$PADDOCK_SECRET_KEY\"", "sh", envFile.path])
+        let secret = try #require(EnvironmentFile.read(envFile)["SECRET_KEY"])
+        let sourced = try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "set -a; . \"$1\" && printf %s \"$SECRET_KEY\"", "sh", envFile.path])
         #expect(sourced.status == 0 && sourced.stderr.isEmpty, "\(sourced.stderr)")
         #expect(sourced.stdout == secret)
 
@@ -79,7 +79,7 @@ struct AppConsoleTests {
         let env = try sandbox.paddock(["run", "demo", "--", "env"])
         #expect(env.status == 0, "\(env.stderr)")
         let lines = Set(env.stdout.split(separator: "\n").map(String.init))
-        #expect(lines.contains("PADDOCK_SECRET_KEY=\(secret)"))
+        #expect(lines.contains("SECRET_KEY=\(secret)"))
         #expect(lines.contains { $0.hasPrefix("PATH=\(appFolder.path)/.venv/bin:") })
         #expect(lines.contains("DJANGO_SETTINGS_MODULE=demo.settings"))
         #expect(!lines.contains { $0.hasPrefix("PADDOCK_BUILTIN_FEED=") }, "the caller's own variables stay out")
@@ -103,7 +103,7 @@ struct AppConsoleTests {
         // config: the secret masked in the listing and the JSON; a change waits for restart, which applies it.
         let listing = try sandbox.paddock(["config", "demo"])
         #expect(listing.status == 0, "\(listing.stderr)")
-        #expect(listing.stdout.contains("PADDOCK_SECRET_KEY=********") && listing.stdout.contains("PADDOCK_DEBUG=0"))
+        #expect(listing.stdout.contains("SECRET_KEY=********") && listing.stdout.contains("DEBUG=0"))
         #expect(!listing.stdout.contains(secret))
         let json = try sandbox.paddock(["config", "demo", "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])

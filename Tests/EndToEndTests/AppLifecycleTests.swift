@@ -74,9 +74,11 @@ struct AppLifecycleTests {
         // The secret key lives outside the source tree, in a private file.
         let stateFolder = sandbox.root.appendingPathComponent("home/state/apps/mysite")
         let envFile = stateFolder.appendingPathComponent("env")
-        #expect(try String(contentsOf: envFile, encoding: .utf8).contains("PADDOCK_SECRET_KEY="))
+        let secret = try #require(EnvironmentFile.read(envFile)["SECRET_KEY"])
+        #expect(secret.count >= 50)
+        #expect(!(try String(contentsOf: envFile, encoding: .utf8)).contains("PADDOCK_SECRET_KEY"), "each setting once, under the name hosts use")
         #expect((try FileManager.default.attributesOfItem(atPath: envFile.path)[.posixPermissions] as? Int) == 0o600)
-        let grep = try runProcess(URL(fileURLWithPath: "/bin/grep"), ["-rl", "PADDOCK_SECRET_KEY=", appFolder.path, "--exclude-dir=.venv"])
+        let grep = try runProcess(URL(fileURLWithPath: "/bin/grep"), ["-rlF", "--", secret, appFolder.path, "--exclude-dir=.venv"])
         #expect(grep.stdout.isEmpty, "the key must not be in the source tree")
         // Migrations were applied by the deploy hook at install.
         let database = stateFolder.appendingPathComponent("data/db.sqlite3")

@@ -133,7 +133,7 @@ struct InstallerOpsTests {
         #expect(dry.status == 0)
         #expect(dry.stdout.contains("would upgrade base 1.0 → 2.0"))
         try sandbox.expectConsistent(v1, "after --dry-run")
-        let good = try sandbox.paddock(["upgrade", "--yes"])
+        let good = try sandbox.paddock(["upgrade", "--accept-eula"])
         #expect(good.status == 0, "\(good.stderr)")
         #expect(good.stdout.hasSuffix("upgraded base 1.0 → 2.0\n"))
         try sandbox.expectConsistent(["base": v2Files, "user": ["bin/user": "user 1.0\n"]], "after the upgrade")

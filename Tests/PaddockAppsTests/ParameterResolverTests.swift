@@ -6,22 +6,28 @@ import Testing
 /// Parameters shaped like the recipes' Parameters.xml (blank-django's, trimmed).
 enum Parameters {
     static func make(
-        _ name: String, default defaultValue: String? = nil, kinds: [String]? = nil, pattern: String? = nil, tags: [String] = []
+        _ name: String, default defaultValue: String? = nil, kinds: [String]? = nil, pattern: String? = nil, tags: [String] = [],
+        expects: String? = nil, refusing refusals: [DeploymentParameter.Refusal] = []
     ) -> DeploymentParameter {
         var parameter = DeploymentParameter(name: name)
+        parameter.expectation = expects
+        parameter.refusals = refusals
         parameter.defaultValue = defaultValue
         parameter.tags = tags
         if let kinds { parameter.validation = .init(kinds: kinds, validationString: pattern) }
         return parameter
     }
 
-    static let appName = make("app_name", default: "mysite", kinds: ["RegularExpression"], pattern: "^[a-z_][a-z0-9_]{0,39}$")
+    static let appName = make(
+        "app_name", default: "mysite", kinds: ["RegularExpression"], pattern: "^[a-z_][a-z0-9_]{0,39}$",
+        expects: "a lowercase Python identifier", refusing: [.init(values: ["site", "os"], reason: "is the name of a module of Python's own library")])
     static let database = make("database", default: "sqlite", kinds: ["Enumeration"], pattern: "sqlite,postgresql,mysql")
     static let databaseHost = make("database_host", default: "127.0.0.1", kinds: ["AllowEmpty", "RegularExpression"], pattern: "^[A-Za-z0-9_.:-]{0,253}$")
     static let debug = make("debug", default: "False", kinds: ["Boolean"])
     static let port = make(
         "port", default: "8000", kinds: ["RegularExpression"],
-        pattern: "^(102[4-9]|10[3-9][0-9]|1[1-9][0-9]{2}|[2-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$")
+        pattern: "^(102[4-9]|10[3-9][0-9]|1[1-9][0-9]{2}|[2-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$",
+        expects: "a port number from 1024 to 65535")
     static let databaseName = make("database_name", default: "{app_name}_db", tags: ["Hidden"])
 
     static let all = [appName, database, databaseHost, debug, port, databaseName]
@@ -84,14 +90,15 @@ struct ParameterResolverTests {
     @Test(
         "a bad --param value is refused with the exact reason",
         arguments: [
-            ("app_name", "My-Site", "--param app_name=My-Site: 'My-Site' does not match ^[a-z_][a-z0-9_]{0,39}$"),
+            ("app_name", "My-Site", "--param app_name=My-Site: 'My-Site' is not valid: expected a lowercase Python identifier"),
             ("app_name", "", "--param app_name=: a value is required"),
-            ("port", "80", "--param port=80: '80' does not match ^(102[4-9]|10[3-9][0-9]|1[1-9][0-9]{2}|[2-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"),
-            ("port", "65536", "--param port=65536: '65536' does not match ^(102[4-9]|10[3-9][0-9]|1[1-9][0-9]{2}|[2-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"),
+            ("app_name", "site", "--param app_name=site: 'site' is the name of a module of Python's own library"),
+            ("port", "80", "--param port=80: '80' is not valid: expected a port number from 1024 to 65535"),
+            ("port", "65536", "--param port=65536: '65536' is not valid: expected a port number from 1024 to 65535"),
             ("database", "oracle", "--param database=oracle: expected one of: sqlite, postgresql, mysql"),
             ("database", "SQLite", "--param database=SQLite: expected one of: sqlite, postgresql, mysql"),
             ("database", " sqlite", "--param database= sqlite: expected one of: sqlite, postgresql, mysql"),
-            ("database_host", "db host", "--param database_host=db host: 'db host' does not match ^[A-Za-z0-9_.:-]{0,253}$"),
+            ("database_host", "db host", "--param database_host=db host: 'db host' is not in the form the template asks for (the pattern ^[A-Za-z0-9_.:-]{0,253}$)"),
             ("debug", "yes", "--param debug=yes: expected True or False"),
             ("debug", "", "--param debug=: a value is required"),
         ])
@@ -106,6 +113,16 @@ struct ParameterResolverTests {
                 == "the template has no parameter 'colour'; its parameters are: app_name, database, database_host, debug, port, database_name")
     }
 
+    @Test("without pd:expects, a refusal quotes the parameter's own description, not its pattern")
+    func refusalFromDescription() {
+        var port = Parameters.make("port", kinds: ["RegularExpression"], pattern: "^[0-9]{4,5}$")
+        port.friendlyName = "HTTP port"
+        port.description = "The port the app listens on (1024 to 65535)."
+        #expect(
+            failure { try ParameterResolver(parameters: [port]).resolve(given: ["port": "80"], ask: nil) }
+                == "--param port=80: '80' is not a valid HTTP port (The port the app listens on (1024 to 65535).)")
+    }
+
     @Test("a bad answer is refused and asked again with the reason; then the answer is taken")
     func reAsk() throws {
         let asker = ScriptedAsker(["Bad Name", "shop"])
@@ -114,7 +131,7 @@ struct ParameterResolverTests {
         #expect(
             asker.prompts == [
                 .init(name: "app_name", fallback: "mysite", refusal: nil),
-                .init(name: "app_name", fallback: "mysite", refusal: "'Bad Name' does not match ^[a-z_][a-z0-9_]{0,39}$"),
+                .init(name: "app_name", fallback: "mysite", refusal: "'Bad Name' is not valid: expected a lowercase Python identifier"),
             ])
     }
 
@@ -128,7 +145,7 @@ struct ParameterResolverTests {
                 "database_name": "mysite_db",
             ])
         #expect(asker.prompts.map(\.name) == ["app_name", "database_host", "debug", "port", "port"])
-        #expect(asker.prompts.last?.refusal?.hasPrefix("'70000' does not match ") == true)
+        #expect(asker.prompts.last?.refusal?.hasPrefix("'70000' is not valid: expected a port number") == true)
     }
 
     @Test("pd:askWhen: the database server is asked for PostgreSQL, not for SQLite (its default is taken)")
@@ -195,7 +212,7 @@ struct ParameterResolverTests {
         let broken = Parameters.make("port", default: "80", kinds: ["RegularExpression"], pattern: "^[0-9]{4,5}$")
         #expect(
             failure { try ParameterResolver(parameters: [broken]).resolve(given: [:], ask: nil) }
-                == "the default of 'port' ('80') is not valid: '80' does not match ^[0-9]{4,5}$; pass --param port=VALUE")
+                == "the default of 'port' ('80') is not valid: '80' is not in the form the template asks for (the pattern ^[0-9]{4,5}$); pass --param port=VALUE")
     }
 
     @Test("hidden parameters are not asked")
@@ -223,7 +240,7 @@ struct ParameterResolverTests {
         let hidden = Parameters.make("schema", default: "public", kinds: ["RegularExpression"], pattern: "^[a-z]+$", tags: ["Hidden"])
         #expect(
             failure { try ParameterResolver(parameters: [hidden]).resolve(given: ["schema": "x'; drop"], ask: nil) }
-                == "--param schema=x'; drop: 'x'; drop' does not match ^[a-z]+$")
+                == "--param schema=x'; drop: 'x'; drop' is not in the form the template asks for (the pattern ^[a-z]+$)")
         #expect((try? ParameterResolver(parameters: [hidden]).resolve(given: ["schema": "sales"], ask: nil)) == ["schema": "sales"])
     }
 
@@ -244,11 +261,11 @@ struct ParameterResolverTests {
         let password = Parameters.make("database_password", kinds: ["RegularExpression"], pattern: "^[a-z]{8,}$", tags: ["Password"])
         let resolver = ParameterResolver(parameters: [password])
         let given = failure { try resolver.resolve(given: ["database_password": "Sekr3t!"], ask: nil) }
-        #expect(given == "--param database_password=(not shown): the value does not match ^[a-z]{8,}$")
+        #expect(given == "--param database_password=(not shown): the value is not in the form the template asks for (the pattern ^[a-z]{8,}$)")
         let answered = failure {
             try resolver.resolve(given: ["database_password": "Sekr3t!"], origins: ["database_password": "answers.txt:3"], ask: nil)
         }
-        #expect(answered == "answers.txt:3: database_password = (not shown): the value does not match ^[a-z]{8,}$")
+        #expect(answered == "answers.txt:3: database_password = (not shown): the value is not in the form the template asks for (the pattern ^[a-z]{8,}$)")
         #expect(given?.contains("Sekr3t!") == false && answered?.contains("Sekr3t!") == false)
     }
 

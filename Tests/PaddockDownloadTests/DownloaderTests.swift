@@ -447,7 +447,7 @@ struct DelegateTests {
     static let result = DownloadResult(
         request: request, file: URL(fileURLWithPath: "/c/sha256/ab\"c"), sha256: "abc", size: 2048, cacheHit: false)
 
-    @Test("JSON lines: one object per event, keys in a fixed order")
+    @Test("JSON lines: one object per event, keys sorted, written by JSONEncoder")
     func jsonLines() {
         let sink = Sink()
         let delegate = JSONLinesDownloadDelegate(write: sink.write)
@@ -459,10 +459,10 @@ struct DelegateTests {
         #expect(
             sink.output == """
                 {"event":"start","name":"Django-5.0.tar.gz","url":"http://h/Django-5.0.tar.gz"}
-                {"event":"progress","name":"Django-5.0.tar.gz","bytes":1024,"total":2048}
-                {"event":"progress","name":"Django-5.0.tar.gz","bytes":1024,"total":null}
-                {"event":"finish","name":"Django-5.0.tar.gz","cacheHit":false,"sha256":"abc","bytes":2048,"file":"/c/sha256/ab\\"c"}
-                {"event":"fail","name":"Django-5.0.tar.gz","error":"could not download http://h/x: the server answered HTTP 404"}
+                {"bytes":1024,"event":"progress","name":"Django-5.0.tar.gz","total":2048}
+                {"bytes":1024,"event":"progress","name":"Django-5.0.tar.gz","total":null}
+                {"bytes":2048,"cacheHit":false,"event":"finish","file":"/c/sha256/ab\\"c","name":"Django-5.0.tar.gz","sha256":"abc"}
+                {"error":"could not download http://h/x: the server answered HTTP 404","event":"fail","name":"Django-5.0.tar.gz"}
 
                 """)
     }

@@ -62,9 +62,18 @@ final class ScriptedPrompter: Prompting {
 
     func ask(_ prompt: String, secret: Bool) -> String? { next(prompt) }
 
-    func tell(_ text: String) {}
+    private let tellings = Mutex<[String]>([])
+    /// Every line told (descriptions, refusals), in order.
+    var told: [String] { tellings.withLock { $0 } }
+
+    func tell(_ text: String) { tellings.withLock { $0.append(text) } }
+
+    private let questions = Mutex<[String]>([])
+    /// Every question and prompt, in the order asked.
+    var asked: [String] { questions.withLock { $0 } }
 
     private func next(_ question: String) -> String? {
+        questions.withLock { $0.append(question) }
         let answer: String? = answers.withLock { $0.isEmpty ? nil : $0.removeFirst() }
         if answer == nil { Issue.record("asked '\(question)' with no answer left") }
         return answer

@@ -18,6 +18,8 @@ final class ServiceSandbox {
     let events = RecordingDelegate()
     var isRoot = true
     var extraEnvironment: [String: String] = [:]
+    /// The person at the terminal for `install`; none (nothing can be asked) by default.
+    var prompter: (any Prompting)?
 
     init() throws { root = try TestPaths.temporaryDirectory("paddock-services") }
     deinit { try? FileManager.default.removeItem(at: root) }
@@ -85,7 +87,7 @@ final class ServiceSandbox {
     }
 
     func install(_ products: [String], request: InstallRequest = InstallRequest(yes: true), runner: (any ProcessRunning)? = nil) async throws -> InstallOutcome {
-        let context = try context(runner: runner)
+        let context = try context(prompter: prompter ?? ScriptedPrompter(), runner: runner)
         let machine = try MachineFacts.described(os: nil, arch: nil, language: nil, environment: environment)
         return try await InstallService(
             context: context, store: try context.openStore(), state: try context.openState(), request: request, machine: machine, apps: TestApps(),

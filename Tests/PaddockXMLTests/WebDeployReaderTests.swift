@@ -145,4 +145,47 @@ struct WebDeployReaderTests {
         }
         #expect(error?.description == "Parameters.xml:3:3: <pd:askWhen> in parameter 'host' refers to 'database', which is not a parameter defined before it")
     }
+
+    @Test("pd:expects and pd:refuse: the rule in words and the values refused with a reason; each is checked")
+    func expectsAndRefuse() throws {
+        let xml = """
+            <parameters xmlns:pd="urn:paddock:feed:1">
+              <parameter name="app_name">
+                <parameterValidation kind="RegularExpression" validationString="^[a-z]+$"/>
+                <pd:expects>  a lowercase name  </pd:expects>
+                <pd:refuse values="site  os
+                    sys" reason="is a module of Python's own library"/>
+              </parameter>
+            </parameters>
+            """
+        let parameter = try #require(try WebDeployReader.parameters(bytes: Array(xml.utf8), label: "Parameters.xml").first)
+        #expect(parameter.expectation == "a lowercase name")
+        #expect(parameter.refusals == [.init(values: ["site", "os", "sys"], reason: "is a module of Python's own library")])
+        for (body, message) in [
+            ("<pd:expects/>", "Parameters.xml:3:3: <pd:expects> in parameter 'd' is empty; say in words what a valid value is"),
+            ("<pd:refuse values=\"a\"/>", "Parameters.xml:3:3: <pd:refuse> in parameter 'd' needs values= (separated by spaces) and reason= attributes"),
+            ("<pd:refuse values=\" \" reason=\"r\"/>", "Parameters.xml:3:3: <pd:refuse> in parameter 'd' needs values= (separated by spaces) and reason= attributes"),
+        ] {
+            let error = #expect(throws: XMLSyntaxError.self) {
+                try WebDeployReader.parameters(
+                    bytes: Array("<parameters xmlns:pd=\"urn:paddock:feed:1\">\n<parameter name=\"d\">\n  \(body)\n</parameter>\n</parameters>".utf8),
+                    label: "Parameters.xml")
+            }
+            #expect(error?.description == message)
+        }
+    }
+
+    @Test("the shipped templates refuse, in words, a package named like a module of Python's library or a package they use")
+    func shippedTemplatesRefuseShadowingNames() throws {
+        for (template, dependency) in [("blank-django", "django"), ("blank-flask", "flask")] {
+            let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Recipes/\(template)/Parameters.xml")
+                .standardizedFileURL
+            let appName = try #require(try WebDeployReader.parameters(path: file.path).first { $0.name == "app_name" })
+            let refused = Set(appName.refusals.flatMap(\.values))
+            for name in ["site", "os", "sys", "json", "email", "logging"] { #expect(refused.contains(name), "\(template): \(name)") }
+            #expect(refused.contains(dependency), "\(template)")
+            #expect(!refused.contains("mysite") && !refused.contains("shop"))
+            #expect(appName.expectation?.hasPrefix("a lowercase Python identifier") == true)
+        }
+    }
 }

@@ -45,6 +45,19 @@ extension InstallService {
         for index in parameters.indices where parameters[index].name == "app_name" {
             if ParameterResolver.problem(with: identifier, for: parameters[index]) == nil { parameters[index].defaultValue = identifier }
         }
+        // The template's `port` is where `launch` serves the app. Every app of a template shares
+        // the same default, so a second app would clash with the first at its launch: its
+        // default moves to the first port after it that no other app holds and nothing listens
+        // on now (still within the template's rule).
+        for index in parameters.indices where parameters[index].name == "port" {
+            guard let start = parameters[index].defaultValue.flatMap(Int.init), (1...65535).contains(start) else { continue }
+            let held = Set(try state.apps().compactMap { $0.port ?? Int($0.parameters["port"] ?? "") })
+            let candidate = (start...min(start + 999, 65535)).first { port in
+                !held.contains(port) && !HTTPProbe.isListening(port: port)
+                    && ParameterResolver.problem(with: String(port), for: parameters[index]) == nil
+            }
+            if let candidate { parameters[index].defaultValue = String(candidate) }
+        }
         var given: [String: String] = [:]
         var origins: [String: String] = [:]
         if let answers = request.answersFile {
@@ -139,33 +152,23 @@ extension InstallService {
         return record
     }
 
-    /// The app's settings for its environment file. The names hosts use (`SECRET_KEY`,
-    /// `ALLOWED_HOSTS`, `DEBUG`, `DATABASE_URL`), which the templates read first, so a copy of
-    /// the folder runs elsewhere with the same names; and the `PADDOCK_*` names paddock wrote
-    /// before, with the same values, for code and scripts that read those (the templates fall
-    /// back to them). `PADDOCK_DATA_DIR` is paddock's own: the app's data folder.
+    /// The app's settings for its environment file, under the names hosts use (`SECRET_KEY`,
+    /// `ALLOWED_HOSTS`, `DEBUG`, `DATABASE_URL`: Heroku's, Dokku's, Kamal's), so a copy of the
+    /// folder runs elsewhere with the same names. Each value once: the database's password is in
+    /// `DATABASE_URL` only (the templates still read the `PADDOCK_*` names paddock wrote before,
+    /// for apps made then). `PADDOCK_DATA_DIR` is paddock's own: the app's data folder.
     static func appSettings(_ template: StagedTemplate, layout: AppLayout) -> [String: String] {
-        let secret = EnvironmentFile.generateSecret()
-        var settings: [String: String] = [
-            "SECRET_KEY": secret, "PADDOCK_SECRET_KEY": secret,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost", "PADDOCK_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DEBUG": "0", "PADDOCK_DEBUG": "0",
-            "PADDOCK_DATA_DIR": layout.data.path,
-        ]
         let database = template.values["database"] ?? "sqlite"
-        settings["PADDOCK_DB_ENGINE"] = database
-        for (parameter, variable) in [
-            ("database_name", "PADDOCK_DB_NAME"), ("database_host", "PADDOCK_DB_HOST"), ("database_port", "PADDOCK_DB_PORT"),
-            ("database_user", "PADDOCK_DB_USER"),
-        ] {
-            if let value = template.values[parameter], !value.isEmpty { settings[variable] = value }
-        }
-        let password = template.secretValues["database_password"] ?? ""
-        if !password.isEmpty { settings["PADDOCK_DB_PASSWORD"] = password }
-        settings["DATABASE_URL"] = databaseURL(
-            engine: database, data: layout.data, name: template.values["database_name"] ?? "", host: template.values["database_host"] ?? "",
-            port: template.values["database_port"] ?? "", user: template.values["database_user"] ?? "", password: password)
-        return settings
+        return [
+            "SECRET_KEY": EnvironmentFile.generateSecret(),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DEBUG": "0",
+            "PADDOCK_DATA_DIR": layout.data.path,
+            "DATABASE_URL": databaseURL(
+                engine: database, data: layout.data, name: template.values["database_name"] ?? "", host: template.values["database_host"] ?? "",
+                port: template.values["database_port"] ?? "", user: template.values["database_user"] ?? "",
+                password: template.secretValues["database_password"] ?? ""),
+        ]
     }
 
     /// `DATABASE_URL` in the dj-database-url form: `sqlite:////abs/data/db.sqlite3`,

@@ -105,39 +105,62 @@ public struct InstallService {
         let planMaker = PlanMaker(
             context: context, store: store, machine: machine, probeMachine: true, app: request.app, excluding: Set(request.upgrading.keys))
         var plan = try planMaker.resolve(requests)
-        showPlan(plan)
+        // A template with the name of an app that exists: that name is taken (the template being
+        // "already installed" in that app is not the point).
+        // (An installed step carries no installer: the catalogue says whether it is a template.)
+        if let app = request.app, let existing = try state.app(named: app),
+            try plan.requested.contains(where: { id in
+                try store.catalog.resolve(id).first?.product.installers.contains { $0.linux.map { TemplateKind().handles($0) } == true } == true
+            })
+        {
+            throw ServiceError("an app named '\(app)' already exists in \(existing.path); choose another name", .usage)
+        }
         let steps = plan.stepsToInstall
-        if steps.isEmpty { return InstallOutcome(installed: [], app: nil, plan: plan, nothingToDo: true, dryRun: request.dryRun) }
+        if steps.isEmpty {
+            showPlan(plan)
+            return InstallOutcome(installed: [], app: nil, plan: plan, nothingToDo: true, dryRun: request.dryRun)
+        }
         let templates = steps.filter { $0.installer?.linux.map { TemplateKind().handles($0) } == true }
         try check(plan)
-        if request.dryRun { return InstallOutcome(installed: [], app: nil, plan: plan, nothingToDo: false, dryRun: true) }
-        try confirm(plan)
+        if request.dryRun {
+            showPlan(plan)
+            return InstallOutcome(installed: [], app: nil, plan: plan, nothingToDo: false, dryRun: true)
+        }
+        // Refused without a terminal before anything is fetched, as before a question is asked.
+        try checkCanConfirm(plan)
 
-        // 1. Every file, fetched and verified before anything runs.
         // Named by pid, so that `paddock doctor` can tell a dead paddock's leftovers.
         let scratch = context.paths.cache.appendingPathComponent("tmp/\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        var files = try await fetch(steps)
 
-        // 2. The template, staged and asked for its parameters, before the transaction. A value
-        //    may bring in products (database=postgresql needs psycopg): the plan grows by them.
+        // 1. The template first (a few kilobytes, verified), staged and asked for its
+        //    parameters, so that every question comes before the plan is shown and before
+        //    `Proceed?`, and nothing waits on a person once downloads begin. A value may bring
+        //    in products (database=postgresql needs psycopg): the plan grows by them.
+        var files: [String: URL] = [:]
         var template: StagedTemplate?
-        if let step = templates.first, let app = request.app, let file = files[step.productId] {
-            let staged = try stage(step, file: file, app: app, scratch: scratch)
-            template = staged
-            let planned = Set(plan.stages.flatMap(\.steps).map(\.productId))
-            let extra = staged.requiredProducts.filter { !planned.contains($0) }
-            if !extra.isEmpty {
-                plan = try planMaker.resolve(requests + extra)
-                context.emit(.note("the parameters chosen need \(extra.joined(separator: ", ")); the plan is now:"))
-                showPlan(plan)
-                try check(plan)
-                try confirm(plan)
-                let missing = plan.stepsToInstall.filter { files[$0.productId] == nil }
-                files.merge(try await fetch(missing)) { first, _ in first }
+        if let step = templates.first, let app = request.app {
+            files = try await fetch([step])
+            if let file = files[step.productId] {
+                let staged = try stage(step, file: file, app: app, scratch: scratch)
+                template = staged
+                let planned = Set(plan.stages.flatMap(\.steps).map(\.productId))
+                let extra = staged.requiredProducts.filter { !planned.contains($0) }
+                if !extra.isEmpty {
+                    plan = try planMaker.resolve(requests + extra)
+                    context.emit(.note("the parameters chosen need \(extra.joined(separator: ", ")), so the plan includes them"))
+                    try check(plan)
+                }
             }
         }
+
+        // 2. The whole plan, then the one question; then every other file, fetched and
+        //    verified before anything runs.
+        showPlan(plan)
+        try confirm(plan)
+        let missing = plan.stepsToInstall.filter { files[$0.productId] == nil }
+        files.merge(try await fetch(missing)) { first, _ in first }
 
         // 3. The transaction.
         let lock = try StateLock(path: state.lockPath, wait: !request.noWait) { holder in
@@ -276,15 +299,19 @@ public struct InstallService {
             }
             return
         }
-        guard context.prompter.canAsk else {
-            let licenceHint = licences.isEmpty ? "" : "; --accept-eula accepts the licences it lists and installs"
-            throw ServiceError("not asking without a terminal: pass --yes to install, or --dry-run to only see the plan\(licenceHint)", .usage)
-        }
+        try checkCanConfirm(plan)
         if !licences.isEmpty {
             context.prompter.tell(
                 "Answering yes accepts the licence\(licences.count == 1 ? "" : "s") listed above; no leaves everything as it is.")
         }
         guard try context.prompter.confirm("Proceed?", defaultAnswer: true) else { throw Declined() }
+    }
+
+    /// Without a terminal there is no one to ask: refused unless `--yes` or `--accept-eula`.
+    private func checkCanConfirm(_ plan: InstallPlan) throws {
+        guard !request.yes, !request.acceptEula, !context.prompter.canAsk else { return }
+        let licenceHint = PlanRenderer.licences(plan).isEmpty ? "" : "; --accept-eula accepts the licences it lists and installs"
+        throw ServiceError("not asking without a terminal: pass --yes to install, or --dry-run to only see the plan\(licenceHint)", .usage)
     }
 
     // MARK: - Fetching

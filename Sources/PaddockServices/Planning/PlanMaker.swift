@@ -26,6 +26,14 @@ public struct PlanMaker {
 
     public func resolve(_ requests: [String]) throws -> InstallPlan {
         let requirements = try requests.map(Self.requirement)
+        // A name no feed defines is a mistake in the command, as for `show`: exit 64 with the
+        // names it may have meant (a dependency no feed defines is the resolver's to explain).
+        for (text, requirement) in zip(requests, requirements) {
+            let reference = text.split(separator: "@", maxSplits: 1).first.map(String.init) ?? text
+            if try store.catalog.resolve(reference).isEmpty {
+                throw StoreError.productNotFound(requirement.productId, suggestions: try store.catalog.suggestions(for: requirement.productId))
+            }
+        }
         let catalog = StoreCatalog(store.catalog)
         let installed = try InstalledOracle(context: context, catalog: catalog, app: app, probe: probeMachine, excluding: excluding).installed(for: requirements)
         let resolver = Resolver(catalog: catalog, machine: machine, installed: installed)
