@@ -183,6 +183,11 @@ if DB_ENGINE == "sqlite":
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # A file, not memory, so that 'paddock test' (manage.py test --keepdb) keeps it
+            # between runs, beside the app's own database.
+            "TEST": {"NAME": str(Path(database["NAME"]).with_name("test_" + Path(database["NAME"]).name))}
+            if database["NAME"] != ":memory:"
+            else {},
         }
     }
 elif DB_ENGINE in ("postgresql", "mysql"):
