@@ -7,7 +7,7 @@
 # Debian's Rails, Puma and node-express for the Rails and Node.js templates' tests. Safe to run
 # again: it only calls apt-get when something is missing. scripts/test.sh runs it.
 set -euo pipefail
-packages=(python3-pip python3-venv postgresql mariadb-server mariadb-client tdsodbc unixodbc
+packages=(python3-pip python3-venv postgresql mariadb-server mariadb-client tdsodbc unixodbc rsync
     perl libmojolicious-perl libmojo-sqlite-perl libdbd-sqlite3-perl libplack-perl starman libserver-starter-perl)
 # Rails from ruby-rails, not the 'rails' metapackage: that one also pulls ruby-webpacker and its
 # node-* packages, which cannot be installed beside a nodejs from outside Debian (NodeSource).

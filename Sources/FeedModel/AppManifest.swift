@@ -3,6 +3,9 @@
 /// files are, and what to request to know it is up.
 public struct AppManifest: Hashable, Sendable, Codable {
     public var framework: String?
+    /// The template the app was made from (`<app template="blank-django">`): what `paddock adopt`
+    /// installs the products of, for an app folder uploaded from elsewhere.
+    public var template: String?
     /// The engine the app runs on: the name of an engine definition (`python-gunicorn`,
     /// docs/engines.md), with the app's own values for its placeholders (`<setting name=
     /// "wsgi_app" value="mysite.wsgi:application"/>` fills `{{wsgi_app}}`).

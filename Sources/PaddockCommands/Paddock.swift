@@ -22,7 +22,7 @@ public struct Paddock: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            FeedCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self, PlanCommand.self, WhyCommand.self, InstallCommand.self, DownloadCommand.self,
+            FeedCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self, PlanCommand.self, WhyCommand.self, InstallCommand.self, AdoptCommand.self, DownloadCommand.self,
             LaunchCommand.self, AppsCommand.self, StatusCommand.self, LogsCommand.self, StopCommand.self, RestartCommand.self, RunCommand.self, ShellCommand.self,
             ConfigCommand.self, TestCommand.self,
             SuperviseCommand.self, EnginesCommand.self, UninstallCommand.self, UpgradeCommand.self, DoctorCommand.self,

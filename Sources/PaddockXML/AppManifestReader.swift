@@ -20,6 +20,7 @@ public enum AppManifestReader {
             throw fail(empty, "the first <arg> of <engine> is the program and cannot be empty")
         }
         var manifest = AppManifest(framework: root.attribute("framework"), engineName: engineName, engineArguments: engineArguments)
+        manifest.template = root.attribute("template")?.trimmingWhitespace()
         for setting in engine.children("setting") {
             guard let name = setting.attribute("name"), !name.isEmpty else { throw fail(setting, "<setting> needs a name attribute") }
             manifest.engineSettings.append(.init(name: name, value: setting.attribute("value") ?? ""))

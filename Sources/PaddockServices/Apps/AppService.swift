@@ -171,7 +171,22 @@ public struct AppService {
         let loaded = try load(name)
         let run = try engineRun(loaded, port: port, workers: workers)
         recordLaunchedSettings(loaded)
-        return Supervisor(layout: loaded.layout, run: run).run()
+        // An upload alone (the restart file touched, a watched file changed) deploys when the
+        // app's files changed, then reloads: the deploy hook runs here, in the supervisor.
+        let context = self.context
+        let beforeReload: Supervisor.BeforeReload = { _ in
+            do {
+                // Its own state connection: this runs on the supervisor's thread, not this one.
+                let service = try AppService(context: context, state: try context.openState())
+                var current = try service.load(name)
+                _ = try service.deployIfNeeded(&current)
+                return true
+            } catch {
+                FileHandle.standardError.write(Data("paddock: \(error)\n".utf8))
+                return false
+            }
+        }
+        return Supervisor(layout: loaded.layout, run: run, beforeReload: beforeReload).run()
     }
 
     /// Reaps a child that exited (so it is not a zombie that looks alive); false when it is gone.

@@ -22,9 +22,31 @@ public struct StagedTemplate: Sendable {
     var secretValues: [String: String]
     /// Products the chosen values bring in (`pd:requires` in Parameters.xml), in order.
     var requiredProducts: [String] = []
+    /// An uploaded app folder taken as it is (`paddock adopt`): nothing rendered into it.
+    var adopted = false
 }
 
 extension InstallService {
+    /// The template an app folder made by paddock elsewhere was made from: `given` (--template),
+    /// else its manifest's `template=`. For `paddock adopt`.
+    public static func templateOfAppFolder(_ folder: URL, given: String?) throws -> String {
+        let manifestFile = folder.appendingPathComponent("paddock-app.xml")
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ServiceError("there is no folder at '\(folder.path)'; give the path of the app folder you uploaded", .noInput)
+        }
+        guard FileManager.default.fileExists(atPath: manifestFile.path) else {
+            throw ServiceError(
+                "'\(folder.path)' has no paddock-app.xml: it is not an app folder made by paddock (make one with 'paddock install TEMPLATE --app NAME')",
+                .noInput)
+        }
+        if let given, !given.isEmpty { return given }
+        guard let template = try AppManifestReader.read(path: manifestFile.path).template, !template.isEmpty else {
+            throw ServiceError("\(manifestFile.path) does not say which template the app was made from; name it with --template ID (see 'paddock list')", .usage)
+        }
+        return template
+    }
+
     /// Unpacks the (verified) template, reads its Parameters.xml and settles every value, all
     /// before the transaction, so nothing waits on a person in the middle of an install.
     func stage(_ step: PlanStep, file: URL, app: String, scratch: URL) throws -> StagedTemplate {
@@ -89,7 +111,11 @@ extension InstallService {
         }
         let secretNames = Set(parameters.filter(\.isSecret).map(\.name))
         let source = URL(fileURLWithPath: request.path ?? FileManager.default.currentDirectoryPath + "/" + app).standardizedFileURL
-        if let contents = try? FileManager.default.contentsOfDirectory(atPath: source.path), !contents.isEmpty {
+        if request.adopting {
+            guard FileManager.default.fileExists(atPath: source.appendingPathComponent("paddock-app.xml").path) else {
+                throw ServiceError("'\(source.path)' has no paddock-app.xml: it is not an app folder made by paddock (make one with 'paddock install TEMPLATE --app NAME')", .noInput)
+            }
+        } else if let contents = try? FileManager.default.contentsOfDirectory(atPath: source.path), !contents.isEmpty {
             throw ServiceError("'\(source.path)' already exists and is not empty; choose another --path or app name", .cannotCreate)
         }
         let appState = try PathConfinement.resolve(app, under: context.paths.state.appendingPathComponent("apps"), what: "the state folder of app")
@@ -101,7 +127,7 @@ extension InstallService {
         return StagedTemplate(
             productId: step.productId, folder: folder, layout: layout,
             values: values.filter { !secretNames.contains($0.key) }, secretValues: values.filter { secretNames.contains($0.key) },
-            requiredProducts: required)
+            requiredProducts: required, adopted: request.adopting)
     }
 
     /// Asks through the prompter: the caption and description, the default in brackets; a
@@ -145,7 +171,8 @@ extension InstallService {
             throw ServiceError(failure.description + "\nnothing was installed", .failure)
         }
         context.emit(.didRunDeployHook(app: layout.name))
-        commitFirst(layout, template: template.productId, transaction: transaction)
+        // An adopted folder is the user's, with its own history (or none, as rsync leaves it).
+        if !template.adopted { commitFirst(layout, template: template.productId, transaction: transaction) }
         record.deployedHash = apps.fingerprint(layout: layout, manifest: manifest)
         record.deployedAt = StateStore.timestamp()
         transaction.record(app: record)

@@ -25,6 +25,11 @@ public struct InstallRequest: Sendable {
     /// accepted, so the install goes ahead without asking; template parameters are still asked
     /// on a terminal (`--yes` asks nothing at all, and accepts them too).
     public var acceptEula = false
+    /// `paddock adopt`: `path` is an app folder made elsewhere (uploaded with rsync or git): it
+    /// is taken as it is, not rendered from the template; the template's products, the app's
+    /// environment, secrets and deploy hook are made here. The folder stays the user's: never
+    /// removed by a rollback or an uninstall.
+    public var adopting = false
     public var dryRun = false
     public var allowUnverified = false
     public var noWait = false
