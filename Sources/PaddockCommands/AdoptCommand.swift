@@ -37,13 +37,7 @@ struct AdoptCommand: AsyncParsableCommand {
             let folder = URL(fileURLWithPath: path).standardizedFileURL
             let templateId = try InstallService.templateOfAppFolder(folder, given: template)
             let name = app ?? folder.lastPathComponent
-            var parsed: [String: String] = [:]
-            for parameter in parameters {
-                guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
-                    throw ServiceError("--param \(parameter): expected NAME=VALUE", .usage)
-                }
-                parsed[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
-            }
+            let parsed = try parsedParameters(parameters)
             var request = InstallRequest(
                 app: name, path: folder.path, parameters: parsed, yes: yes, noWait: noWait,
                 commandLine: "adopt \(folder.path) --app \(name)", acceptEula: acceptEula)

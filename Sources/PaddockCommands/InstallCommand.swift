@@ -43,13 +43,7 @@ struct InstallCommand: AsyncParsableCommand {
     func run() async throws {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
-            var parsed: [String: String] = [:]
-            for parameter in parameters {
-                guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
-                    throw ServiceError("--param \(parameter): expected NAME=VALUE", .usage)
-                }
-                parsed[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
-            }
+            let parsed = try parsedParameters(parameters)
             let request = InstallRequest(
                 app: app, path: path, parameters: parsed, answersFile: answers, yes: yes, dryRun: dryRun,
                 allowUnverified: allowUnverified, noWait: noWait,
@@ -61,6 +55,18 @@ struct InstallCommand: AsyncParsableCommand {
 
 /// Runs an install (or upgrade) through the service and says what it did: the plan first,
 /// then one line per outcome; with --json, JSON lines (events, then the report).
+/// `--param NAME=VALUE`s, as install and adopt take them.
+func parsedParameters(_ parameters: [String]) throws -> [String: String] {
+    var parsed: [String: String] = [:]
+    for parameter in parameters {
+        guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
+            throw ServiceError("--param \(parameter): expected NAME=VALUE", .usage)
+        }
+        parsed[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
+    }
+    return parsed
+}
+
 enum InstallReporter {
     static func run(_ request: InstallRequest, products: [String], context: CommandContext) async throws {
         let services = try context.services(jsonEvents: true)

@@ -11,8 +11,9 @@ import TestSupport
 struct AdoptTests {
     static let rsync = URL(fileURLWithPath: "/usr/bin/rsync")
 
-    /// A developer's change: a Django app `notes` with a model, its migration, a view and its URL.
-    static func addNotesApp(to folder: URL, project: String) throws {
+    /// A developer's change: a Django app `notes` with a model, its migration, a view and its
+    /// URL (`/notes/` answers `notes: N`); and, as a Passenger user would, `tmp/restart.txt`.
+    static func addNotesApp(to folder: URL, project: String, touchRestartFile: Bool = true) throws {
         let notes = folder.appendingPathComponent("notes")
         try FileManager.default.createDirectory(at: notes.appendingPathComponent("migrations"), withIntermediateDirectories: true)
         let files: [String: String] = [
@@ -54,6 +55,7 @@ struct AdoptTests {
         let urls = folder.appendingPathComponent("\(project)/urls.py")
         try (try String(contentsOf: urls, encoding: .utf8) + "\nfrom notes.views import count  # noqa: E402\n\nurlpatterns += [path(\"notes/\", count)]\n")
             .write(to: urls, atomically: true, encoding: .utf8)
+        guard touchRestartFile else { return }
         let restart = folder.appendingPathComponent("tmp/restart.txt")
         try FileManager.default.createDirectory(at: restart.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data().write(to: restart)

@@ -100,36 +100,7 @@ struct AppLifecycleTests {
 
         // A new model and its migration; restart runs the deploy hook, and requests made all
         // through the restart see no refused connection and no 5xx.
-        let notes = appFolder.appendingPathComponent("notes")
-        try FileManager.default.createDirectory(at: notes.appendingPathComponent("migrations"), withIntermediateDirectories: true)
-        try Data().write(to: notes.appendingPathComponent("__init__.py"))
-        try Data().write(to: notes.appendingPathComponent("migrations/__init__.py"))
-        try Data("from django.db import models\n\nclass Note(models.Model):\n    text = models.CharField(max_length=100)\n".utf8)
-            .write(to: notes.appendingPathComponent("models.py"))
-        try Data(
-            """
-            from django.db import migrations, models
-
-            class Migration(migrations.Migration):
-                initial = True
-                dependencies = []
-                operations = [
-                    migrations.CreateModel(
-                        name="Note",
-                        fields=[
-                            ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                            ("text", models.CharField(max_length=100)),
-                        ],
-                    ),
-                ]
-
-            """.utf8
-        ).write(to: notes.appendingPathComponent("migrations/0001_initial.py"))
-        let settings = appFolder.appendingPathComponent("mysite/settings.py")
-        let handle = try FileHandle(forWritingTo: settings)
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data("\nINSTALLED_APPS += [\"notes\"]\n".utf8))
-        try handle.close()
+        try AdoptTests.addNotesApp(to: appFolder, project: "mysite", touchRestartFile: false)
 
         let failures = RequestLoop(port: port)
         failures.start()

@@ -15,6 +15,17 @@ struct PostgresAppTests {
         return try runProcess(URL(fileURLWithPath: "/usr/bin/psql"), [url.string!, "-tAc", sql])
     }
 
+    /// `paddock install blank-django` for `app` on the test server's `database`.
+    static func install(_ app: String, database: String) throws -> [String] {
+        let server = try #require(Self.server)
+        return [
+            "install", "blank-django", "--app", app, "--yes",
+            "--param", "database=postgresql", "--param", "database_name=\(database)",
+            "--param", "database_host=\(server.host ?? "127.0.0.1")", "--param", "database_port=\(server.port ?? 5432)",
+            "--param", "database_user=\(server.user ?? "paddock")", "--param", "database_password=\(server.password ?? "")",
+        ]
+    }
+
     @Test("install with database=postgresql, migrate into PostgreSQL, launch, serve")
     func django() throws {
         let database = "paddock_e2e_\(UInt32.random(in: 0...UInt32.max))"
@@ -24,12 +35,7 @@ struct PostgresAppTests {
         let port = 18433
         defer { sandbox.stopAll("pgsite") }
         let server = try #require(Self.server)
-        let install = try sandbox.paddock([
-            "install", "blank-django", "--app", "pgsite", "--yes",
-            "--param", "database=postgresql", "--param", "database_name=\(database)",
-            "--param", "database_host=\(server.host ?? "127.0.0.1")", "--param", "database_port=\(server.port ?? 5432)",
-            "--param", "database_user=\(server.user ?? "paddock")", "--param", "database_password=\(server.password ?? "")",
-        ])
+        let install = try sandbox.paddock(try Self.install("pgsite", database: database))
         #expect(install.status == 0, "\(install.stdout)\n\(install.stderr)")
         // database=postgresql brought the driver into the app's environment (pd:requires).
         let installed = try sandbox.paddock(["list", "--installed", "--json"])
@@ -55,13 +61,7 @@ struct PostgresAppTests {
             _ = try? Self.psql("postgres", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
         }
         let sandbox = try AppLifecycleTests.Sandbox()
-        let server = try #require(Self.server)
-        let install = try sandbox.paddock([
-            "install", "blank-django", "--app", "tested", "--yes",
-            "--param", "database=postgresql", "--param", "database_name=\(database)",
-            "--param", "database_host=\(server.host ?? "127.0.0.1")", "--param", "database_port=\(server.port ?? 5432)",
-            "--param", "database_user=\(server.user ?? "paddock")", "--param", "database_password=\(server.password ?? "")",
-        ])
+        let install = try sandbox.paddock(try Self.install("tested", database: database))
         #expect(install.status == 0, "\(install.stdout)\n\(install.stderr)")
         let app = sandbox.root.appendingPathComponent("tested")
         // Seed rows the tests read, and a test that reads them from the kept database.
