@@ -21,6 +21,8 @@ public struct StagedTemplate: Sendable {
     var secretValues: [String: String]
     /// Products the chosen values bring in (`pd:requires` in Parameters.xml), in order.
     var requiredProducts: [String] = []
+    /// `--engine`: the engine chosen over the manifest's (nil: the manifest's own).
+    var engine: String?
 }
 
 extension InstallService {
@@ -103,6 +105,21 @@ extension InstallService {
             requiredProducts: required)
     }
 
+    /// `--engine NAME`: checked against the engine the template's manifest names (the same
+    /// runtime), kept in the staged template; the engine's `<requires>` products, for the plan.
+    func chooseEngine(_ template: inout StagedTemplate) throws -> [String] {
+        guard let wanted = request.engine else { return [] }
+        let manifestFile = template.folder.appendingPathComponent(template.layout.manifest.lastPathComponent)
+        guard FileManager.default.fileExists(atPath: manifestFile.path) else {
+            throw ServiceError("--engine \(wanted): \(template.productId) has no paddock-app.xml, so it names no engine to replace", .usage)
+        }
+        let manifest = try AppManifestReader.read(path: manifestFile.path, label: "\(template.productId)/paddock-app.xml")
+        let engines = try EngineStore(environment: context.environment, paths: context.paths).catalog()
+        template.engine = try AppService.engineChoice(
+            wanted, manifestEngine: manifest.engineName, engines: engines, app: template.layout.name, option: "--engine \(wanted)")
+        return engines.engine(named: template.engine ?? manifest.engineName)?.products ?? []
+    }
+
     /// Asks through the prompter: the caption and description, the default in brackets; a
     /// password without echo.
     static func ask(_ parameter: DeploymentParameter, _ fallback: String?, _ refusal: String?, prompter: any Prompting) -> String? {
@@ -118,7 +135,8 @@ extension InstallService {
     func finishApp(_ template: StagedTemplate, transaction: InstallTransaction) throws -> AppRecord {
         let layout = template.layout
         try TemplateKind.prepareApp(template, transaction: transaction)
-        let settings = Self.appSettings(template, layout: layout)
+        var settings = Self.appSettings(template, layout: layout)
+        if let engine = template.engine { settings[AppService.engineSetting] = engine }
         try EnvironmentFile.write(settings, to: layout.environmentFile)
         guard FileManager.default.fileExists(atPath: layout.manifest.path) else {
             throw ServiceError("\(template.productId) has no paddock-app.xml: it is not an app template", .dataError)
