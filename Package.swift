@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests", dependencies: ["TestSupport", "PaddockApps", "PaddockBasics", "PaddockState"],
             // The pseudo-terminal driver the tests run with python3.
-            exclude: ["pty_driver.py"], swiftSettings: swiftSettings),
+            exclude: ["pty_driver.py", "pty_record.py"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

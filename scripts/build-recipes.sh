@@ -67,6 +67,13 @@ build() { # build ID OUT.tar.gz
 pairs=()
 stale=()
 for id in "${ids[@]}"; do
+    # git does not keep an empty folder, so an archive built with one here differs from the
+    # one a clean clone builds: refuse it (Rails' convention is a .keep file inside).
+    empty="$(find "Recipes/$id" -type d -empty -print -quit)"
+    if [ -n "$empty" ]; then
+        echo "build-recipes: $empty is an empty folder, which git does not keep; put a .keep file in it" >&2
+        exit 1
+    fi
     fresh="$work/$id.tar.gz"
     build "$id" "$fresh"
     pairs+=("$id=$fresh")

@@ -22,10 +22,12 @@ public struct DeployFailure: Error, CustomStringConvertible, Sendable {
 /// its run folder), output appended to the deploy log.
 public enum DeployHook {
     /// `childStarted`: as `ProcessRunner.childStarted`, for a hook run by an install: the hook
-    /// gets a process group of its own, dies with paddock, and its pid is journaled.
+    /// gets a process group of its own, dies with paddock, and its pid is journaled. `onLine`:
+    /// each line of the hook's output as it arrives (the log still gets all of it), so that a
+    /// terminal shows a hook that moves rather than one static line.
     public static func run(
         layout: AppLayout, manifest: AppManifest, environment: [String: String], values: [String: String],
-        childStarted: ((pid_t) throws -> Void)? = nil
+        childStarted: ((pid_t) throws -> Void)? = nil, onLine: ((Substring) -> Void)? = nil
     ) throws {
         guard !manifest.deployArguments.isEmpty else { return }
         try layout.createStateFolders()
@@ -44,17 +46,43 @@ public enum DeployHook {
             child = try Spawn.start(
                 [executable] + arguments.dropFirst(), environment: environment,
                 options: Spawn.Options(
-                    directory: layout.source.path, output: .file(logURL.path), newProcessGroup: childStarted != nil,
+                    directory: layout.source.path, output: onLine == nil ? .file(logURL.path) : .pipe, newProcessGroup: childStarted != nil,
                     dieWithParent: childStarted != nil))
         } catch {
             append("\(error.message)\n", to: logURL)
             throw DeployFailure(app: layout.name, status: 127, logPath: logURL.path, lastLines: [error.message])
         }
         try Spawn.record(child, with: childStarted)
+        if let onLine, let output = child.output { copy(output, to: logURL, onLine: onLine) }
         let status = Spawn.wait(child.pid)
         guard status == 0 else {
             throw DeployFailure(app: layout.name, status: status, logPath: logURL.path, lastLines: tail(logURL, lines: 15))
         }
+    }
+
+    /// Copies the hook's output to its log as it comes, and hands each line (ended by a
+    /// newline or a carriage return) to `onLine`; returns at the end of the output.
+    static func copy(_ output: Int32, to logURL: URL, onLine: (Substring) -> Void) {
+        defer { close(output) }
+        let log = FileHandle(forWritingAtPath: logURL.path)
+        _ = try? log?.seekToEnd()
+        defer { try? log?.close() }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var pending = Data()
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            let chunk = Data(buffer[0..<count])
+            log?.write(chunk)
+            pending.append(chunk)
+            while let end = pending.firstIndex(where: { $0 == 10 || $0 == 13 }) {
+                let line = pending[pending.startIndex..<end]
+                if !line.isEmpty { onLine(Substring(String(decoding: line, as: UTF8.self))) }
+                pending.removeSubrange(pending.startIndex...end)
+            }
+        }
+        if !pending.isEmpty { onLine(Substring(String(decoding: pending, as: UTF8.self))) }
     }
 
     static func append(_ text: String, to url: URL) {

@@ -158,11 +158,13 @@ public enum Spawn {
     /// exit with (127: not found, 126: cannot be run).
     public static func exec(_ arguments: [String], environment: [String: String], directory: String) -> (failure: Failure, status: Int32) {
         guard let name = arguments.first, !name.isEmpty else { return (Failure(message: "no command to run"), 127) }
-        guard let program = which(name, path: environment["PATH"]) else {
-            return (Failure(message: "'\(name)' is not found on the app's PATH (\(environment["PATH"] ?? ""))"), 127)
-        }
+        // The folder first: a relative path (`bin/rails`) names a program in the app's folder,
+        // as it would for a shell started there.
         guard chdir(directory) == 0 else {
             return (Failure(message: "cannot enter the app's folder '\(directory)': \(String(cString: strerror(errno)))"), 126)
+        }
+        guard let program = which(name, path: environment["PATH"]) else {
+            return (Failure(message: "'\(name)' is not found on the app's PATH (\(environment["PATH"] ?? ""))"), 127)
         }
         for signal in Int32(1)..<32 where signal != SIGKILL && signal != SIGSTOP { Glibc.signal(signal, SIG_DFL) }
         var none = sigset_t()

@@ -26,7 +26,7 @@ struct CommandContext {
     init(options: GlobalOptions, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
         self.paths = PaddockPaths(environment: environment)
-        self.output = Output(json: options.json, verbose: options.verbose, environment: environment)
+        self.output = Output(json: options.json, verbose: options.verbose, quiet: options.quiet, color: options.color, environment: environment)
     }
 
     /// The services' context: events shown on the terminal (or as JSON lines when
@@ -38,7 +38,7 @@ struct CommandContext {
         switch (output.json, jsonEvents) {
         case (false, _):
             events = TerminalEvents(output: output)
-            downloads = TerminalProgressDelegate()
+            downloads = output.quiet ? SilentDownloadDelegate() : TerminalProgressDelegate()
         case (true, true):
             events = JSONLinesDelegate()
             downloads = JSONLinesDownloadDelegate()
@@ -46,9 +46,12 @@ struct CommandContext {
             events = QuietEvents(output: output)
             downloads = SilentDownloadDelegate()
         }
+        // Every line the steps' programs print reaches the events as it comes: a terminal shows
+        // the last one on the step's live line (all of them with -v), --json streams them.
+        let runner = ProcessRunner(lines: { [events] program, line in events.handle(.output(step: program, line: String(line))) })
         return ServiceContext(
-            environment: environment, paths: paths, events: events, prompter: TerminalPrompter(), kinds: try InstallerKinds.load(paths: paths),
-            downloads: downloads, json: output.json)
+            environment: environment, paths: paths, events: events, prompter: TerminalPrompter(), runner: runner,
+            kinds: try InstallerKinds.load(paths: paths), downloads: downloads, json: output.json)
     }
 
     func openStore() throws -> FeedStore { try services().openStore() }

@@ -12,10 +12,12 @@ struct InstallCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install", abstract: "Install products, or make an app from a blank project template.",
         discussion: """
-            Resolves what the products need, shows the plan, downloads and verifies every file, then \
-            installs in one transaction: a failure, or a kill at any moment, leaves the machine as it \
-            was. A template (blank-django, blank-flask) becomes an app: its own folder with a virtual \
-            environment, rendered with its parameters, deployed (migrate, collectstatic) and recorded.
+            Resolves what the products need, asks a template's parameters, shows the plan, downloads \
+            and verifies every file, then installs in one transaction: a failure, or a kill at any \
+            moment, leaves the machine as it was. A template (blank-django, blank-flask, blank-rails, \
+            blank-node, blank-perl, blank-mojolicious; 'paddock list' shows them) becomes an app: its \
+            own folder, rendered with its parameters, deployed by its hook (migrations, static files) \
+            and recorded, a git repository with a first commit.
 
             Examples:
               paddock install blank-django --app mysite
@@ -23,6 +25,7 @@ struct InstallCommand: AsyncParsableCommand {
               paddock install blank-flask --app api --answers answers.txt --yes
               paddock install blank-django --app mysite --dry-run --json
               paddock install blank-flask --app api --accept-eula
+              paddock install blank-mojolicious --app blog --yes
             """)
     @Argument(help: "Products to install, optionally NAME@CONSTRAINT.", completion: Completions.products) var products: [String]
     @Option(help: "The app to make (with a template) or to install into.", completion: Completions.apps) var app: String?

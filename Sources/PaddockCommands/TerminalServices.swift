@@ -5,24 +5,30 @@ import PaddockServices
     import Glibc
 #endif
 
-/// The services' events as the terminal shows them: progress lines on stderr (dim on a
-/// terminal), warnings as warnings. The words are the ones paddock has always printed.
+/// The services' events as the terminal shows them: each long step (an install, a removal,
+/// the deploy hook, a wait for the lock) a line of its own on stderr, redrawn on a terminal
+/// with its elapsed time and its program's last line (`StatusLine`); with -v every line the
+/// programs print; warnings as warnings. The words are the ones paddock has always printed.
 struct TerminalEvents: ServiceDelegate {
     let output: Output
 
     func handle(_ event: ServiceEvent) {
+        let status = output.status
         switch event {
-        case .waitingForLock(let holder): output.progress("waiting for another paddock (\(holder)) to finish")
+        case .waitingForLock(let holder): status.begin("waiting for another paddock (\(holder)) to finish")
         case .recovered(let command): output.warning("rolled back what a killed paddock left unfinished: paddock \(command)")
-        case .willInstall(let product, let version): output.progress("installing \(product)\(version.map { " \($0)" } ?? "")")
-        case .willRemove(let product, let app): output.progress("removing \(product)\(app.map { " (app \($0))" } ?? "")")
-        case .willRunDeployHook(let app): output.progress("running the deploy hook of '\(app)'")
-        case .willRollBack: output.progress("rolling back")
+        case .willInstall(let product, let version): status.begin("installing \(product)\(version.map { " \($0)" } ?? "")")
+        case .willRemove(let product, let app): status.begin("removing \(product)\(app.map { " (app \($0))" } ?? "")")
+        case .willRunDeployHook(let app): status.begin("running the deploy hook of '\(app)'")
+        case .didInstall, .didRunDeployHook: status.finish()
+        case .willRollBack:
+            status.finish(failed: true)
+            output.progress("rolling back")
         case .willStart(let app, let pid): output.progress("starting '\(app)' (supervisor pid \(pid))")
         case .didStop(let app): output.progress("stopped '\(app)'")
         case .warning(let message): output.warning(message)
         case .note(let message): output.progress(message)
-        case .didInstall, .didRunDeployHook, .output: break
+        case .output(_, let line): status.output(line)
         }
     }
 }

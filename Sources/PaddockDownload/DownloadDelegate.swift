@@ -36,6 +36,9 @@ public final class TerminalProgressDelegate: DownloadDelegate, Sendable {
     /// The download names, in the order their lines were printed; held while a line is written,
     /// so the cursor movements of two downloads never interleave.
     private let lines = Mutex<[String]>([])
+    /// When each download started, for its speed and the time left.
+    private let starts = Mutex<[String: Date]>([:])
+    private let now: @Sendable () -> Date
     private let write: @Sendable (String) -> Void
     private let enabled: Bool
     private let width: Int
@@ -43,8 +46,10 @@ public final class TerminalProgressDelegate: DownloadDelegate, Sendable {
     /// `write` and `isTerminal` are for tests; by default stderr and `isatty(2)`.
     public init(
         isTerminal: Bool = isatty(STDERR_FILENO) != 0, width: Int = 30,
-        write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+        write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) },
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.now = now
         self.enabled = isTerminal
         self.width = width
         self.write = write
@@ -52,6 +57,7 @@ public final class TerminalProgressDelegate: DownloadDelegate, Sendable {
 
     public func willStart(_ request: DownloadRequest) {
         guard enabled else { return }
+        starts.withLock { $0[request.name] = now() }
         lines.withLock { lines in
             lines.append(request.name)
             write(render(request.name, "starting") + "\n")
@@ -59,7 +65,7 @@ public final class TerminalProgressDelegate: DownloadDelegate, Sendable {
     }
 
     public func progress(_ request: DownloadRequest, bytes: Int64, total: Int64?) {
-        redraw(request.name, bar(bytes: bytes, total: total))
+        redraw(request.name, bar(request.name, bytes: bytes, total: total))
     }
 
     public func willRetry(_ request: DownloadRequest, attempt: Int, after delay: TimeInterval, because error: DownloadError) {
@@ -96,12 +102,24 @@ public final class TerminalProgressDelegate: DownloadDelegate, Sendable {
         return padded + " " + status
     }
 
-    private func bar(bytes: Int64, total: Int64?) -> String {
-        guard let total, total > 0 else { return Self.size(bytes) }
+    /// `[#####     ] 50% of 7.9 MiB, 3.1 MiB/s, 1s left`: the speed since the download began,
+    /// and the time left at that speed (when the size is known).
+    private func bar(_ name: String, bytes: Int64, total: Int64?) -> String {
+        let elapsed = starts.withLock { $0[name] }.map { now().timeIntervalSince($0) } ?? 0
+        let speed = elapsed > 0 ? Double(bytes) / elapsed : 0
+        let rate = speed > 0 ? ", \(Self.size(Int64(speed)))/s" : ""
+        guard let total, total > 0 else { return Self.size(bytes) + rate }
         let fraction = min(1, Double(bytes) / Double(total))
         let filled = Int(fraction * Double(width))
+        let left = speed > 0 ? ", \(Self.seconds(Double(max(0, total - bytes)) / speed)) left" : ""
         return "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] "
-            + "\(Int(fraction * 100))% of \(Self.size(total))"
+            + "\(Int(fraction * 100))% of \(Self.size(total))" + rate + left
+    }
+
+    /// `4s`, `2m05s`.
+    static func seconds(_ value: Double) -> String {
+        let whole = Int(value.rounded(.up))
+        return whole < 60 ? "\(whole)s" : String(format: "%dm%02ds", whole / 60, whole % 60)
     }
 
     public static func size(_ bytes: Int64) -> String {

@@ -68,13 +68,19 @@ public struct ProcessRunner: ProcessRunning {
     /// journal can name the group a recovery must end before it undoes anything. A throw ends
     /// the child at once.
     public var childStarted: (@Sendable (pid_t) throws -> Void)?
+    /// Every line of every child's output, as it arrives, with the program's name (`pip`,
+    /// `apt-get`): what a terminal shows of a long step while it runs. Kept by `tracked`.
+    public var lines: (@Sendable (_ program: String, _ line: Substring) -> Void)?
 
-    public init(childStarted: (@Sendable (pid_t) throws -> Void)? = nil) {
+    public init(
+        childStarted: (@Sendable (pid_t) throws -> Void)? = nil, lines: (@Sendable (_ program: String, _ line: Substring) -> Void)? = nil
+    ) {
         self.childStarted = childStarted
+        self.lines = lines
     }
 
     public func tracked(_ childStarted: @escaping @Sendable (pid_t) throws -> Void) -> any ProcessRunning {
-        ProcessRunner(childStarted: childStarted)
+        ProcessRunner(childStarted: childStarted, lines: lines)
     }
 
     /// Finds `name` on PATH (or returns it when it is already a path).
@@ -83,11 +89,13 @@ public struct ProcessRunner: ProcessRunning {
     }
 
     /// Runs and captures stdout and stderr together. With `log`, output is appended to that
-    /// file too (and still returned).
+    /// file too (and still returned), after a line naming the command, so that a log says what
+    /// ran even when the program printed nothing.
     ///
     /// `deadline`: seconds after which the child (and its group, for a tracked child) is
     /// killed and the run fails with status 124, as coreutils' timeout says. `onLine`: each
-    /// line of output as it arrives (progress that reads the child live).
+    /// line of output as it arrives (progress that reads the child live); a carriage return
+    /// ends a line too, as progress bars redraw with it.
     @discardableResult
     public func run(
         _ arguments: [String], environment: [String: String]? = nil, directory: String? = nil, log: String? = nil,
@@ -114,8 +122,22 @@ public struct ProcessRunner: ProcessRunning {
             if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             let handle = FileHandle(forWritingAtPath: path)
             _ = try? handle?.seekToEnd()
+            let stamp = ISO8601DateFormatter().string(from: Date())
+            handle?.write(Data("=== \(stamp) $ \(arguments.joined(separator: " "))\n".utf8))
             return handle
         }
+        let program = URL(fileURLWithPath: first).lastPathComponent
+        let sink: ((Substring) -> Void)? =
+            switch (onLine, lines) {
+            case (nil, nil): nil
+            case (let onLine?, nil): onLine
+            case (nil, let lines?): { lines(program, $0) }
+            case (let onLine?, let lines?):
+                {
+                    onLine($0)
+                    lines(program, $0)
+                }
+            }
         var buffer = [UInt8](repeating: 0, count: 65536)
         let ends = deadline.map { Date().addingTimeInterval($0) }
         var timedOut = false
@@ -140,15 +162,16 @@ public struct ProcessRunner: ProcessRunning {
             let chunk = Data(buffer[0..<count])
             collected.append(chunk)
             logHandle?.write(chunk)
-            if let onLine {
+            if let sink {
                 pendingLine.append(chunk)
-                while let newline = pendingLine.firstIndex(of: 10) {
-                    onLine(Substring(String(decoding: pendingLine[pendingLine.startIndex..<newline], as: UTF8.self)))
-                    pendingLine.removeSubrange(pendingLine.startIndex...newline)
+                while let end = pendingLine.firstIndex(where: { $0 == 10 || $0 == 13 }) {
+                    let line = pendingLine[pendingLine.startIndex..<end]
+                    if !line.isEmpty { sink(Substring(String(decoding: line, as: UTF8.self))) }
+                    pendingLine.removeSubrange(pendingLine.startIndex...end)
                 }
             }
         }
-        if let onLine, !pendingLine.isEmpty, !timedOut { onLine(Substring(String(decoding: pendingLine, as: UTF8.self))) }
+        if let sink, !pendingLine.isEmpty, !timedOut { sink(Substring(String(decoding: pendingLine, as: UTF8.self))) }
         close(output)
         var status = Spawn.wait(child.pid)
         try? logHandle?.close()
@@ -159,6 +182,31 @@ public struct ProcessRunner: ProcessRunning {
         }
         if check && status != 0 { throw CommandFailure(arguments: arguments, status: status, output: text) }
         return ProcessOutput(status: status, output: text)
+    }
+}
+
+/// An install's log, written by more than its children: a line for each step (so that a step
+/// without a program of its own, an archive unpacked, is in it too) and the deploy hook's
+/// lines. Opened once; writes are appended as they come.
+public final class StepLog: @unchecked Sendable {
+    private let handle: FileHandle?
+    private let lock = NSLock()
+
+    public init(path: String) {
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        handle = FileHandle(forWritingAtPath: path)
+        _ = try? handle?.seekToEnd()
+    }
+
+    deinit { try? handle?.close() }
+
+    /// `=== TIME what`, a line of its own.
+    public func header(_ what: String) { write("=== \(ISO8601DateFormatter().string(from: Date())) \(what)\n") }
+
+    public func write(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        handle?.write(Data(text.utf8))
     }
 }
 

@@ -467,17 +467,26 @@ struct DelegateTests {
                 """)
     }
 
-    @Test("the terminal bar redraws its own line on a terminal and says nothing otherwise")
+    @Test("the terminal bar redraws its own line on a terminal, with speed and time left, and says nothing otherwise")
     func terminal() {
         let tty = Sink()
-        let onTerminal = TerminalProgressDelegate(isTerminal: true, width: 10, write: tty.write)
+        // A clock that moves 2 s a reading: the start, then the progress 2 s later.
+        final class Clock: @unchecked Sendable {
+            var readings = 0
+            func now() -> Date {
+                readings += 1
+                return Date(timeIntervalSince1970: Double(readings) * 2)
+            }
+        }
+        let clock = Clock()
+        let onTerminal = TerminalProgressDelegate(isTerminal: true, width: 10, write: tty.write, now: clock.now)
         onTerminal.willStart(Self.request)
         onTerminal.progress(Self.request, bytes: 1024, total: 2048)
         onTerminal.didFinish(Self.request, result: Self.result)
         let name = "Django-5.0.tar.gz".padding(toLength: 28, withPad: " ", startingAt: 0)
         #expect(
             tty.output == name + " starting\n"
-                + "\u{1B}[1A\r" + name + " [#####     ] 50% of 2.0 KiB\u{1B}[K\u{1B}[1B\r"
+                + "\u{1B}[1A\r" + name + " [#####     ] 50% of 2.0 KiB, 512 B/s, 2s left\u{1B}[K\u{1B}[1B\r"
                 + "\u{1B}[1A\r" + name + " done 2.0 KiB\u{1B}[K\u{1B}[1B\r")
         let pipe = Sink()
         let notTerminal = TerminalProgressDelegate(isTerminal: false, write: pipe.write)

@@ -66,6 +66,9 @@ struct LocalWheelAppTests {
         #expect(try String(contentsOf: appFolder.appendingPathComponent("README.md"), encoding: .utf8) == "a toy\n")
         #expect(try sandbox.state().receipts(of: "toyapp-helper", app: "toy") == [Receipt(kind: .package("pip"), path: "toyapp-helper")])
         #expect(sandbox.events.events.contains(.didRunDeployHook(app: "toy")))
+        // No uv in this feed: pip did the work, and said so in one line.
+        let notes = sandbox.events.events.compactMap { event -> String? in if case .note(let text) = event { text } else { nil } }
+        #expect(notes.filter { $0.hasPrefix("uv is not installed here") }.count == 1, "\(notes)")
 
         // Uninstalling the template removes the app whole: its folder (with its environment) and state.
         _ = try sandbox.uninstall("toy-template", app: "toy")

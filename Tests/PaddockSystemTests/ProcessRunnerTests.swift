@@ -37,7 +37,27 @@ import TestSupport
         #expect(lines.seen.map(\.0) == ["one", "two", "three"])
         // "one" arrived before the child slept, not when it ended.
         #expect(lines.seen[0].1.timeIntervalSince(started) < 0.9)
-        #expect(try String(contentsOfFile: log, encoding: .utf8) == "one\ntwo\nthree")
+        // The log names the command first, so that it is never empty even for a silent program.
+        let logged = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(logged.hasPrefix("=== "))
+        #expect(logged.hasSuffix(" $ sh -c echo one; sleep 1; printf 'two\\nthree'\none\ntwo\nthree"))
+    }
+
+    @Test("a carriage return ends a line; a runner's line sink hears every child, tracked ones too, by program name")
+    func lineSink() throws {
+        final class Lines: @unchecked Sendable {
+            var seen: [String] = []
+            let lock = NSLock()
+        }
+        let lines = Lines()
+        let runner = ProcessRunner(lines: { program, line in
+            lines.lock.lock()
+            lines.seen.append("\(program): \(line)")
+            lines.lock.unlock()
+        })
+        try runner.run(["sh", "-c", "printf 'a 10%%\\ra 50%%\\r\\na done\\n'"], environment: ["PATH": "/usr/bin:/bin"])
+        try runner.tracked { _ in }.run(["/bin/echo", "tracked"], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(lines.seen == ["sh: a 10%", "sh: a 50%", "sh: a done", "echo: tracked"])
     }
 
     @Test("past its deadline a child and what it started are ended, status 124, named in the output")

@@ -347,7 +347,8 @@ public struct AppService {
         let values = app.values(port: port, workers: 1)
         context.emit(.willRunDeployHook(app: app.record.name))
         try DeployHook.run(
-            layout: app.layout, manifest: app.manifest, environment: app.environment(values: values, base: context.environment), values: values)
+            layout: app.layout, manifest: app.manifest, environment: app.environment(values: values, base: context.environment), values: values,
+            onLine: { [context] in context.emit(.output(step: "deploy", line: String($0))) })
         context.emit(.didRunDeployHook(app: app.record.name))
         app.record.deployedHash = app.fingerprint
         app.record.deployedAt = StateStore.timestamp()

@@ -4,6 +4,7 @@ import PaddockApps
 import PaddockArchive
 import PaddockBasics
 import PaddockState
+import PaddockSystem
 import PaddockXML
 import Resolver
 
@@ -147,10 +148,17 @@ extension InstallService {
             parameters: template.values)
         let inputs = apps.deployInputs(record: record, layout: layout, manifest: manifest, base: context.environment)
         context.emit(.willRunDeployHook(app: layout.name))
+        // The hook's lines go to the install's log too (its own log keeps them all, as always).
+        let installLog = StepLog(path: context.paths.state.appendingPathComponent("logs/install-\(transaction.id).log").path)
+        installLog.header("the deploy hook of '\(layout.name)': \(manifest.deployArguments.joined(separator: " "))")
         do {
             try DeployHook.run(
                 layout: layout, manifest: manifest, environment: inputs.environment, values: inputs.values,
-                childStarted: { try transaction.recordChild($0) })
+                childStarted: { try transaction.recordChild($0) },
+                onLine: { [context] line in
+                    installLog.write(String(line) + "\n")
+                    context.emit(.output(step: "deploy", line: String(line)))
+                })
         } catch let failure as DeployFailure {
             throw ServiceError(failure.description + "\nnothing was installed", .failure)
         }

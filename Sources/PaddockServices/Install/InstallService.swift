@@ -351,6 +351,7 @@ public struct InstallService {
         context.emit(.willInstall(product: step.productId, version: step.version))
         // The app the step goes into: the one being made, or the one named with --app.
         let app = try template?.layout ?? (step.scope == .app ? request.app.flatMap { try state.app(named: $0) }?.layout : nil)
+        StepLog(path: log).header("installing \(step.productId)\(step.version.map { " \($0)" } ?? "") (\(kind.name))")
         let receipts: [Receipt]
         do {
             receipts = try kind.install(
