@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need beyond the build's (scripts/install-deps.sh):
 # pip and venv for the app tests (they install Django and Flask from PyPI), PostgreSQL and
-# MariaDB for the database variants of the Django test, Debian's Perl web stack for the Perl
+# MariaDB for the database variants of the Django test, FreeTDS's ODBC driver (tdsodbc, unixodbc)
+# for its SQL Server variant, Debian's Perl web stack for the Perl
 # templates' test (PerlTemplateTests; the same packages the feed's Perl products install), and
 # Debian's Rails, Puma and node-express for the Rails and Node.js templates' tests, and uWSGI and
 # Apache with mod_wsgi for the Python engines' test (PythonEnginesTests; the feed's uwsgi-python3
 # and apache-mod-wsgi products). Safe to run
 # again: it only calls apt-get when something is missing. scripts/test.sh runs it.
 set -euo pipefail
-packages=(python3-pip python3-venv postgresql mariadb-server mariadb-client
+packages=(python3-pip python3-venv postgresql mariadb-server mariadb-client tdsodbc unixodbc
     perl libmojolicious-perl libmojo-sqlite-perl libdbd-sqlite3-perl libplack-perl starman libserver-starter-perl)
 # Rails from ruby-rails, not the 'rails' metapackage: that one also pulls ruby-webpacker and its
 # node-* packages, which cannot be installed beside a nodejs from outside Debian (NodeSource).

@@ -22,6 +22,12 @@ public struct AppManifest: Hashable, Sendable, Codable {
     public var staticPath: String?
     public var healthPath: String
     public var healthHost: String?
+    /// `paddock test`: the app's tests (argv run in the app's folder, in its environment), and
+    /// the step that prepares the kept test database, run only when it is new or its inputs
+    /// (file patterns relative to the app's folder) changed.
+    public var testArguments: [String] = []
+    public var testSetupArguments: [String] = []
+    public var testSetupInputs: [String] = []
 
     public struct NameValue: Hashable, Sendable, Codable {
         public var name: String

@@ -37,6 +37,21 @@ public enum AppManifestReader {
                 manifest.deployLog = log
             }
         }
+        if let test = root.child("test") {
+            manifest.testArguments = test.children("arg").map { $0.text.trimmingWhitespace() }
+            guard manifest.testArguments.first?.isEmpty == false else { throw fail(test, "<test> needs <arg>s: the command that runs the app's tests") }
+            if let setup = test.child("setup") {
+                manifest.testSetupArguments = setup.children("arg").map { $0.text.trimmingWhitespace() }
+                guard manifest.testSetupArguments.first?.isEmpty == false else {
+                    throw fail(setup, "<setup> needs <arg>s: the command that prepares the kept test database")
+                }
+                let inputs = (setup.attribute("inputs") ?? "").split(separator: ";").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+                for input in inputs where input.hasPrefix("/") || input.split(separator: "/").contains("..") {
+                    throw fail(setup, "the test setup input '\(input)' must be a file pattern relative to the app's folder, inside it")
+                }
+                manifest.testSetupInputs = inputs
+            }
+        }
         if let staticFiles = root.child("static") {
             manifest.staticURL = staticFiles.attribute("url")
             manifest.staticPath = staticFiles.attribute("path")

@@ -30,7 +30,12 @@ final class ServiceSandbox {
     var kindsFolder: URL { home.appendingPathComponent("config/kinds") }
 
     var environment: [String: String] {
-        var environment = ["PADDOCK_HOME": home.path, "PADDOCK_BUILTIN_FEED": "off", "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": root.path]
+        // DPKG_ADMINDIR: dpkg's journal as the apt kind reads it is the sandbox's (empty), not
+        // this machine's, where another apt-get may be running.
+        var environment = [
+            "PADDOCK_HOME": home.path, "PADDOCK_BUILTIN_FEED": "off", "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": root.path,
+            "DPKG_ADMINDIR": root.appendingPathComponent("dpkg").path,
+        ]
         environment.merge(extraEnvironment) { $1 }
         return environment
     }

@@ -185,25 +185,31 @@ extension InstallService {
             "DATABASE_URL": databaseURL(
                 engine: database, data: layout.data, name: template.values["database_name"] ?? "", host: template.values["database_host"] ?? "",
                 port: template.values["database_port"] ?? "", user: template.values["database_user"] ?? "",
-                password: template.secretValues["database_password"] ?? ""),
+                password: template.secretValues["database_password"] ?? "",
+                query: database == "mssql" ? ["tds_version": template.values["tds_version"] ?? "7.4"] : [:]),
         ]
     }
 
     /// `DATABASE_URL` in the dj-database-url form: `sqlite:////abs/data/db.sqlite3`,
-    /// `postgres://user:password@host:port/name`, `mysql://…`; user, password and name
-    /// percent-encoded, an IPv6 host in brackets.
-    static func databaseURL(engine: String, data: URL, name: String, host: String, port: String, user: String, password: String) -> String {
+    /// `postgres://user:password@host:port/name`, `mysql://…`, `mssql://…?tds_version=7.4`; user,
+    /// password, name and query values percent-encoded, an IPv6 host in brackets.
+    static func databaseURL(
+        engine: String, data: URL, name: String, host: String, port: String, user: String, password: String, query: [String: String] = [:]
+    ) -> String {
         let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text }
-        guard engine == "postgresql" || engine == "mysql" else {
+        let schemes = ["postgresql": "postgres", "mysql": "mysql", "mssql": "mssql"]
+        guard let scheme = schemes[engine] else {
             let path = data.appendingPathComponent("db.sqlite3").path
             return "sqlite:///" + (path.split(separator: "/").map { encoded(String($0)) }.reduce("") { $0 + "/" + $1 })
         }
-        var url = (engine == "postgresql" ? "postgres" : "mysql") + "://"
+        var url = scheme + "://"
         if !user.isEmpty || !password.isEmpty { url += encoded(user) + (password.isEmpty ? "" : ":" + encoded(password)) + "@" }
         url += host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         if !port.isEmpty { url += ":" + port }
-        return url + "/" + encoded(name)
+        url += "/" + encoded(name)
+        if !query.isEmpty { url += "?" + query.sorted { $0.key < $1.key }.map { "\(encoded($0.key))=\(encoded($0.value))" }.joined(separator: "&") }
+        return url
     }
 
     /// Makes the new app's folder a git repository with one first commit of everything the

@@ -52,7 +52,7 @@ public struct AptKind: InstallerKind {
     public func undo(_ entry: JournalEntry, context: ServiceContext) throws {
         // A paddock killed while dpkg ran leaves it half-done: finish dpkg's own work first
         // (it keeps its journal in /var/lib/dpkg/updates), then remove the package.
-        if Self.dpkgWasInterrupted { _ = try? context.runner.run(["dpkg", "--configure", "-a"], environment: aptEnvironment(context), check: false) }
+        if Self.dpkgWasInterrupted(context.environment) { _ = try? context.runner.run(["dpkg", "--configure", "-a"], environment: aptEnvironment(context), check: false) }
         _ = try? context.runner.run(["apt-get", "remove", "-y", "-q"] + Self.lockWait + [entry.path], environment: aptEnvironment(context), check: false)
     }
 
@@ -83,7 +83,11 @@ public struct AptKind: InstallerKind {
     }
 
     /// dpkg keeps the steps of an unfinished run in /var/lib/dpkg/updates until it completes.
-    static var dpkgWasInterrupted: Bool {
-        !((try? FileManager.default.contentsOfDirectory(atPath: "/var/lib/dpkg/updates")) ?? []).isEmpty
+    /// dpkg's own journal is not empty. Its folder is where dpkg keeps it: `DPKG_ADMINDIR`
+    /// (which dpkg itself honours, and the in-process tests point at a folder of their own),
+    /// else /var/lib/dpkg.
+    static func dpkgWasInterrupted(_ environment: [String: String]) -> Bool {
+        let admin = environment["DPKG_ADMINDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/var/lib/dpkg"
+        return !((try? FileManager.default.contentsOfDirectory(atPath: admin + "/updates")) ?? []).isEmpty
     }
 }
