@@ -4,7 +4,9 @@
 # MariaDB for the database variants of the Django test, FreeTDS's ODBC driver (tdsodbc, unixodbc)
 # for its SQL Server variant, Debian's Perl web stack for the Perl
 # templates' test (PerlTemplateTests; the same packages the feed's Perl products install), and
-# Debian's Rails, Puma and node-express for the Rails and Node.js templates' tests. Safe to run
+# Debian's Rails, Puma and node-express for the Rails and Node.js templates' tests, and uWSGI and
+# Apache with mod_wsgi for the Python engines' test (PythonEnginesTests; the feed's uwsgi-python3
+# and apache-mod-wsgi products). Safe to run
 # again: it only calls apt-get when something is missing. scripts/test.sh runs it.
 set -euo pipefail
 packages=(python3-pip python3-venv postgresql mariadb-server mariadb-client tdsodbc unixodbc rsync
@@ -16,6 +18,9 @@ packages+=(ruby-rails puma ruby-sqlite3 ruby-pg sqlite3)
 # a machine without one gets Debian's.
 packages+=(node-express)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
+# uwsgi-core, not uwsgi (whose init script would start a system service); apache2-bin, not
+# apache2 (the same): paddock runs both as an app's own processes.
+packages+=(uwsgi-core uwsgi-plugin-python3 apache2-bin libapache2-mod-wsgi-py3)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -73,6 +73,8 @@ public struct EngineRun: Sendable {
     public var ignoredNames: [String]
     /// How often the group's memory is sampled.
     public var sampleInterval: TimeInterval
+    /// The signal that stops the engine gracefully (TERM unless its definition says another).
+    public var stopSignal: String = "TERM"
 
     public init(
         engineName: String, arguments: [String], environment: [String: String], port: Int, socketPath: String? = nil,
@@ -263,7 +265,7 @@ public final class Supervisor: Sendable {
         }
         writeStatus(.stopping)
         guard pid > 0 else { return }
-        kill(pid, SIGTERM)
+        kill(pid, EngineRun.signalNumber(plan.stopSignal) ?? SIGTERM)
         // The engine finishes requests in flight (its graceful timeout); then it is killed.
         let grace = plan.gracefulTimeout + 5
         DispatchQueue.global().asyncAfter(deadline: .now() + grace) { [weak self] in
@@ -293,7 +295,22 @@ public final class Supervisor: Sendable {
                 replaceWorkersOneAtATime(of: pid)
             case .startNewThenStopOld:
                 startNewThenStopOld(replacing: pid)
+            case .touch(let path):
+                touch(path)
             }
+        }
+    }
+
+    /// Sets the file's modification time to now, creating it when missing: the engine sees
+    /// the change and reloads itself.
+    private func touch(_ path: String) {
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: Data())
+        }
+        do {
+            try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: path)
+        } catch {
+            log("reload failed: cannot touch \(path): \(error); the running engine keeps serving")
         }
     }
 

@@ -32,6 +32,7 @@ struct InstallCommand: AsyncParsableCommand {
     @Option(help: "Where the app's folder goes (default: ./APP).") var path: String?
     @Option(name: .customLong("param"), help: "A template parameter, NAME=VALUE (repeatable).") var parameters: [String] = []
     @Option(help: "A file of NAME = VALUE lines answering template parameters.") var answers: String?
+    @Option(help: "The engine the new app runs on, instead of its template's (same runtime; see 'paddock engines').") var engine: String?
     @Flag(name: .shortAndLong, help: "Do not ask before installing (accepts the licences the plan lists).") var yes = false
     @Flag(help: "Accept the licences the plan lists and install without asking to proceed (template parameters are still asked on a terminal).")
     var acceptEula = false
@@ -44,10 +45,11 @@ struct InstallCommand: AsyncParsableCommand {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
             let parsed = try parsedParameters(parameters)
-            let request = InstallRequest(
+            var request = InstallRequest(
                 app: app, path: path, parameters: parsed, answersFile: answers, yes: yes, dryRun: dryRun,
                 allowUnverified: allowUnverified, noWait: noWait,
                 commandLine: (["install"] + products + (app.map { ["--app", $0] } ?? [])).joined(separator: " "), acceptEula: acceptEula)
+            request.engine = engine
             try await InstallReporter.run(request, products: products, context: context)
         }
     }

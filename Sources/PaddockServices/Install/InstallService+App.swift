@@ -24,6 +24,8 @@ public struct StagedTemplate: Sendable {
     var requiredProducts: [String] = []
     /// An uploaded app folder taken as it is (`paddock adopt`): nothing rendered into it.
     var adopted = false
+    /// `--engine`: the engine chosen over the manifest's (nil: the manifest's own).
+    var engine: String?
 }
 
 extension InstallService {
@@ -130,6 +132,21 @@ extension InstallService {
             requiredProducts: required, adopted: request.adopting)
     }
 
+    /// `--engine NAME`: checked against the engine the template's manifest names (the same
+    /// runtime), kept in the staged template; the engine's `<requires>` products, for the plan.
+    func chooseEngine(_ template: inout StagedTemplate) throws -> [String] {
+        guard let wanted = request.engine else { return [] }
+        let manifestFile = template.folder.appendingPathComponent(template.layout.manifest.lastPathComponent)
+        guard FileManager.default.fileExists(atPath: manifestFile.path) else {
+            throw ServiceError("--engine \(wanted): \(template.productId) has no paddock-app.xml, so it names no engine to replace", .usage)
+        }
+        let manifest = try AppManifestReader.read(path: manifestFile.path, label: "\(template.productId)/paddock-app.xml")
+        let engines = try EngineStore(environment: context.environment, paths: context.paths).catalog()
+        template.engine = try AppService.engineChoice(
+            wanted, manifestEngine: manifest.engineName, engines: engines, app: template.layout.name, option: "--engine \(wanted)")
+        return engines.engine(named: template.engine ?? manifest.engineName)?.products ?? []
+    }
+
     /// Asks through the prompter: the caption and description, the default in brackets; a
     /// password without echo.
     static func ask(_ parameter: DeploymentParameter, _ fallback: String?, _ refusal: String?, prompter: any Prompting) -> String? {
@@ -145,7 +162,8 @@ extension InstallService {
     func finishApp(_ template: StagedTemplate, transaction: InstallTransaction) throws -> AppRecord {
         let layout = template.layout
         try TemplateKind.prepareApp(template, transaction: transaction)
-        let settings = Self.appSettings(template, layout: layout)
+        var settings = Self.appSettings(template, layout: layout)
+        if let engine = template.engine { settings[AppService.engineSetting] = engine }
         try EnvironmentFile.write(settings, to: layout.environmentFile)
         guard FileManager.default.fileExists(atPath: layout.manifest.path) else {
             throw ServiceError("\(template.productId) has no paddock-app.xml: it is not an app template", .dataError)
