@@ -65,7 +65,7 @@ struct AdoptTests {
     func adoptAndUpload() throws {
         let developer = try AppLifecycleTests.Sandbox()
         let server = try AppLifecycleTests.Sandbox()
-        let port = 18491
+        let port = 18531
         defer { server.stopAll("shop") }
         let made = try developer.paddock(["install", "blank-django", "--app", "shop", "--yes"])
         try #require(made.status == 0, "\(made.stderr)")
