@@ -13,11 +13,16 @@ import TestSupport
 /// over HTTP on loopback.
 @Suite("Apps end to end", .serialized, .requires(.pypi), .offCooperativePool)
 struct AppLifecycleTests {
+    /// A fresh PADDOCK_HOME with the built-in feed. `asUser` runs paddock as another user
+    /// (setpriv), for Apache, which will not serve as root; `stopsOnExit` names an app stopped
+    /// when the sandbox goes.
     final class Sandbox {
         let root: URL
         var environment: [String: String]
-        init() throws {
-            root = try TestPaths.temporaryDirectory("paddock-app")
+        var asUser: UInt32?
+        var stopsOnExit: String?
+        init(label: String = "paddock-app") throws {
+            root = try TestPaths.temporaryDirectory(label)
             environment = [
                 "PADDOCK_HOME": root.appendingPathComponent("home").path,
                 "PADDOCK_BUILTIN_FEED": TestPaths.builtinFeed.path,
@@ -26,10 +31,16 @@ struct AppLifecycleTests {
         }
         @discardableResult
         func paddock(_ arguments: [String]) throws -> ProcessResult {
-            try runProcess(TestPaths.binary, arguments, environment: environment, directory: root)
+            guard let user = asUser else { return try runProcess(TestPaths.binary, arguments, environment: environment, directory: root) }
+            return try runProcess(
+                URL(fileURLWithPath: "/usr/bin/setpriv"),
+                ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", TestPaths.binary.path] + arguments, environment: environment, directory: root)
         }
         func stopAll(_ app: String) { _ = try? paddock(["stop", app]) }
-        deinit { try? FileManager.default.removeItem(at: root) }
+        deinit {
+            if let app = stopsOnExit { stopAll(app) }
+            try? FileManager.default.removeItem(at: root)
+        }
     }
 
     static func get(_ port: Int, _ path: String, host: String = "127.0.0.1") -> HTTPProbe.Answer? {

@@ -15,32 +15,13 @@ import TestSupport
 /// port free after `stop`. Real uwsgi and apache2 from Debian (scripts/install-test-deps.sh).
 @Suite("Python engines end to end", .serialized, .requires(.pypi), .offCooperativePool)
 struct PythonEnginesTests {
-    /// As the lifecycle tests' sandbox; `asUser` runs paddock as another user (setpriv), for
-    /// Apache, which will not serve as root.
-    final class Sandbox {
-        let root: URL
-        var environment: [String: String]
-        var asUser: UInt32?
-        init() throws {
-            root = try TestPaths.temporaryDirectory("paddock-engines")
-            environment = [
-                "PADDOCK_HOME": root.appendingPathComponent("home").path,
-                "PADDOCK_BUILTIN_FEED": TestPaths.builtinFeed.path,
-                "NO_COLOR": "1",
-            ]
-        }
-        @discardableResult
-        func paddock(_ arguments: [String]) throws -> ProcessResult {
-            guard let user = asUser else { return try runProcess(TestPaths.binary, arguments, environment: environment, directory: root) }
-            return try runProcess(
-                URL(fileURLWithPath: "/usr/bin/setpriv"),
-                ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", TestPaths.binary.path] + arguments, environment: environment, directory: root)
-        }
-        deinit {
-            _ = try? paddock(["stop", "site"])
-            try? FileManager.default.removeItem(at: root)
-        }
+    /// The lifecycle tests' sandbox, stopping the app "site" when it goes.
+    static func sandbox() throws -> AppLifecycleTests.Sandbox {
+        let sandbox = try AppLifecycleTests.Sandbox(label: "paddock-engines")
+        sandbox.stopsOnExit = "site"
+        return sandbox
     }
+    typealias Sandbox = AppLifecycleTests.Sandbox
 
     static func get(_ port: Int, _ path: String) -> HTTPProbe.Answer? { HTTPProbe.get(port: port, path: path, host: "127.0.0.1", timeout: 10) }
 
@@ -101,7 +82,7 @@ struct PythonEnginesTests {
 
     @Test("Django on uWSGI (install --engine): served, admin CSS, change + restart under a 20-s loop by chain reload, stop; a Perl engine refused")
     func uwsgi() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try Self.sandbox()
         let port = 18551
         let install = try sandbox.paddock(["install", "blank-django", "--app", "site", "--engine", "python-uwsgi", "--yes"])
         #expect(install.status == 0, "\(install.stdout)\n\(install.stderr)")
@@ -126,7 +107,7 @@ struct PythonEnginesTests {
 
     @Test("Django on Apache + mod_wsgi (config engine=): served, admin CSS, change + restart under a 20-s loop, stop; never as root")
     func modWSGI() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try Self.sandbox()
         let port = 18651
         let install = try sandbox.paddock(["install", "blank-django", "--app", "site", "--yes"])
         #expect(install.status == 0, "\(install.stdout)\n\(install.stderr)")
