@@ -57,6 +57,13 @@ public struct PaddockConfig: Sendable, Hashable {
             let lineNumber = offset + 1
             let entry: ConfigLine.Entry?
             do { entry = try ConfigLine.read(rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine) } catch let problem as ConfigLine.Problem {
+                // `builtin-feed = maybe`: the setting's own message says more than TOML's does.
+                if let (key, word) = problem.bareWord, table.isEmpty, settings.contains(key), key != "builtin-feed-path" {
+                    let quoted = word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                    do { _ = try parse("\(key) = \"\(quoted)\"", file: file) } catch let error as ConfigError {
+                        throw ConfigError(file: file, line: lineNumber, message: error.message)
+                    }
+                }
                 throw ConfigError(file: file, line: lineNumber, message: problem.message)
             }
             guard let entry else { continue }

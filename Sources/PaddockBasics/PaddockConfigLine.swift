@@ -15,8 +15,10 @@ enum ConfigLine {
         case pair(key: String, value: String)
     }
 
-    struct Problem: Error, Equatable {
+    struct Problem: Error {
         var message: String
+        /// An unquoted word that is not a TOML value, and its key (for the setting's own message).
+        var bareWord: (key: String, word: String)? = nil
     }
 
     /// nil for a blank or comment-only line.
@@ -41,7 +43,11 @@ enum ConfigLine {
         }
         scanner.advance()
         scanner.skipSpaces()
-        let value = try scanner.value()
+        let value: String
+        do { value = try scanner.value() } catch var problem as Problem {
+            if let word = scanner.bareWord { problem.bareWord = (key, word) }
+            throw problem
+        }
         try scanner.expectEnd()
         return .pair(key: key, value: value)
     }
@@ -49,6 +55,8 @@ enum ConfigLine {
     struct Scanner {
         let scalars: [Unicode.Scalar]
         var index = 0
+        /// The last unquoted value read, for a Problem about it.
+        var bareWord: String?
 
         init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
 
@@ -109,6 +117,7 @@ enum ConfigLine {
                     advance()
                 }
                 let word = String(text)
+                bareWord = word
                 guard word == "true" || word == "false" || Self.isNumber(word) || Self.specialFloats.contains(word) else {
                     throw Problem(message: "'\(word)' is not a TOML value: quote a string (\"...\"), or write a number, true or false")
                 }

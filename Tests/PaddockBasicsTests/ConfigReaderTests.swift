@@ -43,7 +43,9 @@ struct ConfigReaderTests {
             ("[keys", "config.toml:2: expected '[table]'"),
             ("= 1", "config.toml:2: expected a key (letters, digits, - and _, or a quoted name)"),
             ("builtin-feed = false", "config.toml:2: 'builtin-feed' is set twice; keep one"),
-            ("download-deadline = 1__0", "config.toml:2: '1__0' is not a TOML value: quote a string (\"...\"), or write a number, true or false"),
+            ("builtin-feed = maybe", "config.toml:2: builtin-feed takes true or false"),
+            ("download-deadline = soon", "config.toml:2: download-deadline takes a number of seconds above 0, e.g. 600"),
+            ("builtin-feed-path = 1__0", "config.toml:2: '1__0' is not a TOML value: quote a string (\"...\"), or write a number, true or false"),
         ])
     func refused(line: String, expected: String) {
         let error = #expect(throws: ConfigError.self) { try PaddockConfig.parse("builtin-feed = true\n" + line + "\n", file: "config.toml") }
