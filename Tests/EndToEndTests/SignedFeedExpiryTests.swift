@@ -75,4 +75,33 @@ struct SignedFeedExpiryTests {
         #expect(products.status == 0)
         #expect(products.stdout.contains("s"))
     }
+
+    @Test("install from an expired signed feed exits 65 naming the feed and date; show still answers from the kept copy")
+    func installRefused() async throws {
+        let sandbox = try OpsSandbox()
+        let archive = try sandbox.makeArchive("tool", version: "1.0", files: ["bin/tool": "tool 1.0\n"])
+        let xml = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom" xmlns:pd="urn:paddock:feed:1"><title>signed</title>
+            <entry><productId>tool</productId><version>1.0</version><installers><installer><id>1</id>
+              <installerFile><installerURL>\(archive.path)</installerURL><pd:sha256>\(archive.sha256)</pd:sha256></installerFile>
+              <pd:install kind="archive" scope="user" strip="1" destination="tool"/></installer></installers></entry></feed>
+            """
+        let feed = sandbox.root.appendingPathComponent("signed.xml").path
+        try Data(xml.utf8).write(to: URL(fileURLWithPath: feed))
+        let key = sandbox.root.appendingPathComponent("zoo").path
+        #expect(try sandbox.paddock(["feed", "keygen", key]).status == 0)
+        let now = Int(Date().timeIntervalSince1970)
+        let comment = "timestamp:\(now)\tfile:signed.xml\texpires:\(now + 2)"
+        #expect(try sandbox.paddock(["feed", "sign", feed, "--secret-key", key + ".key", "--trusted-comment", comment]).status == 0)
+        let add = try sandbox.paddock(["feed", "add", feed, "--key", key + ".pub", "--name", "zoo"])
+        #expect(add.status == 0, "\(add.stderr)")
+        try await Task.sleep(for: .seconds(3))
+        let install = try sandbox.paddock(["install", "tool", "--yes"])
+        #expect(install.status == 65, "\(install.stdout)\(install.stderr)")
+        #expect(install.stderr.contains("feed 'zoo' expired on "), "\(install.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root.appendingPathComponent("home").path + "/tool/bin/tool"))
+        let show = try sandbox.paddock(["show", "tool"])
+        #expect(show.status == 0, "\(show.stderr)")
+    }
 }
