@@ -103,7 +103,7 @@ struct FeedList: AsyncParsableCommand {
                 let parent = feed.parent.map { " (linked from '\($0)')" } ?? ""
                 var signed = feed.signature.map { "  signed by key \($0.keyId)" } ?? ""
                 // Listed from the kept copy still, but nothing is installed from it (TUF's freeze).
-                if let expires = feed.signature?.expiresAt, SignedFeedClock.expired(feed) {
+                if let expires = feed.signature?.effectiveExpiry, SignedFeedClock.expired(feed) {
                     signed += "  EXPIRED on \(FeedStore.isoDate(expires)): installs refused; run 'paddock feed update \(feed.parent ?? feed.name)'"
                 }
                 context.output.line(

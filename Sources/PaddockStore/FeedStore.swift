@@ -277,17 +277,14 @@ public final class FeedStore {
     private func load(_ source: FeedSource, name: String, previous: FeedRecord?, key: TrustedKey?, scratch: URL) async throws -> LoadedFeed {
         // A kept signature that has expired or is about to is fetched again even when the feed
         // is unchanged: the publisher may have re-signed the same bytes.
-        let kept = previous?.signature.flatMap { $0.expiresAt ?? SignedFeedClock.expiry(signedAt: $0.signedAt, expires: nil) }
+        let kept = previous?.signature?.effectiveExpiry
         let revalidate = key != nil && kept.map { $0 - SignedFeedClock.now < SignedFeedClock.warningWindow } == true
         var loaded = try await fetch(source, name: name, previous: previous, key: key, scratch: scratch, revalidate: revalidate)
         if key != nil, var signature = loaded.signature ?? previous?.signature {
             // Checked on every read, an unchanged copy too: a copy served unchanged past its
             // expiry is TUF's freeze attack. Kept signatures from before paddock kept the expiry
             // get it from their trusted comment.
-            if signature.expiresAt == nil {
-                signature.expiresAt = SignedFeedClock.expiry(
-                    signedAt: signature.signedAt, expires: signature.trustedComment.flatMap(MinisignSignatureFields.expires))
-            }
+            signature.expiresAt = signature.effectiveExpiry
             if let notice = try SignedFeedClock.check(signature, feed: name, now: SignedFeedClock.now) { loaded.notices.append(notice) }
             loaded.signature = signature
         }

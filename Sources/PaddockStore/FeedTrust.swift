@@ -63,14 +63,14 @@ public enum SignedFeedClock {
 
     /// Whether a kept copy has expired: install refuses it, list and show say so.
     public static func expired(_ record: FeedRecord, now: Int = Int(Date().timeIntervalSince1970)) -> Bool {
-        guard let expires = record.signature?.expiresAt else { return false }
+        guard let expires = record.signature?.effectiveExpiry else { return false }
         return expires <= now
     }
 
     /// Refuses to install from a feed whose kept copy has expired (the catalogue still answers
     /// list and show from it).
     public static func refuseInstall(from record: FeedRecord, now: Int = Int(Date().timeIntervalSince1970)) throws {
-        guard let signature = record.signature, let expires = signature.expiresAt, expires <= now else { return }
+        guard let signature = record.signature, let expires = signature.effectiveExpiry, expires <= now else { return }
         throw StoreError.expired(feed: record.name, on: FeedStore.isoDate(expires), how: signature.expiryWords)
     }
 
@@ -78,6 +78,11 @@ public enum SignedFeedClock {
 }
 
 extension FeedSignature {
+    /// `expiresAt`, or for a signature kept before paddock kept it, what its trusted comment says.
+    public var effectiveExpiry: Int? {
+        expiresAt ?? SignedFeedClock.expiry(signedAt: signedAt, expires: trustedComment.flatMap(MinisignSignatureFields.expires))
+    }
+
     /// Whether the expiry was signed (`expires:`) or is the default after the timestamp.
     var expiryWords: String {
         trustedComment.map { MinisignSignatureFields.expires(in: $0) != nil } == true
@@ -222,8 +227,10 @@ extension FeedStore {
     /// date or by its signed timestamp. Equal is fine (a copy republished unchanged).
     func checkNotOlder(_ feed: Feed, signature: FeedSignature?, than previous: FeedRecord) throws {
         let keptUpdated = try previous.updated ?? storedUpdatedText(previous)
+        // A kept date ahead of the clock is no baseline either (see the signed rule below).
         if let offered = feed.updated?.date, let keptText = keptUpdated,
-            let kept = FeedDateParser.parse(keptText), offered < kept
+            let kept = FeedDateParser.parse(keptText), offered < kept,
+            kept.timeIntervalSince1970 <= Double(SignedFeedClock.now + SignedFeedClock.allowedSkew)
         {
             throw StoreError.rollback(feed: previous.name, offered: feed.updated?.text ?? "", kept: keptText)
         }

@@ -131,6 +131,30 @@ struct SignedFeedClockTests {
         record.signature?.signedAt = Self.now - 10
         signature?.signedAt = Self.now - 20
         #expect(throws: StoreError.self) { try sandbox.store.checkNotOlder(Feed(), signature: signature, than: record) }
+
+        // The same for a kept <updated> ahead of the clock; a past one still counts.
+        record.signature = nil
+        var feed = Feed()
+        feed.updated = FeedDate(text: "2025-01-01T00:00:00Z", date: FeedDateParser.parse("2025-01-01T00:00:00Z"))
+        record.updated = "2100-01-01T00:00:00Z"
+        try sandbox.store.checkNotOlder(feed, signature: nil, than: record)
+        record.updated = "2025-06-01T00:00:00Z"
+        #expect(throws: StoreError.self) { try sandbox.store.checkNotOlder(feed, signature: nil, than: record) }
+    }
+
+    @Test("a signature kept before paddock kept the expiry: its trusted comment's expires:, else timestamp + 365 days")
+    func legacyKeptSignature() {
+        var record = FeedRecord(
+            name: "zoo", source: "/x", kind: .file, parent: nil, position: 1, addedAt: "", refreshedAt: "", etag: nil, lastModified: nil,
+            contentSHA256: nil, title: nil, productCount: 0, warningCount: 0)
+        record.signature = FeedSignature(
+            publicKey: "", keyId: "", keyName: "", signedAt: Self.now - 10, trustedComment: "timestamp:\(Self.now - 10)\texpires:\(Self.now - 5)")
+        #expect(SignedFeedClock.expired(record))
+        #expect(throws: StoreError.self) { try SignedFeedClock.refuseInstall(from: record) }
+        record.signature?.trustedComment = "timestamp:\(Self.now - 10)"
+        #expect(!SignedFeedClock.expired(record))
+        record.signature?.signedAt = Self.now - 366 * Self.day
+        #expect(SignedFeedClock.expired(record))
     }
 
     static func parent(_ products: [String], children: [(String, String?)], updated: String) -> String {
