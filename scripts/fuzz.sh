@@ -46,10 +46,12 @@ for target in "${targets[@]}"; do
     runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)"
     took="$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1)"
     corpus="$(ls ".work/$target" | wc -l)"
+    coverage="$(grep -o 'cov: [0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)"
+    rss="$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)"
     crashes="$(ls artifacts 2>/dev/null | grep -c "^$target-" || true)"
     if [ "$status" -ne 0 ]; then failed=1; fi
-    summary+=("$(printf '%-16s %10s executions in %4s s, corpus %5s new inputs, exit %d, artifacts %s' \
-        "$target" "${runs:-?}" "${took:-?}" "$corpus" "$status" "$crashes")")
+    summary+=("$(printf '%-16s %10s executions in %4s s, coverage %5s edges, peak RSS %5s MB, %5s inputs found so far, exit %d, artifacts %s' \
+        "$target" "${runs:-?}" "${took:-?}" "${coverage:-?}" "${rss:-?}" "$corpus" "$status" "$crashes")")
     echo "${summary[-1]}"
 done
 if [ "$failed" -ne 0 ]; then
