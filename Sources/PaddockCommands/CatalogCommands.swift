@@ -124,7 +124,12 @@ struct ShowCommand: AsyncParsableCommand {
             let sets: (String) -> DependencyExpression? = { name in
                 (try? catalog.namedSet(name, feed: winner.feed)) ?? (try? catalog.namedSetAnywhere(name))?.expression
             }
-            ProductPrinter(output: context.output).print(winner, alsoIn: others, sets: sets)
+            // A kept copy past its signed expiry still answers, and says so.
+            let expired = (try catalog.feed(named: winner.feed)).flatMap { record -> String? in
+                guard SignedFeedClock.expired(record), let expires = record.signature?.effectiveExpiry else { return nil }
+                return "EXPIRED on \(FeedStore.isoDate(expires)): installs refused; run 'paddock feed update \(record.parent ?? record.name)'"
+            }
+            ProductPrinter(output: context.output).print(winner, alsoIn: others, sets: sets, feedNote: expired)
         }
     }
 }

@@ -6,13 +6,16 @@ struct ProductPrinter {
     let output: Output
 
     /// `sets` looks up a named set (`<dependencySet>`) so that `show` can say what it holds.
-    func print(_ entry: CatalogProduct, alsoIn others: [String], sets: (String) -> DependencyExpression? = { _ in nil }) {
+    /// `feedNote`: what to say of the product's feed (its kept copy has expired).
+    func print(
+        _ entry: CatalogProduct, alsoIn others: [String], sets: (String) -> DependencyExpression? = { _ in nil }, feedNote: String? = nil
+    ) {
         let product = entry.product
         let title = product.title ?? product.productId
         // Everything shown comes from a feed: escapes and bidi overrides in it are shown, not obeyed.
         output.line(output.bold(title.terminalSafe()) + (product.version.map { " \($0)" } ?? "").terminalSafe())
         field("id", product.productId + (product.isApplication ? " (application)" : ""))
-        field("feed", entry.feed + (others.isEmpty ? "" : "  (also in: \(others.joined(separator: ", ")))"))
+        field("feed", entry.feed + (others.isEmpty ? "" : "  (also in: \(others.joined(separator: ", ")))") + (feedNote.map { "  " + $0 } ?? ""))
         field("summary", product.summary)
         field("family", product.productFamily ?? product.frameworkFamily)
         field("keywords", product.keywords.isEmpty ? nil : product.keywords.joined(separator: ", "))

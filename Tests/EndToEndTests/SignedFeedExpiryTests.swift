@@ -76,7 +76,7 @@ struct SignedFeedExpiryTests {
         #expect(products.stdout.contains("s"))
     }
 
-    @Test("install from an expired signed feed exits 65 naming the feed and date; show still answers from the kept copy")
+    @Test("install from an expired signed feed exits 65 naming the feed and date, for a product with a file or without (a command); show still answers from the kept copy and says it expired")
     func installRefused() async throws {
         let sandbox = try OpsSandbox()
         let archive = try sandbox.makeArchive("tool", version: "1.0", files: ["bin/tool": "tool 1.0\n"])
@@ -85,7 +85,9 @@ struct SignedFeedExpiryTests {
             <feed xmlns="http://www.w3.org/2005/Atom" xmlns:pd="urn:paddock:feed:1"><title>signed</title>
             <entry><productId>tool</productId><version>1.0</version><installers><installer><id>1</id>
               <installerFile><installerURL>\(archive.path)</installerURL><pd:sha256>\(archive.sha256)</pd:sha256></installerFile>
-              <pd:install kind="archive" scope="user" strip="1" destination="tool"/></installer></installers></entry></feed>
+              <pd:install kind="archive" scope="user" strip="1" destination="tool"/></installer></installers></entry>
+            <entry><productId>cmdtool</productId><version>1.0</version><installers><installer><id>1</id>
+              <pd:install kind="command"><pd:arg>true</pd:arg></pd:install></installer></installers></entry></feed>
             """
         let feed = sandbox.root.appendingPathComponent("signed.xml").path
         try Data(xml.utf8).write(to: URL(fileURLWithPath: feed))
@@ -101,7 +103,11 @@ struct SignedFeedExpiryTests {
         #expect(install.status == 65, "\(install.stdout)\(install.stderr)")
         #expect(install.stderr.contains("feed 'zoo' expired on "), "\(install.stderr)")
         #expect(!FileManager.default.fileExists(atPath: sandbox.root.appendingPathComponent("home").path + "/tool/bin/tool"))
+        let command = try sandbox.paddock(["install", "cmdtool", "--yes"])
+        #expect(command.status == 65, "an installer with no file is refused too: \(command.stdout)\(command.stderr)")
+        #expect(command.stderr.contains("feed 'zoo' expired on "), "\(command.stderr)")
         let show = try sandbox.paddock(["show", "tool"])
         #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.contains("EXPIRED on "), "\(show.stdout)")
     }
 }

@@ -277,6 +277,11 @@ public struct InstallService {
             }
         }
         try checkVerification(steps)
+        // A signed feed past its expiry answers list and show but installs nothing (TUF's
+        // freeze), whatever its products' kinds: an apt or command product has no file to fetch.
+        for feed in Set(steps.compactMap(\.feed)).sorted() {
+            if let record = try store.catalog.feed(named: feed) { try SignedFeedClock.refuseInstall(from: record) }
+        }
         for kind in context.kinds.all { try kind.check(steps, context: context) }
     }
 
