@@ -232,7 +232,10 @@ public final class InstallTransaction: @unchecked Sendable {
         let entries = try store.journal(of: id).reversed()
         let appFolders = Set(entries.filter { $0.action == .create && $0.detail == Self.appFolderDetail }.map(\.path))
             .union(try store.apps().map(\.path))
-        for entry in entries { try check(entry, appFolders: appFolders, packages: packages) }
+        // What this transaction itself created (an app's .venv inside its new folder) is removed
+        // before the folder: the folder's check counts it as gone.
+        let created = Set(entries.filter { $0.action == .create }.map(\.path))
+        for entry in entries { try check(entry, appFolders: appFolders, created: created, packages: packages) }
         // What a killed paddock's children left running ends first: pip writing into a venv
         // being removed, or a deploy hook holding the app's database, would race the undo.
         for entry in entries where entry.action == .process {
@@ -270,7 +273,7 @@ public final class InstallTransaction: @unchecked Sendable {
 
     /// Whether paddock may undo `entry`: a file row names a path under the folders it owns,
     /// or an app folder that is still empty or holds the app's manifest.
-    private func check(_ entry: JournalEntry, appFolders: Set<String>, packages: any PackageUndoing) throws {
+    private func check(_ entry: JournalEntry, appFolders: Set<String>, created: Set<String> = [], packages: any PackageUndoing) throws {
         func refuse(_ problem: String) -> JournalError { JournalError(transaction: id, sequence: entry.sequence, problem: problem) }
         switch entry.action {
         case .create where entry.detail?.hasPrefix(Self.insideAppPrefix) == true:
@@ -281,7 +284,8 @@ public final class InstallTransaction: @unchecked Sendable {
             do { try PathConfinement.check(entry.path, under: [URL(fileURLWithPath: folder)], what: "the path to remove") } catch { throw refuse("names \(error)") }
         case .create where entry.detail == Self.appFolderDetail:
             do { try Self.checkAppFolder(entry.path) } catch { throw refuse("names \(error)") }
-            let contents = (try? FileManager.default.contentsOfDirectory(atPath: entry.path)) ?? []
+            let contents = ((try? FileManager.default.contentsOfDirectory(atPath: entry.path)) ?? [])
+                .filter { !created.contains(entry.path + "/" + $0) }
             if !contents.isEmpty && !contents.contains("paddock-app.xml") {
                 throw refuse("names the app folder '\(entry.path.escapingControlCharacters)', which holds files but no paddock-app.xml")
             }

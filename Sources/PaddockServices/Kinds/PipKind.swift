@@ -131,6 +131,11 @@ public struct PipKind: InstallerKind {
         environment["UV_CACHE_DIR"] = environment["UV_CACHE_DIR"] ?? context.paths.cache.appendingPathComponent("uv").path
         environment["UV_PYTHON_DOWNLOADS"] = "never"
         environment["UV_NO_PROGRESS"] = environment["UV_NO_PROGRESS"] ?? "1"
+        // The system's trust store, as Debian's pip uses it: behind a proxy whose CA the admin
+        // installed (update-ca-certificates), uv's own bundled roots would refuse PyPI.
+        if environment["UV_SYSTEM_CERTS"] == nil && environment["UV_NATIVE_TLS"] == nil && environment["SSL_CERT_FILE"] == nil {
+            environment["UV_SYSTEM_CERTS"] = "1"
+        }
         let carried = [
             ("PIP_INDEX_URL", "UV_DEFAULT_INDEX"), ("PIP_EXTRA_INDEX_URL", "UV_INDEX"), ("PIP_FIND_LINKS", "UV_FIND_LINKS"),
             ("PIP_CERT", "SSL_CERT_FILE"), ("PIP_TRUSTED_HOST", "UV_INSECURE_HOST"), ("PIP_NO_INDEX", "UV_NO_INDEX"),
