@@ -3,7 +3,8 @@
 # pip and venv for the app tests (they install Django and Flask from PyPI), PostgreSQL and
 # MariaDB for the database variants of the Django test, Debian's Perl web stack for the Perl
 # templates' test (PerlTemplateTests; the same packages the feed's Perl products install), and
-# Debian's Rails, Puma and node-express for the Rails and Node.js templates' tests. Safe to run
+# Debian's Rails, Puma and node-express for the Rails and Node.js templates' tests, and nginx,
+# HAProxy and wrk for the web farm's (ServeFarmTests). Safe to run
 # again: it only calls apt-get when something is missing. scripts/test.sh runs it.
 set -euo pipefail
 packages=(python3-pip python3-venv postgresql mariadb-server mariadb-client
@@ -15,6 +16,9 @@ packages+=(ruby-rails puma ruby-sqlite3 ruby-pg sqlite3)
 # a machine without one gets Debian's.
 packages+=(node-express)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
+# The web farm of 'paddock serve' (ServeFarmTests): Debian's nginx and HAProxy, which paddock
+# runs itself with its own configurations (Debian's services stay unused), and wrk for load.
+packages+=(nginx haproxy wrk)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
