@@ -29,6 +29,57 @@ struct ServeFarmTests {
             codeFile: "pyfarm/templates/index.html", staticFile: "pyfarm/static/style.css", staticFolder: "pyfarm/static")
     }
 
+    @Test("two apps share one front on one port by server name; TLS with HTTP redirected and HSTS; bad TLS options refused", .requires(.debianPackages(rails: false)))
+    func sharedFrontAndTLS() throws {
+        let sandbox = try TemplateSandbox("paddock-serve-tls")
+        defer {
+            for app in ["one", "two", "secure"] { _ = try? sandbox.paddock(["serve", "stop", app]) }
+        }
+        for app in ["one", "two", "secure"] {
+            let install = try sandbox.paddock(["install", "blank-node", "--app", app, "--yes"])
+            try #require(install.status == 0, "\(install.stdout)\n\(install.stderr)")
+        }
+        let port = 18662
+        for app in ["one", "two"] {
+            let serve = try sandbox.paddock(["serve", app, "--instances", "2", "--workers", "1", "--listen", "127.0.0.1:\(port)", "--server-name", "\(app).example"])
+            try #require(serve.status == 0, "\(serve.stdout)\n\(serve.stderr)")
+        }
+        #expect(Raw.get(port, "/", host: "one.example")?.text.contains("<h1>one</h1>") == true)
+        #expect(Raw.get(port, "/", host: "two.example")?.text.contains("<h1>two</h1>") == true)
+        // One app stopped: the front goes on serving the other.
+        #expect(try sandbox.paddock(["serve", "stop", "one"]).status == 0)
+        #expect(Raw.get(port, "/", host: "two.example")?.text.contains("<h1>two</h1>") == true)
+        #expect(Raw.get(port, "/", host: "one.example")?.text.contains("<h1>one</h1>") != true)
+
+        // TLS: a self-signed certificate; plain HTTP redirected, HTTPS with HSTS.
+        let certificate = sandbox.root.appendingPathComponent("cert.pem").path
+        let key = sandbox.root.appendingPathComponent("key.pem").path
+        let made = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/openssl"),
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=secure.example", "-addext", "subjectAltName=DNS:secure.example"])
+        try #require(made.status == 0, "\(made.stderr)")
+        let half = try sandbox.paddock(["serve", "secure", "--tls-cert", certificate, "--listen", "127.0.0.1:18664"])
+        #expect(half.status == 64 && half.stderr.contains("--tls-cert and --tls-key go together"), "\(half.stderr)")
+        let missing = try sandbox.paddock(["serve", "secure", "--tls-cert", "/nonexistent.pem", "--tls-key", key, "--listen", "127.0.0.1:18664"])
+        #expect(missing.status == 66 && missing.stderr.contains("cannot read '/nonexistent.pem'"), "\(missing.stderr)")
+        let serve = try sandbox.paddock([
+            "serve", "secure", "--instances", "2", "--workers", "1", "--listen", "127.0.0.1:18664", "--server-name", "secure.example",
+            "--tls-cert", certificate, "--tls-key", key, "--redirect-from", "127.0.0.1:18663",
+        ])
+        try #require(serve.status == 0, "\(serve.stdout)\n\(serve.stderr)")
+        #expect(serve.stdout.contains("at https://secure.example:18664/"), "\(serve.stdout)")
+        let redirect = try #require(Raw.get(18663, "/notes?x=1", host: "secure.example"))
+        #expect(redirect.status == 301)
+        #expect(redirect.header("location") == "https://secure.example:18664/notes?x=1", "\(redirect.head)")
+        let https = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/curl"),
+            ["-sS", "--cacert", certificate, "--resolve", "secure.example:18664:127.0.0.1", "-D", "-", "https://secure.example:18664/"])
+        #expect(https.status == 0, "\(https.stderr)")
+        #expect(https.stdout.hasPrefix("HTTP/1.1 200"), "\(https.stdout.prefix(400))")
+        #expect(https.stdout.lowercased().contains("strict-transport-security: max-age=31536000"), "\(https.stdout.prefix(600))")
+        #expect(https.stdout.contains("<h1>secure</h1>"))
+    }
+
     static func farm(template: String, app: String, frontPort: Int, marker: String, codeFile: String, staticFile: String, staticFolder: String) throws {
         let sandbox = try TemplateSandbox("paddock-serve")
         defer { _ = try? sandbox.paddock(["serve", "stop", app]) }
@@ -257,7 +308,9 @@ final class Wrk: @unchecked Sendable {
 extension Requirement {
     /// Debian's front servers and load tool (scripts/install-test-deps.sh installs them).
     static let frontServers = Requirement("nginx, HAProxy and wrk") {
-        for (path, package) in [("/usr/sbin/nginx", "nginx"), ("/usr/sbin/haproxy", "haproxy"), ("/usr/bin/wrk", "wrk"), ("/usr/bin/gzip", "gzip")]
+        for (path, package) in [
+            ("/usr/sbin/nginx", "nginx"), ("/usr/sbin/haproxy", "haproxy"), ("/usr/bin/wrk", "wrk"), ("/usr/bin/gzip", "gzip"), ("/usr/bin/curl", "curl"), ("/usr/bin/openssl", "openssl"),
+        ]
         where !FileManager.default.fileExists(atPath: path) {
             return "\(path) missing; install Debian package \(package) (scripts/install-test-deps.sh does)"
         }
