@@ -18,7 +18,7 @@ packages+=(node-express)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 # The web farm of 'paddock serve' (ServeFarmTests): Debian's nginx and HAProxy, which paddock
 # runs itself with its own configurations (Debian's services stay unused), and wrk for load.
-packages+=(nginx haproxy wrk curl openssl)
+packages+=(nginx haproxy apache2 wrk curl openssl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -80,6 +80,49 @@ struct ServeFarmTests {
         #expect(https.stdout.contains("<h1>secure</h1>"))
     }
 
+    @Test("--front apache: the seed's front; static files with Expires, a graceful reload, a rolling restart and kill -9 under a request loop", .requires(.debianPackages(rails: false)))
+    func apacheFront() throws {
+        let sandbox = try TemplateSandbox("paddock-serve-apache")
+        defer { _ = try? sandbox.paddock(["serve", "stop", "seed"]) }
+        let install = try sandbox.paddock(["install", "blank-node", "--app", "seed", "--yes"])
+        try #require(install.status == 0, "\(install.stdout)\n\(install.stderr)")
+        let port = 18672
+        let serve = try sandbox.paddock([
+            "serve", "seed", "--front", "apache", "--instances", "2", "--workers", "2", "--listen", "127.0.0.1:\(port)", "--server-name", "seed.example",
+        ])
+        try #require(serve.status == 0, "\(serve.stdout)\n\(serve.stderr)")
+        let page = try #require(Raw.get(port, "/", host: "seed.example"))
+        #expect(page.status == 200 && page.text.contains("<h1>seed</h1>"), "\(page.text)")
+        let style = try #require(Raw.get(port, "/static/style.css", host: "seed.example"))
+        #expect(style.header("server") == "Apache", "\(style.head)")
+        #expect(style.header("expires") != nil && style.header("cache-control") == "max-age=604800", "\(style.head)")
+        let parts = try Self.parts(sandbox.paddock(["serve", "status", "seed", "--json"]).stdout)
+        let front = try #require(parts.first { $0["part"] as? String == "front-apache" }?["supervisorPid"] as? Int)
+
+        let loop = RequestLoop(port: port)
+        let started = Date()
+        loop.start()
+        usleep(1_000_000)
+        kill(pid_t(front), SIGHUP)  // Apache's graceful restart (USR1)
+        usleep(1_500_000)
+        let code = sandbox.root.appendingPathComponent("seed/app.js")
+        try String(contentsOf: code, encoding: .utf8).replacingOccurrences(of: "Your paddock Node.js app is running.", with: "Behind Apache.")
+            .write(to: code, atomically: true, encoding: .utf8)
+        let rolled = try sandbox.paddock(["serve", "restart", "seed"])
+        #expect(rolled.status == 0, "\(rolled.stderr)")
+        #expect(Raw.get(port, "/", host: "seed.example")?.text.contains("Behind Apache.") == true)
+        let instance = try #require(
+            Self.parts(sandbox.paddock(["serve", "status", "seed", "--json"]).stdout).first { $0["part"] as? String == "instance-1" }?["enginePid"] as? Int)
+        kill(pid_t(instance), SIGKILL)
+        TemplateSandbox.sleep(untilSecondsAfter: started, 14)
+        let counts = loop.stop()
+        print("blank-node behind Apache: 14-second request loop through a graceful reload, a rolling restart and kill -9 of an instance: \(counts)")
+        #expect(counts.ok > 50, "\(counts)")
+        #expect(counts.failures == 0, "\(counts)")
+        #expect(try sandbox.paddock(["serve", "stop", "seed"]).status == 0)
+        #expect(!HTTPProbe.isListening(port: port), "Apache stopped with its last site")
+    }
+
     static func farm(template: String, app: String, frontPort: Int, marker: String, codeFile: String, staticFile: String, staticFolder: String) throws {
         let sandbox = try TemplateSandbox("paddock-serve")
         defer { _ = try? sandbox.paddock(["serve", "stop", app]) }
@@ -310,6 +353,7 @@ extension Requirement {
     static let frontServers = Requirement("nginx, HAProxy and wrk") {
         for (path, package) in [
             ("/usr/sbin/nginx", "nginx"), ("/usr/sbin/haproxy", "haproxy"), ("/usr/bin/wrk", "wrk"), ("/usr/bin/gzip", "gzip"), ("/usr/bin/curl", "curl"), ("/usr/bin/openssl", "openssl"),
+            ("/usr/sbin/apache2", "apache2"),
         ]
         where !FileManager.default.fileExists(atPath: path) {
             return "\(path) missing; install Debian package \(package) (scripts/install-test-deps.sh does)"

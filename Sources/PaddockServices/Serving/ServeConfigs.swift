@@ -1,6 +1,10 @@
 import Foundation
 import PaddockBasics
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The configurations paddock writes and owns for a served app: HAProxy's (one balancer per
 /// app, in the app's state folder) and nginx's (one front for every served app, in paddock's
 /// state folder, one site file per app). Generated whole on every change; the admin's own
@@ -154,5 +158,74 @@ public enum ServeConfigs {
             }
 
             """
+    }
+
+    /// The seed talk's front, Apache: one `VirtualHost` per address, as the nginx site does
+    /// (static files by Apache with an Expires header, TLS, the access log, the rest proxied to
+    /// the app's balancer with the client's address). Precompressed copies are not negotiated.
+    static func apacheSite(_ s: Site) throws -> String {
+        let tls = s.settings.tlsCertificate != nil
+        let address = "\(s.settings.listenHost):\(s.settings.listenPort)"
+        let names = s.settings.serverNames
+        var lines = ["# Written by paddock for the app '\(s.app)' on every 'paddock serve'; edits are lost: put yours in \(s.include)."]
+        func nameLines() -> [String] { ["    ServerName \(names[0])"] + (names.count > 1 ? ["    ServerAlias \(names.dropFirst().joined(separator: " "))"] : []) }
+        if tls, let host = s.settings.redirectHost, let port = s.settings.redirectPort {
+            lines +=
+                ["<VirtualHost \(host):\(port)>"] + nameLines() + [
+                    "    CustomLog \(try quoted(s.accessLog, what: "the access log")) combined",
+                    "    RewriteEngine On",
+                    "    RewriteRule ^ https://%{HTTP_HOST}\(s.settings.listenPort == 443 ? "" : ":\(s.settings.listenPort)")%{REQUEST_URI} [R=301,L]",
+                    "</VirtualHost>",
+                ]
+        }
+        lines += ["<VirtualHost \(address)>"] + nameLines()
+        if let certificate = s.settings.tlsCertificate, let key = s.settings.tlsKey {
+            lines += [
+                "    SSLEngine on", "    SSLCertificateFile \(try quoted(certificate, what: "--tls-cert"))",
+                "    SSLCertificateKeyFile \(try quoted(key, what: "--tls-key"))", "    SSLProtocol -all +TLSv1.2 +TLSv1.3",
+                "    Header always set Strict-Transport-Security \"max-age=31536000\"",
+            ]
+        }
+        lines += ["    CustomLog \(try quoted(s.accessLog, what: "the access log")) combined", "    ProxyPreserveHost On"]
+        if let url = s.staticURL, let folder = s.staticFolder {
+            let directory = folder.hasSuffix("/") ? folder : folder + "/"
+            lines += [
+                "    ProxyPass \(try quoted(url, what: "the manifest's static url")) !",
+                "    Alias \(try quoted(url, what: "the manifest's static url")) \(try quoted(directory, what: "the static folder"))",
+                "    <Directory \(try quoted(directory, what: "the static folder"))>", "        Require all granted", "        ExpiresActive On",
+                "        ExpiresDefault \"access plus 7 days\"", "    </Directory>",
+            ]
+        }
+        lines += [
+            "    RequestHeader set X-Forwarded-Proto \"\(tls ? "https" : "http")\"",
+            "    ProxyPass / http://127.0.0.1:\(s.balancerPort)/ retry=0 timeout=60",
+            "    ProxyPassReverse / http://127.0.0.1:\(s.balancerPort)/", "    Include \(try quoted(s.include, what: "the include file"))", "</VirtualHost>",
+        ]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Apache's main file: Debian's modules by their paths, its own pid, runtime folder and error
+    /// log under `folder`, one `Listen` per address of the sites, every site file included.
+    static func apacheMain(folder: URL, listens: [String]) throws -> String {
+        func path(_ name: String) throws -> String { try quoted(folder.appendingPathComponent(name).path, what: "the front's folder") }
+        let modules = [
+            "mpm_event", "authz_core", "mime", "alias", "dir", "headers", "expires", "rewrite", "proxy", "proxy_http", "ssl", "socache_shmcb",
+        ]
+        .map { "LoadModule \($0)_module /usr/lib/apache2/modules/mod_\($0).so" }
+        let mimeTypes = FileManager.default.fileExists(atPath: "/etc/mime.types") ? ["TypesConfig /etc/mime.types"] : []
+        let lines =
+            ["# Written by paddock on every 'paddock serve'; edits are lost."] + modules + [
+                "ServerName localhost",
+                "PidFile \(try path("run/apache2.pid"))",
+                "DefaultRuntimeDir \(try path("run"))",
+                "ErrorLog \(try path("logs/error.log"))",
+                "LogLevel warn",
+                "LogFormat \"%h %l %u %t \\\"%r\\\" %>s %O \\\"%{Referer}i\\\" \\\"%{User-Agent}i\\\"\" combined",
+                "ServerTokens Prod",
+                // As root, Apache's children would run as uid -1; nginx's run as nobody: the same here.
+                getuid() == 0 ? "User nobody\nGroup nogroup" : "",
+                "SSLSessionCache shmcb:\(folder.appendingPathComponent("run/ssl_scache").path)(512000)",
+            ] + mimeTypes + listens.map { "Listen \($0)" } + ["IncludeOptional \(try path("sites/*.conf"))"]
+        return lines.filter { !$0.isEmpty }.joined(separator: "\n") + "\n"
     }
 }

@@ -43,9 +43,11 @@ public struct ServeService {
         }
     }
 
-    /// The front's folder: one nginx for every served app of this paddock.
-    var frontFolder: URL { context.paths.state.appendingPathComponent("front") }
-    var frontLayout: AppLayout { AppLayout(name: "front", source: frontFolder, state: frontFolder) }
+    /// The front's folder: one nginx (`front`), or one Apache (`front-apache`), for every
+    /// served app of this paddock that names it.
+    func frontPart(_ kind: String) -> String { kind == "apache" ? "front-apache" : "front" }
+    func frontFolder(_ kind: String) -> URL { context.paths.state.appendingPathComponent(frontPart(kind)) }
+    func frontLayout(_ kind: String) -> AppLayout { AppLayout(name: frontPart(kind), source: frontFolder(kind), state: frontFolder(kind)) }
 
     /// An instance runs in the app's folder; the balancer in its own, where its admin socket's
     /// short relative name (`run/admin.sock`) is (a Unix socket's path is at most 107 bytes).
@@ -55,8 +57,10 @@ public struct ServeService {
     }
     func adminSocketFolder(_ app: LoadedApp) -> URL { partLayout(app, "balancer").run }
     func haproxyConfig(_ app: LoadedApp) -> URL { ServeSettings.folder(app.layout).appendingPathComponent("haproxy.cfg") }
-    func includeFile(_ app: LoadedApp) -> URL { ServeSettings.folder(app.layout).appendingPathComponent("front-include.conf") }
-    func siteFile(_ name: String) -> URL { frontFolder.appendingPathComponent("sites/\(name).conf") }
+    func includeFile(_ app: LoadedApp, front: String) -> URL {
+        ServeSettings.folder(app.layout).appendingPathComponent(front == "apache" ? "front-include-apache.conf" : "front-include.conf")
+    }
+    func siteFile(_ name: String, front: String) -> URL { frontFolder(front).appendingPathComponent("sites/\(name).conf") }
 
     static func supervisorPid(_ layout: AppLayout) -> pid_t? {
         guard let text = try? String(contentsOf: layout.supervisorPid, encoding: .utf8),
@@ -90,8 +94,8 @@ public struct ServeService {
         guard loaded.socketPath == nil else {
             throw ServiceError("the engine '\(loaded.manifest.engineName)' of '\(name)' listens on a Unix socket; 'paddock serve' runs instances on TCP ports only", .unavailable)
         }
-        guard request.front == "nginx" else {
-            throw ServiceError("--front \(request.front): only nginx is written by this paddock; leave --front out", .usage)
+        guard ["nginx", "apache"].contains(request.front) else {
+            throw ServiceError("--front \(request.front): give nginx (the default) or apache", .usage)
         }
         guard (1...64).contains(request.instances) else { throw ServiceError("--instances \(request.instances): give 1 to 64", .usage) }
         if let workers = request.workers, !(1...256).contains(workers) { throw ServiceError("--workers \(workers): give 1 to 256", .usage) }
@@ -111,7 +115,7 @@ public struct ServeService {
         for file in [request.tlsCertificate, request.tlsKey].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: file) {
             throw ServiceError("cannot read '\(file)'; give a PEM file paddock's user can read", .noInput)
         }
-        let nginx = try program("nginx")
+        let frontProgram = try program(request.front == "apache" ? "apache2" : "nginx")
         let haproxy = try program("haproxy")
 
         // Ports: the instances from the engine's range, never the app's own launch port; the
@@ -140,8 +144,7 @@ public struct ServeService {
         try settings.write(loaded.layout)
         try writeConfigs(loaded, settings)
         try check([haproxy, "-c", "-f", haproxyConfig(loaded).path], what: "HAProxy")
-        try check(
-            [nginx, "-t", "-q", "-p", frontFolder.path, "-c", frontFolder.appendingPathComponent("nginx.conf").path, "-e", frontFolder.appendingPathComponent("logs/error.log").path], what: "nginx")
+        try check(frontArguments(settings.front, program: frontProgram) + ["-t"], what: settings.front)
 
         do {
             try startParts(loaded, settings, executable: executable)
@@ -164,9 +167,9 @@ public struct ServeService {
         guard waitFor(seconds: 15, { serverStates(loaded).values.filter { $0 == "UP" }.count == ports.count }) else {
             throw ServiceError("HAProxy for '\(name)' did not see its instances up; see \(partLayout(loaded, "balancer").appLog.path)", .failure)
         }
-        try reloadOrStartFront(executable: executable)
+        try reloadOrStartFront(settings.front, executable: executable)
         guard waitFor(seconds: 15, { HTTPProbe.isListening(port: settings.listenPort) }) else {
-            throw ServiceError("the front did not listen on port \(settings.listenPort); see \(frontLayout.appLog.path)", .failure)
+            throw ServiceError("the front did not listen on port \(settings.listenPort); see \(frontLayout(settings.front).appLog.path)", .failure)
         }
     }
 
@@ -184,25 +187,48 @@ public struct ServeService {
             .init(app: loaded.record.name, settings: settings, healthPath: loaded.healthPath, healthHost: host, adminSocket: "unix@run/admin.sock"))
         try haproxyText.write(to: haproxyConfig(loaded), atomically: true, encoding: .utf8)
         // The admin's own lines: created empty once, never rewritten.
-        if !FileManager.default.fileExists(atPath: includeFile(loaded).path) {
-            try "# Your own nginx lines for this site (rewrites, headers); paddock keeps this file.\n"
-                .write(to: includeFile(loaded), atomically: true, encoding: .utf8)
+        let include = includeFile(loaded, front: settings.front)
+        if !FileManager.default.fileExists(atPath: include.path) {
+            try "# Your own \(settings.front) lines for this site (rewrites, headers); paddock keeps this file.\n"
+                .write(to: include, atomically: true, encoding: .utf8)
         }
         var staticFolder: String?
         if let path = loaded.manifest.staticPath, loaded.manifest.staticURL != nil {
             let rendered = Placeholders.render(path, loaded.values(port: 0, workers: 1))
             staticFolder = try PathConfinement.resolve(rendered, under: loaded.layout.source, what: "the manifest's static path").path
         }
+        let front = frontFolder(settings.front)
         for sub in ["sites", "run", "logs", "tmp"] {
-            try FileManager.default.createDirectory(at: frontFolder.appendingPathComponent(sub), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: front.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
-        let site = try ServeConfigs.nginxSite(
-            .init(
-                app: loaded.record.name, settings: settings, balancerPort: settings.balancerPort, staticURL: loaded.manifest.staticURL,
-                staticFolder: staticFolder, accessLog: frontFolder.appendingPathComponent("logs/\(loaded.record.name).access.log").path,
-                include: includeFile(loaded).path))
-        try site.write(to: siteFile(loaded.record.name), atomically: true, encoding: .utf8)
-        try ServeConfigs.nginxMain(folder: frontFolder).write(to: frontFolder.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
+        let siteValues = ServeConfigs.Site(
+            app: loaded.record.name, settings: settings, balancerPort: settings.balancerPort, staticURL: loaded.manifest.staticURL,
+            staticFolder: staticFolder, accessLog: front.appendingPathComponent("logs/\(loaded.record.name).access.log").path,
+            include: include.path)
+        if settings.front == "apache" {
+            try ServeConfigs.apacheSite(siteValues).write(to: siteFile(loaded.record.name, front: "apache"), atomically: true, encoding: .utf8)
+            // Apache takes each address in one Listen: those of every app on this front.
+            var listens: Set<String> = []
+            for record in try apps.state.apps() {
+                guard let other = record.name == loaded.record.name ? settings : ServeSettings.read(record.layout), other.front == "apache",
+                    FileManager.default.fileExists(atPath: siteFile(record.name, front: "apache").path)
+                else { continue }
+                listens.insert("\(other.listenHost):\(other.listenPort)")
+                if other.tlsCertificate != nil, let host = other.redirectHost, let port = other.redirectPort { listens.insert("\(host):\(port)") }
+            }
+            try ServeConfigs.apacheMain(folder: front, listens: listens.sorted())
+                .write(to: front.appendingPathComponent("apache2.conf"), atomically: true, encoding: .utf8)
+        } else {
+            try ServeConfigs.nginxSite(siteValues).write(to: siteFile(loaded.record.name, front: "nginx"), atomically: true, encoding: .utf8)
+            try ServeConfigs.nginxMain(folder: front).write(to: front.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// The front's command line (and, with `-t`, its configuration test).
+    func frontArguments(_ kind: String, program: String) -> [String] {
+        let folder = frontFolder(kind)
+        if kind == "apache" { return [program, "-d", folder.path, "-f", folder.appendingPathComponent("apache2.conf").path] }
+        return [program, "-p", folder.path, "-c", folder.appendingPathComponent("nginx.conf").path, "-e", folder.appendingPathComponent("logs/error.log").path]
     }
 
     /// A configuration test (`haproxy -c`, `nginx -t`): its complaint, with the file and line, stops
@@ -232,13 +258,14 @@ public struct ServeService {
         }
     }
 
-    func reloadOrStartFront(executable: String) throws {
-        if let pid = Self.supervisorPid(frontLayout) {
-            // The front's supervisor reloads nginx by its strategy (HUP: new workers, same sockets).
+    func reloadOrStartFront(_ kind: String, executable: String) throws {
+        if let pid = Self.supervisorPid(frontLayout(kind)) {
+            // The front's supervisor reloads it by its strategy (nginx HUP, Apache USR1: a
+            // graceful restart, new workers on the same sockets).
             kill(pid, SIGHUP)
             Thread.sleep(forTimeInterval: 0.5)
         } else {
-            try startPart(frontLayout, arguments: [executable, "serve-part", "front"])
+            try startPart(frontLayout(kind), arguments: [executable, "serve-part", frontPart(kind)])
         }
     }
 
@@ -252,13 +279,13 @@ public struct ServeService {
 
     /// What `paddock serve-part` runs: the supervisor of one part, on this thread.
     public func runPart(_ part: String, app name: String?) throws -> Int32 {
-        if part == "front" {
-            let conf = frontFolder.appendingPathComponent("nginx.conf").path
+        if part == "front" || part == "front-apache" {
+            let kind = part == "front" ? "nginx" : "apache"
+            let arguments = frontArguments(kind, program: try program(kind == "apache" ? "apache2" : "nginx")) + (kind == "apache" ? ["-DFOREGROUND"] : [])
             let run = EngineRun(
-                engineName: "nginx",
-                arguments: [try program("nginx"), "-p", frontFolder.path, "-c", conf, "-e", frontFolder.appendingPathComponent("logs/error.log").path],
-                environment: context.environment, port: 0, reload: .signal("HUP"), gracefulTimeout: 10)
-            return Supervisor(layout: frontLayout, run: run).run()
+                engineName: kind, arguments: arguments, environment: context.environment, port: 0, reload: .signal(kind == "apache" ? "USR1" : "HUP"),
+                gracefulTimeout: 10)
+            return Supervisor(layout: frontLayout(kind), run: run).run()
         }
         guard let name else { throw ServiceError("serve-part \(part) needs the app's name", .usage) }
         let loaded = try apps.load(name)
@@ -350,9 +377,9 @@ public struct ServeService {
         let loaded = try apps.load(name)
         guard let settings = ServeSettings.read(loaded.layout) else { return false }
         let served = isServed(loaded)
-        try? FileManager.default.removeItem(at: siteFile(name))
-        let sites = (try? FileManager.default.contentsOfDirectory(atPath: frontFolder.appendingPathComponent("sites").path)) ?? []
-        if let front = Self.supervisorPid(frontLayout) {
+        try? FileManager.default.removeItem(at: siteFile(name, front: settings.front))
+        let sites = (try? FileManager.default.contentsOfDirectory(atPath: frontFolder(settings.front).appendingPathComponent("sites").path)) ?? []
+        if let front = Self.supervisorPid(frontLayout(settings.front)) {
             if sites.contains(where: { $0.hasSuffix(".conf") }) {
                 kill(front, SIGHUP)
             } else {
@@ -399,7 +426,7 @@ public struct ServeService {
                     part: label, running: pid != nil, port: port, supervisorPid: pid, enginePid: status?.enginePid, restarts: status?.restarts,
                     balancer: balancer))
         }
-        part("front", frontLayout, port: settings.listenPort)
+        part(frontPart(settings.front), frontLayout(settings.front), port: settings.listenPort)
         part("balancer", partLayout(loaded, "balancer"), port: settings.balancerPort)
         for (index, port) in settings.instances.enumerated() {
             part("instance-\(index + 1)", partLayout(loaded, "instance-\(index + 1)"), port: port, balancer: states["i\(index + 1)"])
