@@ -123,6 +123,55 @@ struct ServeFarmTests {
         #expect(!HTTPProbe.isListening(port: port), "Apache stopped with its last site")
     }
 
+    // The other templates through the same farm: serve 2 instances, the page through the front
+    // with the server name, a static file, a rolling restart and kill -9 of an instance under a
+    // request loop (0 failures), stop.
+    @Test("blank-perl (starman) through the farm", .requires(.perlWebStack))
+    func perl() throws { try Self.quick(template: "blank-perl", app: "perlfarm", port: 18680, staticPath: "/static/css/site.css") }
+
+    @Test("blank-mojolicious through the farm", .requires(.perlWebStack))
+    func mojolicious() throws { try Self.quick(template: "blank-mojolicious", app: "mojofarm", port: 18682, staticPath: "/css/site.css") }
+
+    @Test("blank-rails (Puma) through the farm", .requires(.debianPackages(rails: true)))
+    func rails() throws { try Self.quick(template: "blank-rails", app: "railsfarm", port: 18684, staticPath: "/robots.txt") }
+
+    @Test("blank-django (gunicorn) through the farm", .requires(.pypi))
+    func django() throws { try Self.quick(template: "blank-django", app: "djfarm", port: 18686, staticPath: nil) }
+
+    static func quick(template: String, app: String, port: Int, staticPath: String?) throws {
+        let sandbox = try TemplateSandbox("paddock-serve-\(app)")
+        defer { _ = try? sandbox.paddock(["serve", "stop", app]) }
+        let install = try sandbox.paddock(["install", template, "--app", app, "--yes"])
+        try #require(install.status == 0, "\(install.stdout)\n\(install.stderr)")
+        let serve = try sandbox.paddock([
+            "serve", app, "--instances", "2", "--workers", "2", "--listen", "127.0.0.1:\(port)", "--server-name", "farm.example",
+        ])
+        try #require(serve.status == 0, "\(serve.stdout)\n\(serve.stderr)")
+        let page = try #require(Raw.get(port, "/", host: "farm.example"))
+        #expect(page.status == 200, "\(page.text.prefix(600))")
+        #expect(page.text.contains(app), "the page names the app: \(page.text.prefix(600))")
+        if let staticPath {
+            let file = try #require(Raw.get(port, staticPath, host: "farm.example"))
+            #expect(file.status == 200 && file.header("server")?.hasPrefix("nginx") == true && file.header("expires") != nil, "\(file.head)")
+        }
+        let loop = RequestLoop(port: port)
+        let started = Date()
+        loop.start()
+        usleep(1_000_000)
+        let rolled = try sandbox.paddock(["serve", "restart", app])
+        #expect(rolled.status == 0, "\(rolled.stdout)\n\(rolled.stderr)")
+        let instance = try #require(
+            Self.parts(sandbox.paddock(["serve", "status", app, "--json"]).stdout).first { $0["part"] as? String == "instance-2" }?["enginePid"] as? Int)
+        kill(pid_t(instance), SIGKILL)
+        TemplateSandbox.sleep(untilSecondsAfter: started, max(10, Date().timeIntervalSince(started) + 4))
+        let counts = loop.stop()
+        print("\(template): request loop through the farm during a rolling restart and kill -9 of an instance: \(counts)")
+        #expect(counts.ok > 20, "\(counts)")
+        #expect(counts.failures == 0, "\(counts)")
+        #expect(try sandbox.paddock(["serve", "stop", app]).status == 0)
+        #expect(!HTTPProbe.isListening(port: port))
+    }
+
     static func farm(template: String, app: String, frontPort: Int, marker: String, codeFile: String, staticFile: String, staticFolder: String) throws {
         let sandbox = try TemplateSandbox("paddock-serve")
         defer { _ = try? sandbox.paddock(["serve", "stop", app]) }

@@ -114,16 +114,25 @@ public enum ServeConfigs {
             ]
         }
         lines += ["    access_log \(try quoted(s.accessLog, what: "the access log")) combined;", "    client_max_body_size 20m;"]
-        if let url = s.staticURL, let folder = s.staticFolder {
+        let hsts = tls ? "        add_header Strict-Transport-Security \"max-age=31536000\" always;" : ""
+        // The static folder at `/` (Rails', Mojolicious' public/): a file there is served by
+        // nginx, anything else goes to the app.
+        var appLocation = "location /"
+        if let url = s.staticURL, let folder = s.staticFolder, url == "/" {
+            lines += [
+                "    location / {", "        root \(try quoted(folder, what: "the static folder"));", "        try_files $uri @app;",
+                "        gzip_static on;", "        expires 7d;", hsts, "    }",
+            ]
+            appLocation = "location @app"
+        } else if let url = s.staticURL, let folder = s.staticFolder {
             lines += [
                 "    location \(try quoted(url, what: "the manifest's static url")) {",
                 "        alias \(try quoted(folder.hasSuffix("/") ? folder : folder + "/", what: "the static folder"));",
-                "        gzip_static on;", "        expires 7d;",
-                tls ? "        add_header Strict-Transport-Security \"max-age=31536000\" always;" : "", "    }",
+                "        gzip_static on;", "        expires 7d;", hsts, "    }",
             ]
         }
         lines += [
-            "    location / {", "        proxy_pass http://127.0.0.1:\(s.balancerPort);", "        proxy_http_version 1.1;",
+            "    \(appLocation) {", "        proxy_pass http://127.0.0.1:\(s.balancerPort);", "        proxy_http_version 1.1;",
             "        proxy_set_header Connection \"\";", "        proxy_set_header Host $host;", "        proxy_set_header X-Real-IP $remote_addr;",
             "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;", "        proxy_set_header X-Forwarded-Proto $scheme;",
             "        proxy_read_timeout 60s;", "    }", "    include \(try quoted(s.include, what: "the include file"));", "}",
@@ -187,7 +196,8 @@ public enum ServeConfigs {
             ]
         }
         lines += ["    CustomLog \(try quoted(s.accessLog, what: "the access log")) combined", "    ProxyPreserveHost On"]
-        if let url = s.staticURL, let folder = s.staticFolder {
+        // A static folder at `/` is left to the app behind Apache (nginx serves it itself).
+        if let url = s.staticURL, let folder = s.staticFolder, url != "/" {
             let directory = folder.hasSuffix("/") ? folder : folder + "/"
             lines += [
                 "    ProxyPass \(try quoted(url, what: "the manifest's static url")) !",
