@@ -78,6 +78,15 @@ struct ServeFarmTests {
         #expect(https.stdout.hasPrefix("HTTP/1.1 200"), "\(https.stdout.prefix(400))")
         #expect(https.stdout.lowercased().contains("strict-transport-security: max-age=31536000"), "\(https.stdout.prefix(600))")
         #expect(https.stdout.contains("<h1>secure</h1>"))
+
+        // Uninstalling a served app stops its farm and takes its site off the shared front.
+        let removed = try sandbox.paddock(["uninstall", "blank-node", "--app", "two", "--yes"])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(Self.eventually(5) { !HTTPProbe.isListening(port: port) }, "the front's last site on that port went with the app")
+        let stillSecure = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/curl"),
+            ["-sS", "--cacert", certificate, "--resolve", "secure.example:18664:127.0.0.1", "https://secure.example:18664/"])
+        #expect(stillSecure.stdout.contains("<h1>secure</h1>"), "the other app is still served: \(stillSecure.stderr)")
     }
 
     @Test("--front apache: the seed's front; static files with Expires, a graceful reload, a rolling restart and kill -9 under a request loop", .requires(.debianPackages(rails: false)))
@@ -158,8 +167,10 @@ struct ServeFarmTests {
         let started = Date()
         loop.start()
         usleep(1_000_000)
-        let rolled = try sandbox.paddock(["serve", "restart", app])
+        // 'paddock restart' of a served app is its rolling restart.
+        let rolled = try sandbox.paddock(["restart", app])
         #expect(rolled.status == 0, "\(rolled.stdout)\n\(rolled.stderr)")
+        #expect(rolled.stdout.contains("restarted '\(app)' at http://farm.example:\(port)/: 2 instances, one at a time"), "\(rolled.stdout)")
         let instance = try #require(
             Self.parts(sandbox.paddock(["serve", "status", app, "--json"]).stdout).first { $0["part"] as? String == "instance-2" }?["enginePid"] as? Int)
         kill(pid_t(instance), SIGKILL)
@@ -168,8 +179,11 @@ struct ServeFarmTests {
         print("\(template): request loop through the farm during a rolling restart and kill -9 of an instance: \(counts)")
         #expect(counts.ok > 20, "\(counts)")
         #expect(counts.failures == 0, "\(counts)")
-        #expect(try sandbox.paddock(["serve", "stop", app]).status == 0)
+        // 'paddock stop' of a served app stops its farm.
+        let stop = try sandbox.paddock(["stop", app])
+        #expect(stop.status == 0 && stop.stdout.contains("stopped '\(app)'"), "\(stop.stdout)\n\(stop.stderr)")
         #expect(!HTTPProbe.isListening(port: port))
+        #expect(try sandbox.paddock(["serve", "status", app]).status == 3)
     }
 
     static func farm(template: String, app: String, frontPort: Int, marker: String, codeFile: String, staticFile: String, staticFolder: String) throws {

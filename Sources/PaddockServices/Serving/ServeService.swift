@@ -269,6 +269,12 @@ public struct ServeService {
         }
     }
 
+    /// Whether any part of the app's farm runs (`paddock stop` and `paddock restart` ask).
+    public func isServed(_ name: String) -> Bool {
+        guard let loaded = try? apps.load(name) else { return false }
+        return isServed(loaded)
+    }
+
     func isServed(_ loaded: LoadedApp) -> Bool {
         guard let settings = ServeSettings.read(loaded.layout) else { return false }
         let parts = ["balancer"] + settings.instances.indices.map { "instance-\($0 + 1)" }
