@@ -132,6 +132,35 @@ struct ServeFarmTests {
         #expect(!HTTPProbe.isListening(port: port), "Apache stopped with its last site")
     }
 
+    @Test("bad options are refused with one line naming the value, before anything starts; a launched app is not served twice", .requires(.debianPackages(rails: false)))
+    func refusals() throws {
+        let sandbox = try TemplateSandbox("paddock-serve-bad")
+        defer {
+            _ = try? sandbox.paddock(["stop", "bad"])
+            _ = try? sandbox.paddock(["serve", "stop", "bad"])
+        }
+        try #require(try sandbox.paddock(["install", "blank-node", "--app", "bad", "--yes"]).status == 0)
+        let cases: [([String], Int32, String)] = [
+            (["--listen", "example.org:80"], 64, "--listen 'example.org:80' is not an address"),
+            (["--listen", "127.0.0.1:99999"], 64, "--listen '127.0.0.1:99999' is not an address"),
+            (["--server-name", "a;b"], 64, "--server-name 'a;b' is not a host name"),
+            (["--instances", "0"], 64, "--instances 0: give 1 to 64"),
+            (["--front", "lighttpd"], 64, "--front lighttpd: give nginx (the default) or apache"),
+        ]
+        for (options, status, message) in cases {
+            let result = try sandbox.paddock(["serve", "bad", "--listen", "127.0.0.1:18690"] + options)
+            #expect(result.status == status && result.stderr.contains(message), "\(options): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+        }
+        #expect(!HTTPProbe.isListening(port: 18690), "nothing started")
+        let unknown = try sandbox.paddock(["serve", "nosuch", "--listen", "127.0.0.1:18690"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("no app named 'nosuch'"), "\(unknown.stderr)")
+        #expect(try sandbox.paddock(["serve", "restart", "bad"]).stderr.contains("'bad' is not served; start it with 'paddock serve bad'"))
+        #expect(try sandbox.paddock(["launch", "bad", "--detach", "--port", "18691", "--workers", "1"]).status == 0)
+        let launched = try sandbox.paddock(["serve", "bad", "--listen", "127.0.0.1:18690"])
+        #expect(launched.status == 69 && launched.stderr.contains("'bad' is running under 'paddock launch'; stop it first"), "\(launched.stderr)")
+    }
+
     // The other templates through the same farm: serve 2 instances, the page through the front
     // with the server name, a static file, a rolling restart and kill -9 of an instance under a
     // request loop (0 failures), stop.
