@@ -207,21 +207,27 @@ public struct ServeService {
             include: include.path)
         if settings.front == "apache" {
             try ServeConfigs.apacheSite(siteValues).write(to: siteFile(loaded.record.name, front: "apache"), atomically: true, encoding: .utf8)
-            // Apache takes each address in one Listen: those of every app on this front.
-            var listens: Set<String> = []
-            for record in try apps.state.apps() {
-                guard let other = record.name == loaded.record.name ? settings : ServeSettings.read(record.layout), other.front == "apache",
-                    FileManager.default.fileExists(atPath: siteFile(record.name, front: "apache").path)
-                else { continue }
-                listens.insert("\(other.listenHost):\(other.listenPort)")
-                if other.tlsCertificate != nil, let host = other.redirectHost, let port = other.redirectPort { listens.insert("\(host):\(port)") }
-            }
-            try ServeConfigs.apacheMain(folder: front, listens: listens.sorted())
-                .write(to: front.appendingPathComponent("apache2.conf"), atomically: true, encoding: .utf8)
+            try writeApacheMain()
         } else {
             try ServeConfigs.nginxSite(siteValues).write(to: siteFile(loaded.record.name, front: "nginx"), atomically: true, encoding: .utf8)
             try ServeConfigs.nginxMain(folder: front).write(to: front.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
         }
+    }
+
+    /// Apache takes each address in one `Listen`: those of every app whose site is on it, so it
+    /// is written again whenever a site comes or goes.
+    func writeApacheMain() throws {
+        var listens: Set<String> = []
+        for record in try apps.state.apps() {
+            guard let other = ServeSettings.read(record.layout), other.front == "apache",
+                FileManager.default.fileExists(atPath: siteFile(record.name, front: "apache").path)
+            else { continue }
+            listens.insert("\(other.listenHost):\(other.listenPort)")
+            if other.tlsCertificate != nil, let host = other.redirectHost, let port = other.redirectPort { listens.insert("\(host):\(port)") }
+        }
+        let front = frontFolder("apache")
+        try ServeConfigs.apacheMain(folder: front, listens: listens.sorted())
+            .write(to: front.appendingPathComponent("apache2.conf"), atomically: true, encoding: .utf8)
     }
 
     /// The front's command line (and, with `-t`, its configuration test).
@@ -384,6 +390,7 @@ public struct ServeService {
         guard let settings = ServeSettings.read(loaded.layout) else { return false }
         let served = isServed(loaded)
         try? FileManager.default.removeItem(at: siteFile(name, front: settings.front))
+        if settings.front == "apache" { try? writeApacheMain() }
         let sites = (try? FileManager.default.contentsOfDirectory(atPath: frontFolder(settings.front).appendingPathComponent("sites").path)) ?? []
         if let front = Self.supervisorPid(frontLayout(settings.front)) {
             if sites.contains(where: { $0.hasSuffix(".conf") }) {
