@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "paddock", targets: ["paddock"]),
         .executable(name: "InstallBenchmark", targets: ["InstallBenchmark"]),
+        // The readers of untrusted input, for the libFuzzer package in Fuzz/ (scripts/fuzz.sh).
+        .library(name: "PaddockParsers", targets: ["PaddockXML", "PaddockBasics", "PaddockArchive"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -84,12 +84,35 @@ def preflight():
     return None
 
 
+def reach_database():
+    """Connects to the database server first, so an unreachable one is one line naming where
+    paddock looked and what to do, before migrate's traceback would."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return None
+    where = f"{settings.get('HOST') or 'localhost'}:{settings.get('PORT') or 'the default port'}"
+    try:
+        connection.ensure_connection()
+    except Exception as error:
+        reason = (str(error).strip().splitlines() or [error.__class__.__name__])[0]
+        return (
+            f"cannot connect to the {connection.display_name} database '{settings.get('NAME')}' at {where}: {reason}. "
+            "Check that the server runs there and accepts the app's user; to use another, run "
+            "'paddock config APP DATABASE_URL=…' and then 'paddock restart APP'"
+        )
+    finally:
+        connection.close()
+    return None
+
+
 def main():
     os.chdir(HERE)
     if not os.path.isfile("manage.py"):
         print(f"deploy.py: no manage.py in {HERE}: run the hook from the app's folder", file=sys.stderr)
         return 2
-    problem = preflight()
+    problem = preflight() or reach_database()
     if problem:
         print(f"deploy.py: {problem}", file=sys.stderr)
         return 1

@@ -3,6 +3,9 @@
 /// files are, and what to request to know it is up.
 public struct AppManifest: Hashable, Sendable, Codable {
     public var framework: String?
+    /// The template the app was made from (`<app template="blank-django">`): what `paddock adopt`
+    /// installs the products of, for an app folder uploaded from elsewhere.
+    public var template: String?
     /// The engine the app runs on: the name of an engine definition (`python-gunicorn`,
     /// docs/engines.md), with the app's own values for its placeholders (`<setting name=
     /// "wsgi_app" value="mysite.wsgi:application"/>` fills `{{wsgi_app}}`).
@@ -22,6 +25,12 @@ public struct AppManifest: Hashable, Sendable, Codable {
     public var staticPath: String?
     public var healthPath: String
     public var healthHost: String?
+    /// `paddock test`: the app's tests (argv run in the app's folder, in its environment), and
+    /// the step that prepares the kept test database, run only when it is new or its inputs
+    /// (file patterns relative to the app's folder) changed.
+    public var testArguments: [String] = []
+    public var testSetupArguments: [String] = []
+    public var testSetupInputs: [String] = []
 
     public struct NameValue: Hashable, Sendable, Codable {
         public var name: String

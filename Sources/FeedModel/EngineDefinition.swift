@@ -28,6 +28,25 @@ public struct EngineDefinition: Hashable, Sendable, Codable {
     public var ignoredNames: [String]
     /// Where the definition was read from (for `paddock engines` and messages).
     public var source: String
+    /// Files the engine reads (a server's own configuration), rendered with the placeholders
+    /// into the app's run folder before each start: `{{run_dir}}/NAME`.
+    public var configFiles: [ConfigFile] = []
+    /// Feed products the engine needs (`<requires product>`): `paddock install --engine` adds
+    /// them to the plan.
+    public var products: [String] = []
+    /// The signal that stops the engine gracefully (its requests in flight finished): TERM
+    /// unless the definition says another (Apache's graceful stop is WINCH).
+    public var stopSignal: String = "TERM"
+
+    /// A file rendered from the definition: a plain file name (no `/`) and its text.
+    public struct ConfigFile: Hashable, Sendable, Codable {
+        public var name: String
+        public var text: String
+        public init(name: String, text: String) {
+            self.name = name
+            self.text = text
+        }
+    }
 
     public struct Variable: Hashable, Sendable, Codable {
         public enum Mode: String, Hashable, Sendable, Codable { case set, prepend, append }
@@ -67,12 +86,17 @@ public struct EngineDefinition: Hashable, Sendable, Codable {
         /// Each worker of the engine's group in turn gets SIGTERM and is respawned by its
         /// master before the next one goes.
         case oneAtATime
+        /// A file's modification time is set to now (created when missing): the engine watches
+        /// it and reloads itself (uWSGI's `--touch-chain-reload`, mod_wsgi's script reloading).
+        /// The path may hold placeholders (default `{{run_dir}}/reload`).
+        case touch(String)
 
         public var description: String {
             switch self {
             case .signal(let name): "signal \(name)"
             case .startNewThenStopOld: "start-new-then-stop-old"
             case .oneAtATime: "one-at-a-time"
+            case .touch(let path): "touching \(path)"
             }
         }
     }

@@ -157,6 +157,9 @@ public struct Feed: Hashable, Sendable, Codable {
     public var selfLink: String?
     /// `<link rel="enclosure">`: child feeds (href, or relativeHref when href is empty).
     public var childFeeds: [String]
+    /// A signed parent's snapshot of its children: `paddock:sha256` on the enclosure link, by
+    /// the link's target (docs/signing-and-offline.md); nil when it lists none.
+    public var childFeedDigests: [String: String]?
     public var products: [Product]
     public var keywords: [Keyword]
     public var languages: [Language]
@@ -177,6 +180,7 @@ public struct Feed: Hashable, Sendable, Codable {
         self.author = nil
         self.selfLink = nil
         self.childFeeds = []
+        self.childFeedDigests = nil
         self.products = []
         self.keywords = []
         self.languages = []

@@ -73,6 +73,8 @@ public struct EngineRun: Sendable {
     public var ignoredNames: [String]
     /// How often the group's memory is sampled.
     public var sampleInterval: TimeInterval
+    /// The signal that stops the engine gracefully (TERM unless its definition says another).
+    public var stopSignal: String = "TERM"
 
     public init(
         engineName: String, arguments: [String], environment: [String: String], port: Int, socketPath: String? = nil,
@@ -126,6 +128,17 @@ public final class Supervisor: Sendable {
     private final class Sources: @unchecked Sendable { var list: [any DispatchSourceSignal] = [] }
     private let signalSources = Sources()
     private let firstStart = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Run before a reload the supervisor starts itself (the restart file touched, a watched
+    /// file changed), given the reason: the deploy hook when the app's files changed. False
+    /// keeps the running version serving (the hook failed; it logged why).
+    public typealias BeforeReload = @Sendable (_ reason: String) -> Bool
+    private let beforeReload: BeforeReload?
+    /// A deploy-then-reload is under way: triggers meanwhile wait for the next look.
+    private let preparing = Mutex(false)
+
+    /// Passenger's convention, kept by an upload alone: touching `tmp/restart.txt` in the app's
+    /// folder deploys (when files changed) and reloads the app, with no paddock command.
+    public static let restartFile = "tmp/restart.txt"
 
     /// Called once the engine has been started the first time (foreground launch health-checks).
     public var onFirstStart: (@Sendable () -> Void)? {
@@ -133,9 +146,10 @@ public final class Supervisor: Sendable {
         set { firstStart.withLock { $0 = newValue } }
     }
 
-    public init(layout: AppLayout, run: EngineRun) {
+    public init(layout: AppLayout, run: EngineRun, beforeReload: BeforeReload? = nil) {
         self.layout = layout
         self.plan = run
+        self.beforeReload = beforeReload
     }
 
     /// An engine reloaded by SIGHUP, without limits.
@@ -251,7 +265,7 @@ public final class Supervisor: Sendable {
         }
         writeStatus(.stopping)
         guard pid > 0 else { return }
-        kill(pid, SIGTERM)
+        kill(pid, EngineRun.signalNumber(plan.stopSignal) ?? SIGTERM)
         // The engine finishes requests in flight (its graceful timeout); then it is killed.
         let grace = plan.gracefulTimeout + 5
         DispatchQueue.global().asyncAfter(deadline: .now() + grace) { [weak self] in
@@ -281,7 +295,22 @@ public final class Supervisor: Sendable {
                 replaceWorkersOneAtATime(of: pid)
             case .startNewThenStopOld:
                 startNewThenStopOld(replacing: pid)
+            case .touch(let path):
+                touch(path)
             }
+        }
+    }
+
+    /// Sets the file's modification time to now, creating it when missing: the engine sees
+    /// the change and reloads itself.
+    private func touch(_ path: String) {
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: Data())
+        }
+        do {
+            try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: path)
+        } catch {
+            log("reload failed: cannot touch \(path): \(error); the running engine keeps serving")
         }
     }
 
@@ -357,20 +386,48 @@ public final class Supervisor: Sendable {
     private func monitor() {
         var watched: WatchStamp?
         var lastWatch = Date.distantPast
+        let restartFile = layout.source.appendingPathComponent(Self.restartFile).path
+        var restartStamp = Self.modificationTime(restartFile)
         while !isStopping {
             Thread.sleep(forTimeInterval: plan.sampleInterval)
             let pid = state.withLock { $0.enginePid }
             guard pid > 0 else { continue }
             if let limit = plan.memoryLimitBytes { checkMemory(of: pid, limit: limit) }
-            if !plan.watchMask.isEmpty, Date().timeIntervalSince(lastWatch) >= 1 {
-                lastWatch = Date()
+            guard Date().timeIntervalSince(lastWatch) >= 1, !preparing.withLock({ $0 }) else { continue }
+            lastWatch = Date()
+            let touched = Self.modificationTime(restartFile)
+            if touched != restartStamp {
+                restartStamp = touched
+                if touched != nil { deployThenReload(because: "\(Self.restartFile) touched") }
+            }
+            if !plan.watchMask.isEmpty {
                 let stamp = WatchStamp(root: layout.source, mask: plan.watchMask, ignoring: plan.ignoredNames)
                 if let previous = watched, previous != stamp, let changed = stamp.firstDifference(from: previous) {
-                    reload(because: "\(changed) changed; watch mask \(plan.watchMask.joined(separator: ";"))")
+                    deployThenReload(because: "\(changed) changed; watch mask \(plan.watchMask.joined(separator: ";"))")
                 }
                 watched = stamp
             }
         }
+    }
+
+    /// A reload of the supervisor's own making: the deploy hook first (when it is given), on a
+    /// thread of its own, the old version serving meanwhile and after a failure.
+    private func deployThenReload(because reason: String) {
+        guard let beforeReload else { return reload(because: reason) }
+        preparing.withLock { $0 = true }
+        Thread.detachNewThread { [self] in
+            defer { preparing.withLock { $0 = false } }
+            log("\(reason): deploying before the reload")
+            guard beforeReload(reason) else {
+                log("not reloaded: the deploy hook failed (see the deploy log); the running version keeps serving")
+                return
+            }
+            reload(because: reason)
+        }
+    }
+
+    static func modificationTime(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
 
     private func checkMemory(of master: pid_t, limit: UInt64) {

@@ -1,7 +1,8 @@
 import Foundation
 import PaddockBasics
 
-/// The user's settings, from `config.toml` (a flat `key = value` subset of TOML, with one table).
+/// The user's settings, from `config.toml` (a flat `key = value` subset of TOML, with one table),
+/// read strictly by `ConfigLine`: a line it cannot read is an error naming its line, never half-read.
 ///
 ///     builtin-feed = false          # stop loading the feed that ships with paddock
 ///     builtin-feed-path = "/srv/feeds/paddock.xml"
@@ -50,28 +51,48 @@ public struct PaddockConfig: Sendable, Hashable {
     public static func parse(_ text: String, file: String) throws -> PaddockConfig {
         var config = PaddockConfig()
         var table = ""
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line =
-                rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
-                .map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
-            if line.isEmpty { continue }
-            if line.hasPrefix("[") {
-                guard line.hasSuffix("]") else {
-                    throw ConfigError(file: file, line: offset + 1, message: "expected '[table]'")
+        var seen: Set<String> = []
+        // "\r\n" is one Character in Swift, so a CRLF file split on "\n" alone is one long line.
+        for (offset, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
+            let lineNumber = offset + 1
+            let entry: ConfigLine.Entry?
+            do { entry = try ConfigLine.read(rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine) } catch let problem as ConfigLine.Problem {
+                // `builtin-feed = maybe`: the setting's own message says more than TOML's does.
+                if let (key, word) = problem.bareWord, table.isEmpty, settings.contains(key), key != "builtin-feed-path" {
+                    let quoted = word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                    do { _ = try parse("\(key) = \"\(quoted)\"", file: file) } catch let error as ConfigError {
+                        throw ConfigError(file: file, line: lineNumber, message: error.message)
+                    }
                 }
-                table = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
-                guard table == "keys" else {
-                    throw ConfigError(file: file, line: offset + 1, message: "unknown table '[\(table)]' (known: [keys])")
+                throw ConfigError(file: file, line: lineNumber, message: problem.message)
+            }
+            guard let entry else { continue }
+            let key: String
+            let value: String
+            switch entry {
+            case .table(let name):
+                guard name == "keys" else {
+                    throw ConfigError(file: file, line: lineNumber, message: "unknown table '[\(name)]' (known: [keys])")
                 }
+                guard table != name, !seen.contains("[\(name)]") else {
+                    throw ConfigError(file: file, line: lineNumber, message: "table '[\(name)]' appears twice; keep one")
+                }
+                seen.insert("[\(name)]")
+                table = name
                 continue
+            case .pair(let name, let text):
+                key = name
+                value = text
             }
-            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2 else {
-                throw ConfigError(file: file, line: offset + 1, message: "expected 'key = value'")
+            // TOML refuses a key given twice; the old reader let the last one win silently.
+            let qualified = table.isEmpty ? key : "\(table).\(key)"
+            guard seen.insert(qualified).inserted else {
+                throw ConfigError(file: file, line: lineNumber, message: "'\(key)' is set twice; keep one")
             }
-            let value = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            let parts = [key, value]
+            let offset = lineNumber - 1
             if table == "keys" {
-                let name = parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                let name = key
                 guard !name.isEmpty, !value.isEmpty else {
                     throw ConfigError(file: file, line: offset + 1, message: "a key needs a name and a value: name = \"RW...\"")
                 }

@@ -144,3 +144,48 @@ struct ConfigCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct TestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test", abstract: "Run an app's tests in its environment, with its test database kept between runs.",
+        discussion: """
+            Runs the command the app's manifest gives under <test> (blank-django: manage.py test \
+            --keepdb) in the app's folder with the environment 'paddock run' gives, so against \
+            the app's own database server. The test database is kept between runs (the seed's \
+            TEST_CREATE = False): the manifest's setup step (blank-django: testdb.py, which \
+            makes the test database and loads testdata/setup/*.sql and testdata/fixtures/*.json) \
+            runs only on the first run, when its inputs or the database changed, or with \
+            --setup. Arguments after '--' go to the test command. The exit status is the tests'.
+
+            Examples:
+              paddock test mysite
+              paddock test mysite -- mysite.tests.HomePageTests
+              paddock test mysite --setup
+            """)
+    @Argument(help: "The app's name.", completion: Completions.apps) var app: String
+    @Flag(help: "Run the setup step even if the kept test database is up to date.") var setup = false
+    @Argument(parsing: .captureForPassthrough, help: "Arguments for the test command, after '--'.") var arguments: [String] = []
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let context = CommandContext(options: options)
+        try await runReportingErrors(context) {
+            let (app, extra, force) = (self.app, self.arguments.first == "--" ? Array(self.arguments.dropFirst()) : self.arguments, self.setup)
+            let output = context.output
+            let run = try await OffPool.run { () -> AppService.TestRun in
+                let service = try context.appService(state: try context.openState())
+                let run = try service.testRun(app, extraArguments: extra, forceSetup: force)
+                if let reason = run.setupReason {
+                    output.progress("setting up the test database (\(reason))")
+                    try service.runTestSetup(run) { line in
+                        if output.verbose { FileHandle.standardError.write(Data((String(line) + "\n").utf8)) }
+                    }
+                } else {
+                    output.progress("using the kept test database (up to date, so no setup)")
+                }
+                return run
+            }
+            try execute(run.test, context: context)
+        }
+    }
+}

@@ -101,7 +101,11 @@ struct FeedList: AsyncParsableCommand {
             // Highest precedence first, as a user reads "who wins".
             for feed in feeds.reversed() {
                 let parent = feed.parent.map { " (linked from '\($0)')" } ?? ""
-                let signed = feed.signature.map { "  signed by key \($0.keyId)" } ?? ""
+                var signed = feed.signature.map { "  signed by key \($0.keyId)" } ?? ""
+                // Listed from the kept copy still, but nothing is installed from it (TUF's freeze).
+                if let expires = feed.signature?.effectiveExpiry, SignedFeedClock.expired(feed) {
+                    signed += "  EXPIRED on \(FeedStore.isoDate(expires)): installs refused; run 'paddock feed update \(feed.parent ?? feed.name)'"
+                }
                 context.output.line(
                     "\(context.output.bold(feed.name))  \(feed.productCount) products  \(feed.kind.rawValue): \(feed.source)\(parent)\(signed)")
             }

@@ -19,7 +19,7 @@ struct FeedKeygen: AsyncParsableCommand {
 
             Examples:
               paddock feed keygen zoo
-              paddock feed sign feed.xml --secret-key zoo.key
+              paddock feed sign feed.xml --secret-key zoo.key --expires 30d
               paddock feed add https://example.org/feed.xml --key zoo.pub
             """)
     @Argument(help: "The files' path without extension: NAME.key and NAME.pub.") var name: String
@@ -77,8 +77,12 @@ struct FeedSign: AsyncParsableCommand {
             refuses, on update, a copy signed earlier than the one it has (a rollback). Sign again \
             after every change to the feed, and publish FEED and FEED.sig together.
 
+            --expires 30d adds 'expires:SECONDS' to the trusted comment: paddock warns when fewer \
+            than 7 days are left and refuses the copy after it (a frozen feed). Without it a \
+            signature expires 365 days after its timestamp. Re-sign before it runs out.
+
             Examples:
-              paddock feed sign feed.xml --secret-key zoo.key
+              paddock feed sign feed.xml --secret-key zoo.key --expires 30d
               paddock feed sign Feeds/*.xml --secret-key ~/.minisign/zoo.key
               minisign -S -l -s zoo.key -m feed.xml -x feed.xml.sig     (the same, with minisign)
             """)
@@ -86,6 +90,8 @@ struct FeedSign: AsyncParsableCommand {
     @Option(help: "The secret key file (from 'paddock feed keygen', or 'minisign -G -W').") var secretKey: String
     @Option(help: "The trusted comment (default: timestamp and file name); 'timestamp:' is added when missing.")
     var trustedComment: String?
+    @Option(help: "How long the signature is good for: a number and d (days), h (hours) or w (weeks), e.g. 30d.")
+    var expires: String?
     @Flag(help: "Sign the BLAKE2b-512 of the file (minisign's default 'ED') instead of the bytes.") var prehash = false
     @OptionGroup var options: GlobalOptions
 
@@ -106,6 +112,12 @@ struct FeedSign: AsyncParsableCommand {
             do { secret = try MinisignSecretKey(fileText: text) } catch let error as SignatureError {
                 throw ServiceError("'\(secretKey)': \(error)", .dataError)
             }
+            let lifetime = try expires.map { text in
+                guard let seconds = FeedSign.lifetime(text) else {
+                    throw ServiceError("--expires '\(text)': give a number of days, hours or weeks above 0, e.g. 30d, 12h or 2w", .usage)
+                }
+                return seconds
+            }
             var signed: [Signed] = []
             for feed in feeds {
                 guard let data = FileManager.default.contents(atPath: feed) else {
@@ -114,6 +126,12 @@ struct FeedSign: AsyncParsableCommand {
                 let now = Int(Date().timeIntervalSince1970)
                 var comment = trustedComment ?? "timestamp:\(now)\tfile:\((feed as NSString).lastPathComponent)"
                 if !comment.contains("timestamp:") { comment = "timestamp:\(now)\t" + comment }
+                if let lifetime {
+                    guard !comment.contains("expires:") else {
+                        throw ServiceError("--expires and a trusted comment with 'expires:' say it twice; give one", .usage)
+                    }
+                    comment += "\texpires:\(now + lifetime)"
+                }
                 let signature: MinisignSignature
                 do {
                     signature = try secret.sign([UInt8](data), trustedComment: comment, prehashed: prehash)
@@ -130,6 +148,17 @@ struct FeedSign: AsyncParsableCommand {
                 for item in signed { context.output.line("signed \(item.feed) → \(item.signature) (key \(item.keyId))") }
             }
         }
+    }
+}
+
+extension FeedSign {
+    /// "30d", "12h", "2w": seconds; nil when it is not a whole number above 0 with one of those.
+    static func lifetime(_ text: String) -> Int? {
+        let units = ["h": 3600, "d": 86400, "w": 7 * 86400]
+        guard let unit = text.last.map(String.init), let multiplier = units[unit], let count = Int(text.dropLast()), count > 0,
+            count <= 100 * 366
+        else { return nil }
+        return count * multiplier
     }
 }
 
@@ -154,6 +183,7 @@ struct FeedVerify: AsyncParsableCommand {
         var keyId: String
         var trustedComment: String?
         var signedAt: Int?
+        var expiresAt: Int?
     }
 
     func run() async throws {
@@ -166,9 +196,14 @@ struct FeedVerify: AsyncParsableCommand {
                 throw StoreError.sourceMissing(path)
             }
             let signature = try FeedSignatureCheck.verify([UInt8](data), path: path, key: trusted)
+            // The clock rules 'feed add' applies: expired or future-dated copies fail here too.
+            let notice = try SignedFeedClock.check(signature, feed: path, now: Int(Date().timeIntervalSince1970))
+            if let notice { context.output.warning(notice) }
             if context.output.json {
                 try context.output.printJSON(
-                    Verified(feed: path, keyId: signature.keyId, trustedComment: signature.trustedComment, signedAt: signature.signedAt))
+                    Verified(
+                        feed: path, keyId: signature.keyId, trustedComment: signature.trustedComment, signedAt: signature.signedAt,
+                        expiresAt: signature.expiresAt))
             } else {
                 context.output.line("good signature on \(path) by key \(signature.keyId)")
                 if let comment = signature.trustedComment { context.output.line("trusted comment: \(comment)") }

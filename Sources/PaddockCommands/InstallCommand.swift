@@ -32,6 +32,7 @@ struct InstallCommand: AsyncParsableCommand {
     @Option(help: "Where the app's folder goes (default: ./APP).") var path: String?
     @Option(name: .customLong("param"), help: "A template parameter, NAME=VALUE (repeatable).") var parameters: [String] = []
     @Option(help: "A file of NAME = VALUE lines answering template parameters.") var answers: String?
+    @Option(help: "The engine the new app runs on, instead of its template's (same runtime; see 'paddock engines').") var engine: String?
     @Flag(name: .shortAndLong, help: "Do not ask before installing (accepts the licences the plan lists).") var yes = false
     @Flag(help: "Accept the licences the plan lists and install without asking to proceed (template parameters are still asked on a terminal).")
     var acceptEula = false
@@ -43,17 +44,12 @@ struct InstallCommand: AsyncParsableCommand {
     func run() async throws {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
-            var parsed: [String: String] = [:]
-            for parameter in parameters {
-                guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
-                    throw ServiceError("--param \(parameter): expected NAME=VALUE", .usage)
-                }
-                parsed[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
-            }
-            let request = InstallRequest(
+            let parsed = try parsedParameters(parameters)
+            var request = InstallRequest(
                 app: app, path: path, parameters: parsed, answersFile: answers, yes: yes, dryRun: dryRun,
                 allowUnverified: allowUnverified, noWait: noWait,
                 commandLine: (["install"] + products + (app.map { ["--app", $0] } ?? [])).joined(separator: " "), acceptEula: acceptEula)
+            request.engine = engine
             try await InstallReporter.run(request, products: products, context: context)
         }
     }
@@ -61,6 +57,18 @@ struct InstallCommand: AsyncParsableCommand {
 
 /// Runs an install (or upgrade) through the service and says what it did: the plan first,
 /// then one line per outcome; with --json, JSON lines (events, then the report).
+/// `--param NAME=VALUE`s, as install and adopt take them.
+func parsedParameters(_ parameters: [String]) throws -> [String: String] {
+    var parsed: [String: String] = [:]
+    for parameter in parameters {
+        guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
+            throw ServiceError("--param \(parameter): expected NAME=VALUE", .usage)
+        }
+        parsed[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
+    }
+    return parsed
+}
+
 enum InstallReporter {
     static func run(_ request: InstallRequest, products: [String], context: CommandContext) async throws {
         let services = try context.services(jsonEvents: true)

@@ -22,9 +22,9 @@ public struct Paddock: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            FeedCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self, PlanCommand.self, WhyCommand.self, InstallCommand.self, DownloadCommand.self,
+            FeedCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self, PlanCommand.self, WhyCommand.self, InstallCommand.self, AdoptCommand.self, DownloadCommand.self,
             LaunchCommand.self, AppsCommand.self, StatusCommand.self, LogsCommand.self, StopCommand.self, RestartCommand.self, RunCommand.self, ShellCommand.self,
-            ConfigCommand.self,
+            ConfigCommand.self, TestCommand.self,
             SuperviseCommand.self, ServeCommand.self, ServePartCommand.self, EnginesCommand.self, UninstallCommand.self, UpgradeCommand.self, DoctorCommand.self,
         ])
 
@@ -40,7 +40,7 @@ public struct Paddock: AsyncParsableCommand {
         }
         do {
             var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
+            if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()

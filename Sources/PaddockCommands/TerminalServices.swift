@@ -16,7 +16,7 @@ struct TerminalEvents: ServiceDelegate {
         let status = output.status
         switch event {
         case .waitingForLock(let holder): status.begin("waiting for another paddock (\(holder)) to finish")
-        case .recovered(let command): output.warning("rolled back what a killed paddock left unfinished: paddock \(command)")
+        case .recovered: output.warning(event.warningText ?? "")
         case .willInstall(let product, let version): status.begin("installing \(product)\(version.map { " \($0)" } ?? "")")
         case .willRemove(let product, let app): status.begin("removing \(product)\(app.map { " (app \($0))" } ?? "")")
         case .willRunDeployHook(let app): status.begin("running the deploy hook of '\(app)'")
@@ -38,10 +38,17 @@ struct QuietEvents: ServiceDelegate {
     let output: Output
 
     func handle(_ event: ServiceEvent) {
-        switch event {
-        case .warning(let message): output.warning(message)
-        case .recovered(let command): output.warning("rolled back what a killed paddock left unfinished: paddock \(command)")
-        default: break
+        if let warning = event.warningText { output.warning(warning) }
+    }
+}
+
+extension ServiceEvent {
+    /// The warning an event is, in the words both renderings use; nil for the other events.
+    var warningText: String? {
+        switch self {
+        case .warning(let message): message
+        case .recovered(let command): "rolled back what a killed paddock left unfinished: paddock \(command)"
+        default: nil
         }
     }
 }

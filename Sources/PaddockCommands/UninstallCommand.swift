@@ -44,7 +44,11 @@ struct UninstallCommand: AsyncParsableCommand {
                     guard !output.json else { return }
                     output.line("Will remove: \(removal.products.map { UninstallService.describe($0) }.joined(separator: ", "))")
                     for app in removal.apps {
-                        output.line("and the app '\(app.name)': its folder \(app.path) and its state \(app.stateDirectory)")
+                        if removal.keptFolders.contains(app.path) {
+                            output.line("and the app '\(app.name)': its state \(app.stateDirectory) (its folder \(app.path) was adopted, so it stays)")
+                        } else {
+                            output.line("and the app '\(app.name)': its folder \(app.path) and its state \(app.stateDirectory)")
+                        }
                     }
                 })
             let removal = outcome.removal
@@ -54,7 +58,9 @@ struct UninstallCommand: AsyncParsableCommand {
                         removed: removal.products.map { .init(productId: $0.productId, app: $0.app.isEmpty ? nil : $0.app) }, apps: removal.apps.map(\.name)))
             } else {
                 output.line("uninstalled \(removal.products.map { UninstallService.describe($0) }.joined(separator: ", "))")
-                for app in removal.apps { output.line("removed app '\(app.name)' (\(app.path))") }
+                for app in removal.apps {
+                    output.line("removed app '\(app.name)'" + (removal.keptFolders.contains(app.path) ? "; its folder \(app.path) is kept" : " (\(app.path))"))
+                }
             }
         }
     }

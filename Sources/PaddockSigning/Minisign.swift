@@ -205,9 +205,16 @@ public struct MinisignSignature: Sendable, Hashable {
     public var keyIdText: String { PaddockSigning.keyIdText(keyId) }
 
     /// `timestamp:N` of the trusted comment (minisign writes it by default), if present.
-    public var timestamp: Int? {
-        for field in trustedComment.split(whereSeparator: { $0 == "\t" || $0 == " " }) where field.hasPrefix("timestamp:") {
-            return Int(field.dropFirst("timestamp:".count))
+    public var timestamp: Int? { field("timestamp:") }
+
+    /// `expires:N` of the trusted comment (seconds since 1970), written by
+    /// `paddock feed sign --expires`: signed with the comment, so it cannot be moved without the
+    /// key (TUF's freeze attack, docs/signing-and-offline.md).
+    public var expires: Int? { field("expires:") }
+
+    private func field(_ prefix: String) -> Int? {
+        for field in trustedComment.split(whereSeparator: { $0 == "\t" || $0 == " " }) where field.hasPrefix(prefix) {
+            return Int(field.dropFirst(prefix.count))
         }
         return nil
     }

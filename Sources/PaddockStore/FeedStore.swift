@@ -1,6 +1,7 @@
 import PaddockSQLite
 import FeedModel
 import PaddockXML
+import PaddockSigning
 import Foundation
 import PaddockBasics
 import Synchronization
@@ -168,7 +169,7 @@ public final class FeedStore {
                             "UPDATE feeds SET refreshed_at = ? WHERE name = ?", [.text(Self.timestamp()), .text(record.name)])
                     }
                     return loaded.map {
-                        FeedChange(name: $0.name, outcome: .unchanged, productCount: previous[$0.name]?.productCount ?? 0, warnings: [])
+                        FeedChange(name: $0.name, outcome: .unchanged, productCount: previous[$0.name]?.productCount ?? 0, warnings: $0.notices)
                     }
                 }
                 let changes = try commit(loaded, basePosition: root.position, outcome: .updated, replacing: family)
@@ -224,6 +225,8 @@ public final class FeedStore {
         /// How many products went into the catalogue while the feed was read (`ProductStream`);
         /// nil when all of them are in `feed.products`.
         var streamedCount: Int?
+        /// Said with the feed's change: a signed copy about to expire.
+        var notices: [String] = []
         var unchanged: Bool { feed == nil }
     }
 
@@ -231,26 +234,60 @@ public final class FeedStore {
         _ source: FeedSource, name: String, insecure: Bool, previous: [String: FeedRecord], key: TrustedKey?, scratch: URL
     ) async throws -> [LoadedFeed] {
         var result: [LoadedFeed] = []
-        var queue: [(FeedSource, String, String?)] = [(source, name, nil)]
+        // Each child with what its signed parent listed for it: (listed digest, the parent lists any).
+        var queue: [(FeedSource, String, String?, (String?, Bool))] = [(source, name, nil, (nil, false))]
         var seen: Set<FeedSource> = []
         while !queue.isEmpty {
-            let (current, currentName, parent) = queue.removeFirst()
+            let (current, currentName, parent, snapshot) = queue.removeFirst()
             guard seen.insert(current).inserted else { continue }  // A feed linking itself, or a loop.
             var loaded = try await load(current, name: currentName, previous: previous[currentName], key: key, scratch: scratch)
             loaded.parent = parent
+            if key != nil, let parent, snapshot.1 {
+                try checkSnapshot(loaded, listed: snapshot.0, parent: parent)
+            }
             // An unchanged parent still needs its children: read them from the cached copy.
             let feed = try loaded.feed ?? parse(path: cacheFile(for: currentName).path, label: current.description)
+            let digests = feed.childFeedDigests ?? [:]
             for child in feed.childFeeds {
                 let childSource = try FeedSource.parse(child, insecure: insecure, relativeTo: current)
-                queue.append((childSource, "\(name)/\(childSource.suggestedName)", currentName))
+                queue.append((childSource, "\(name)/\(childSource.suggestedName)", currentName, (digests[child], !digests.isEmpty)))
             }
             result.append(loaded)
         }
         return result
     }
 
+    /// TUF's snapshot rule: a signed parent that lists its children's digests was published with
+    /// exactly those copies; a child with other bytes (each validly signed, but from another
+    /// publication) or left off the list is refused.
+    private func checkSnapshot(_ loaded: LoadedFeed, listed: String?, parent: String) throws {
+        let actual: String?
+        switch loaded.contents {
+        case .data(let data): actual = Digest.sha256Hex(data)
+        case .downloaded(let file): actual = Digest.sha256Hex(file: file.path)
+        case .file(let path, _): actual = Digest.sha256Hex(file: path)
+        case nil: actual = Digest.sha256Hex(file: cacheFile(for: loaded.name).path)  // Unchanged: the kept copy.
+        }
+        guard let actual else { throw StoreError.sourceMissing(loaded.source.description) }
+        guard let listed, listed == actual else {
+            throw StoreError.snapshotMismatch(child: loaded.name, parent: parent, listed: listed, actual: actual)
+        }
+    }
+
     private func load(_ source: FeedSource, name: String, previous: FeedRecord?, key: TrustedKey?, scratch: URL) async throws -> LoadedFeed {
-        var loaded = try await fetch(source, name: name, previous: previous, key: key, scratch: scratch)
+        // A kept signature that has expired or is about to is fetched again even when the feed
+        // is unchanged: the publisher may have re-signed the same bytes.
+        let kept = previous?.signature?.effectiveExpiry
+        let revalidate = key != nil && kept.map { $0 - SignedFeedClock.now < SignedFeedClock.warningWindow } == true
+        var loaded = try await fetch(source, name: name, previous: previous, key: key, scratch: scratch, revalidate: revalidate)
+        if key != nil, var signature = loaded.signature ?? previous?.signature {
+            // Checked on every read, an unchanged copy too: a copy served unchanged past its
+            // expiry is TUF's freeze attack. Kept signatures from before paddock kept the expiry
+            // get it from their trusted comment.
+            signature.expiresAt = signature.effectiveExpiry
+            if let notice = try SignedFeedClock.check(signature, feed: name, now: SignedFeedClock.now) { loaded.notices.append(notice) }
+            loaded.signature = signature
+        }
         if let previous, let feed = loaded.feed {
             try checkNotOlder(feed, signature: loaded.signature, than: previous)
         }
@@ -259,12 +296,12 @@ public final class FeedStore {
     }
 
     private func fetch(
-        _ source: FeedSource, name: String, previous: FeedRecord?, key: TrustedKey?, scratch: URL
+        _ source: FeedSource, name: String, previous: FeedRecord?, key: TrustedKey?, scratch: URL, revalidate: Bool = false
     ) async throws -> LoadedFeed {
         switch source {
         case .file(let path):
             guard FileManager.default.isReadableFile(atPath: path) else { throw StoreError.sourceMissing(path) }
-            if let previous, try isUnchanged(path, since: previous) {
+            if let previous, !revalidate, try isUnchanged(path, since: previous) {
                 return LoadedFeed(name: name, source: source, feed: nil)
             }
             if let key {
@@ -287,7 +324,7 @@ public final class FeedStore {
                 name: name, source: source, feed: feed, contents: .file(path, before), streamedCount: streamed)
         case .url(let url):
             var headers: [String: String] = [:]
-            if let previous {
+            if let previous, !revalidate {
                 if let etag = previous.etag { headers["If-None-Match"] = etag }
                 if let modified = previous.lastModified { headers["If-Modified-Since"] = modified }
             }
@@ -505,7 +542,7 @@ public final class FeedStore {
                 changes.append(
                     FeedChange(
                         name: item.name, outcome: item.unchanged ? .unchanged : outcome, productCount: record.productCount,
-                        warnings: feed.warnings.map { "\(item.source.description):\($0.line):\($0.column): \($0.message)" }))
+                        warnings: item.notices + feed.warnings.map { "\(item.source.description):\($0.line):\($0.column): \($0.message)" }))
             }
             if let failure = copier.wait() { throw failure }
             for file in staged {

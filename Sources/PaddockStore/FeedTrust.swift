@@ -16,6 +16,88 @@ public struct FeedSignature: Codable, Sendable, Hashable {
     /// The `timestamp:` of the accepted copy's trusted comment (seconds since 1970), if any.
     public var signedAt: Int?
     public var trustedComment: String?
+    /// When the accepted copy stops being trusted (seconds since 1970): the signed `expires:`,
+    /// or `signedAt` + `SignedFeedClock.defaultLifetime` when the signature names none.
+    public var expiresAt: Int?
+}
+
+/// The clock rules for signed feeds (TUF's freeze and fast-forward attacks): a signed copy
+/// expires, a signed time ahead of this machine's clock is refused, and neither is bent by
+/// the kept copy.
+public enum SignedFeedClock {
+    /// How far a signing machine's clock may run ahead of this one's.
+    public static let allowedSkew = 3600
+    /// Fewer than this many seconds left: each add, update and install says so.
+    public static let warningWindow = 7 * 86400
+    /// A signature with a timestamp and no `expires:` (minisign's own, or an older
+    /// `paddock feed sign`) expires this long after it was made, so no copy is trusted forever.
+    public static let defaultLifetime = 365 * 86400
+
+    /// When a signature stops being trusted; nil when it names neither an expiry nor a time.
+    public static func expiry(signedAt: Int?, expires: Int?) -> Int? {
+        expires ?? signedAt.map { $0 + defaultLifetime }
+    }
+
+    /// Refuses a signature made in the future or already expired, and says how long is left
+    /// when it is under `warningWindow` (nil otherwise).
+    public static func check(_ signature: FeedSignature, feed: String, now: Int) throws -> String? {
+        if let signed = signature.signedAt, signed > now + allowedSkew {
+            throw StoreError.signedInFuture(feed: feed, signed: FeedStore.isoDate(signed), now: FeedStore.isoDate(now))
+        }
+        guard let expires = signature.expiresAt else {
+            throw StoreError.noSignedTime(feed: feed)
+        }
+        if expires <= now {
+            throw StoreError.expired(feed: feed, on: FeedStore.isoDate(expires), how: signature.expiryWords)
+        }
+        return warning(signature, feed: feed, now: now)
+    }
+
+    /// The warning for a copy with fewer than 7 days left, or nil.
+    public static func warning(_ signature: FeedSignature, feed: String, now: Int) -> String? {
+        guard let expires = signature.expiresAt, expires > now, expires - now < warningWindow else { return nil }
+        let hours = (expires - now) / 3600
+        let left = hours >= 48 ? "\(hours / 24) days" : "\(hours) hours"
+        return "feed '\(feed)' expires on \(FeedStore.isoDate(expires)) (\(signature.expiryWords)), in \(left); ask its publisher for a fresh copy, then run 'paddock feed update \(feed)'"
+    }
+
+    /// Whether a kept copy has expired: install refuses it, list and show say so.
+    public static func expired(_ record: FeedRecord, now: Int = Int(Date().timeIntervalSince1970)) -> Bool {
+        guard let expires = record.signature?.effectiveExpiry else { return false }
+        return expires <= now
+    }
+
+    /// Refuses to install from a feed whose kept copy has expired (the catalogue still answers
+    /// list and show from it).
+    public static func refuseInstall(from record: FeedRecord, now: Int = Int(Date().timeIntervalSince1970)) throws {
+        guard let signature = record.signature, let expires = signature.effectiveExpiry, expires <= now else { return }
+        throw StoreError.expired(feed: record.name, on: FeedStore.isoDate(expires), how: signature.expiryWords)
+    }
+
+    static var now: Int { Int(Date().timeIntervalSince1970) }
+}
+
+extension FeedSignature {
+    /// `expiresAt`, or for a signature kept before paddock kept it, what its trusted comment says.
+    public var effectiveExpiry: Int? {
+        expiresAt ?? SignedFeedClock.expiry(signedAt: signedAt, expires: trustedComment.flatMap(MinisignSignatureFields.expires))
+    }
+
+    /// Whether the expiry was signed (`expires:`) or is the default after the timestamp.
+    var expiryWords: String {
+        trustedComment.map { MinisignSignatureFields.expires(in: $0) != nil } == true
+            ? "signed expiry" : "no signed expiry: \(SignedFeedClock.defaultLifetime / 86400) days after its signed timestamp"
+    }
+}
+
+/// Reads a field of a kept trusted comment without keeping the whole signature.
+enum MinisignSignatureFields {
+    static func expires(in comment: String) -> Int? {
+        for field in comment.split(whereSeparator: { $0 == "\t" || $0 == " " }) where field.hasPrefix("expires:") {
+            return Int(field.dropFirst("expires:".count))
+        }
+        return nil
+    }
 }
 
 /// What the catalogue keeps about a feed beyond its products (the `meta` column, JSON).
@@ -110,6 +192,7 @@ public enum FeedSignatureCheck {
             var stored = key.stored
             stored.signedAt = signature.timestamp
             stored.trustedComment = signature.trustedComment
+            stored.expiresAt = SignedFeedClock.expiry(signedAt: signature.timestamp, expires: signature.expires)
             return stored
         } catch let error as SignatureError {
             throw StoreError.badSignature(signature: location, feed: feed, reason: error.description)
@@ -144,12 +227,18 @@ extension FeedStore {
     /// date or by its signed timestamp. Equal is fine (a copy republished unchanged).
     func checkNotOlder(_ feed: Feed, signature: FeedSignature?, than previous: FeedRecord) throws {
         let keptUpdated = try previous.updated ?? storedUpdatedText(previous)
+        // A kept date ahead of the clock is no baseline either (see the signed rule below).
         if let offered = feed.updated?.date, let keptText = keptUpdated,
-            let kept = FeedDateParser.parse(keptText), offered < kept
+            let kept = FeedDateParser.parse(keptText), offered < kept,
+            kept.timeIntervalSince1970 <= Double(SignedFeedClock.now + SignedFeedClock.allowedSkew)
         {
             throw StoreError.rollback(feed: previous.name, offered: feed.updated?.text ?? "", kept: keptText)
         }
-        if let offered = signature?.signedAt, let kept = previous.signature?.signedAt, offered < kept {
+        // A kept time ahead of the clock (accepted before paddock refused them) is no baseline:
+        // it would refuse every real update until that date (TUF's fast-forward attack).
+        if let offered = signature?.signedAt, let kept = previous.signature?.signedAt, offered < kept,
+            kept <= SignedFeedClock.now + SignedFeedClock.allowedSkew
+        {
             throw StoreError.rollback(feed: previous.name, offered: Self.isoDate(offered) + " (signed)", kept: Self.isoDate(kept) + " (signed)")
         }
     }
@@ -161,7 +250,7 @@ extension FeedStore {
         return (try? FeedDocumentReader.read(path: cache))?.updated?.text
     }
 
-    static func isoDate(_ seconds: Int) -> String {
+    public static func isoDate(_ seconds: Int) -> String {
         ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 }

@@ -25,6 +25,14 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case badSignature(signature: String, feed: String, reason: String)
     /// A copy older than the one kept (by `<updated>` or by signed timestamp).
     case rollback(feed: String, offered: String, kept: String)
+    /// A signed copy past its expiry (TUF's freeze attack).
+    case expired(feed: String, on: String, how: String)
+    /// A signed time more than `SignedFeedClock.allowedSkew` ahead of the clock (fast-forward).
+    case signedInFuture(feed: String, signed: String, now: String)
+    /// A signature with neither `timestamp:` nor `expires:` in its trusted comment.
+    case noSignedTime(feed: String)
+    /// A child feed whose bytes are not the ones its signed parent lists (mix-and-match).
+    case snapshotMismatch(child: String, parent: String, listed: String?, actual: String)
     /// `feeds.json` (the feeds added, kept apart from the index) cannot be read.
     case registrationsUnreadable(path: String, reason: String)
     /// `feeds.json` cannot be written: the change to the feeds is not made.
@@ -68,6 +76,21 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .rollback(let feed, let offered, let kept):
             return
                 "feed '\(feed)' is older than the copy paddock has (\(offered) vs \(kept)): a rollback; the catalogue is unchanged. If the publisher really went back, run 'paddock feed remove \(feed)' and add it again"
+        case .expired(let feed, let on, let how):
+            return "feed '\(feed)' expired on \(on) (\(how)); ask its publisher for a fresh copy, or remove it ('paddock feed remove \(feed)')"
+        case .signedInFuture(let feed, let signed, let now):
+            return
+                "feed '\(feed)' is signed at \(signed), ahead of this machine's clock (\(now)) by more than an hour; the catalogue is unchanged. Check this machine's clock, or ask its publisher to re-sign it with the right time"
+        case .noSignedTime(let feed):
+            return
+                "feed '\(feed)' is signed without a time: its trusted comment has no 'timestamp:' or 'expires:', so it could never expire; the catalogue is unchanged. Ask its publisher to sign it with 'paddock feed sign --expires 30d'"
+        case .snapshotMismatch(let child, let parent, let listed, let actual):
+            if let listed {
+                return
+                    "child feed '\(child)' is not the copy its parent '\(parent)' was published with (sha256 \(actual), the parent lists \(listed)): feeds mixed from different publications; the catalogue is unchanged. Run 'paddock feed update \(parent)' again once the publisher's copies agree"
+            }
+            return
+                "child feed '\(child)' is not listed with a paddock:sha256 by its signed parent '\(parent)', which lists its other children's: the catalogue is unchanged. Ask the publisher to list every child"
         case .registrationsUnreadable(let path, let reason):
             return
                 "the feed registrations '\(path)' cannot be read: \(reason); the index is unchanged. Restore the file from a backup, or move it aside and add your feeds again with 'paddock feed add'"
@@ -84,7 +107,9 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .sourceMissing: return 66
         case .changedWhileReading, .feedFileEdited: return 75
         case .fetchFailed: return 69
-        case .malformedFeed, .signatureMissing, .badSignature, .rollback, .registrationsUnreadable: return 65
+        case .malformedFeed, .signatureMissing, .badSignature, .rollback, .registrationsUnreadable, .expired, .signedInFuture, .noSignedTime,
+            .snapshotMismatch:
+            return 65
         case .registrationsUnwritable: return 74
         }
     }

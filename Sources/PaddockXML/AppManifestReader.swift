@@ -20,6 +20,7 @@ public enum AppManifestReader {
             throw fail(empty, "the first <arg> of <engine> is the program and cannot be empty")
         }
         var manifest = AppManifest(framework: root.attribute("framework"), engineName: engineName, engineArguments: engineArguments)
+        manifest.template = root.attribute("template")?.trimmingWhitespace()
         for setting in engine.children("setting") {
             guard let name = setting.attribute("name"), !name.isEmpty else { throw fail(setting, "<setting> needs a name attribute") }
             manifest.engineSettings.append(.init(name: name, value: setting.attribute("value") ?? ""))
@@ -35,6 +36,21 @@ public enum AppManifestReader {
                     throw fail(deploy, "the deploy log '\(log)' must be a relative path inside the app's state folder")
                 }
                 manifest.deployLog = log
+            }
+        }
+        if let test = root.child("test") {
+            manifest.testArguments = test.children("arg").map { $0.text.trimmingWhitespace() }
+            guard manifest.testArguments.first?.isEmpty == false else { throw fail(test, "<test> needs <arg>s: the command that runs the app's tests") }
+            if let setup = test.child("setup") {
+                manifest.testSetupArguments = setup.children("arg").map { $0.text.trimmingWhitespace() }
+                guard manifest.testSetupArguments.first?.isEmpty == false else {
+                    throw fail(setup, "<setup> needs <arg>s: the command that prepares the kept test database")
+                }
+                let inputs = (setup.attribute("inputs") ?? "").split(separator: ";").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+                for input in inputs where input.hasPrefix("/") || input.split(separator: "/").contains("..") {
+                    throw fail(setup, "the test setup input '\(input)' must be a file pattern relative to the app's folder, inside it")
+                }
+                manifest.testSetupInputs = inputs
             }
         }
         if let staticFiles = root.child("static") {

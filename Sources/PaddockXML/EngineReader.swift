@@ -88,8 +88,14 @@ public enum EngineReader {
                 engine.reload = .signal(signal)
             case "start-new-then-stop-old": engine.reload = .startNewThenStopOld
             case "one-at-a-time": engine.reload = .oneAtATime
+            case "touch":
+                let path = reload.attribute("path") ?? "{{run_dir}}/reload"
+                guard path.hasPrefix("{{run_dir}}/") || path.hasPrefix("{{data_dir}}/"), !path.split(separator: "/").contains("..") else {
+                    throw fail(reload, "path=\"\(path)\" must be a file under {{run_dir}}/ or {{data_dir}}/ (paddock touches nothing else)")
+                }
+                engine.reload = .touch(path)
             case let other:
-                throw fail(reload, "strategy=\"\(other)\" must be signal, start-new-then-stop-old or one-at-a-time")
+                throw fail(reload, "strategy=\"\(other)\" must be signal, start-new-then-stop-old, one-at-a-time or touch")
             }
         }
         engine.gracefulTimeout = try integer(element, "gracefulTimeout", minimum: 1, maximum: 3600) ?? 30
@@ -116,8 +122,36 @@ public enum EngineReader {
                 throw fail(limits, "the watch mask '\(bad)' must be a file name pattern (*.py), without '/'")
             }
         }
+        for file in element.children("configfile") {
+            let fileName = file.attribute("name")?.trimmingWhitespace() ?? ""
+            guard isConfigFileName(fileName) else {
+                throw fail(file, "<configFile name=\"\(fileName)\"> must be a plain file name (letters, digits, '.', '_', '-'; no '/'): it is written into the app's run folder")
+            }
+            guard !engine.configFiles.contains(where: { $0.name == fileName }) else { throw fail(file, "<configFile name=\"\(fileName)\"> is given twice") }
+            engine.configFiles.append(.init(name: fileName, text: file.text))
+        }
+        engine.products = try element.children("requires").map { requirement in
+            guard let product = requirement.attribute("product")?.trimmingWhitespace(), !product.isEmpty else {
+                throw fail(requirement, "<requires> needs a product attribute (a feed's productId)")
+            }
+            return product
+        }
+        if let stop = element.child("stop") {
+            let signal = (stop.attribute("signal") ?? "TERM").uppercased().replacingOccurrences(of: "SIG", with: "")
+            guard signalNames.contains(signal) else {
+                throw fail(stop, "signal=\"\(stop.attribute("signal") ?? "")\" must be one of \(signalNames.sorted().joined(separator: ", "))")
+            }
+            engine.stopSignal = signal
+        }
         engine.ignoredNames = element.children("ignore").map { $0.text.trimmingWhitespace() }.filter { !$0.isEmpty }
         return engine
+    }
+
+    static func isConfigFileName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first != ".", name.count <= 100 else { return false }
+        return name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_" || $0 == "-"
+        }
     }
 
     static func isEngineName(_ name: String) -> Bool {

@@ -169,7 +169,12 @@ struct FeedBuilder {
         let target = href ?? element.attribute("relativeHref")
         switch element.attribute("rel")?.lowercased() {
         case "enclosure":
-            if let target { feed.childFeeds.append(target) }
+            if let target {
+                feed.childFeeds.append(target)
+                if let digest = element.attribute("sha256", namespace: FeedNamespace.paddock) {
+                    feed.childFeedDigests = (feed.childFeedDigests ?? [:]).merging([target: digest.lowercased()]) { first, _ in first }
+                }
+            }
         case "self", nil:
             if feed.selfLink == nil { feed.selfLink = target }
         default:

@@ -13,11 +13,16 @@ import TestSupport
 /// over HTTP on loopback.
 @Suite("Apps end to end", .serialized, .requires(.pypi), .offCooperativePool)
 struct AppLifecycleTests {
+    /// A fresh PADDOCK_HOME with the built-in feed. `asUser` runs paddock as another user
+    /// (setpriv), for Apache, which will not serve as root; `stopsOnExit` names an app stopped
+    /// when the sandbox goes.
     final class Sandbox {
         let root: URL
         var environment: [String: String]
-        init() throws {
-            root = try TestPaths.temporaryDirectory("paddock-app")
+        var asUser: UInt32?
+        var stopsOnExit: String?
+        init(label: String = "paddock-app") throws {
+            root = try TestPaths.temporaryDirectory(label)
             environment = [
                 "PADDOCK_HOME": root.appendingPathComponent("home").path,
                 "PADDOCK_BUILTIN_FEED": TestPaths.builtinFeed.path,
@@ -26,10 +31,16 @@ struct AppLifecycleTests {
         }
         @discardableResult
         func paddock(_ arguments: [String]) throws -> ProcessResult {
-            try runProcess(TestPaths.binary, arguments, environment: environment, directory: root)
+            guard let user = asUser else { return try runProcess(TestPaths.binary, arguments, environment: environment, directory: root) }
+            return try runProcess(
+                URL(fileURLWithPath: "/usr/bin/setpriv"),
+                ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", TestPaths.binary.path] + arguments, environment: environment, directory: root)
         }
         func stopAll(_ app: String) { _ = try? paddock(["stop", app]) }
-        deinit { try? FileManager.default.removeItem(at: root) }
+        deinit {
+            if let app = stopsOnExit { stopAll(app) }
+            try? FileManager.default.removeItem(at: root)
+        }
     }
 
     static func get(_ port: Int, _ path: String, host: String = "127.0.0.1") -> HTTPProbe.Answer? {
@@ -100,36 +111,7 @@ struct AppLifecycleTests {
 
         // A new model and its migration; restart runs the deploy hook, and requests made all
         // through the restart see no refused connection and no 5xx.
-        let notes = appFolder.appendingPathComponent("notes")
-        try FileManager.default.createDirectory(at: notes.appendingPathComponent("migrations"), withIntermediateDirectories: true)
-        try Data().write(to: notes.appendingPathComponent("__init__.py"))
-        try Data().write(to: notes.appendingPathComponent("migrations/__init__.py"))
-        try Data("from django.db import models\n\nclass Note(models.Model):\n    text = models.CharField(max_length=100)\n".utf8)
-            .write(to: notes.appendingPathComponent("models.py"))
-        try Data(
-            """
-            from django.db import migrations, models
-
-            class Migration(migrations.Migration):
-                initial = True
-                dependencies = []
-                operations = [
-                    migrations.CreateModel(
-                        name="Note",
-                        fields=[
-                            ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                            ("text", models.CharField(max_length=100)),
-                        ],
-                    ),
-                ]
-
-            """.utf8
-        ).write(to: notes.appendingPathComponent("migrations/0001_initial.py"))
-        let settings = appFolder.appendingPathComponent("mysite/settings.py")
-        let handle = try FileHandle(forWritingTo: settings)
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data("\nINSTALLED_APPS += [\"notes\"]\n".utf8))
-        try handle.close()
+        try AdoptTests.addNotesApp(to: appFolder, project: "mysite", touchRestartFile: false)
 
         let failures = RequestLoop(port: port)
         failures.start()

@@ -288,6 +288,81 @@ struct EngineTests {
         #expect(sandbox.supervisorLog("rolling").contains("reloading (asked to reload) by \(logged)"))
     }
 
+    /// A server that reads its own configuration file (what the engine's `<configFile>`
+    /// rendered), counts the touches of its reload file, ignores SIGTERM and stops on USR1.
+    static let configured = #"""
+        import http.server, json, os, signal, sys, threading, time
+        run = sys.argv[1]
+        conf = json.load(open(os.path.join(run, "toy.json")))
+        reloads = [0]
+        def watch():
+            path = os.path.join(run, "reload")
+            seen = os.path.getmtime(path) if os.path.exists(path) else None
+            while True:
+                time.sleep(0.1)
+                now = os.path.getmtime(path) if os.path.exists(path) else None
+                if now != seen:
+                    seen = now
+                    reloads[0] += 1
+                    print("reloaded by touch", flush=True)
+        threading.Thread(target=watch, daemon=True).start()
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = ("%s uid %s reloads %d\n" % (conf["greeting"], conf["uid"], reloads[0])).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+        def stop(*_):
+            print("stopped by USR1", flush=True)
+            os._exit(0)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGUSR1, stop)
+        host, port = conf["bind"].rsplit(":", 1)
+        http.server.HTTPServer((host, int(port)), Handler).serve_forever()
+        """#
+
+    @Test("an engine's <configFile> is rendered into the run folder, a touch reload touches its file, <stop signal> stops it")
+    func configFileTouchAndStopSignal() throws {
+        let sandbox = try Sandbox()
+        let port = 18476
+        try sandbox.writeEngine(
+            "toy-configured",
+            """
+            <engine xmlns="urn:paddock:engine:1" name="toy-configured" runtime="python3" gracefulTimeout="30">
+              <program>python3</program>
+              <arg>{{app_root}}/configured.py</arg>
+              <arg>{{run_dir}}</arg>
+              <transport kind="tcp" portLower="18475" portUpper="18478"/>
+              <reload strategy="touch"/>
+              <stop signal="USR1"/>
+              <configFile name="toy.json"><![CDATA[{"bind": "{{bind}}", "greeting": "hello {{app_name}}", "uid": "{{uid}}"}
+            ]]></configFile>
+            </engine>
+            """)
+        try sandbox.installApp("configured", template: "toy-configured", engine: "toy-configured", files: ["configured.py": Self.configured])
+        defer { _ = try? sandbox.paddock(["stop", "configured"]) }
+        let launch = try sandbox.paddock(["launch", "configured", "--detach", "--port", String(port)])
+        try #require(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        let rendered = sandbox.home.appendingPathComponent("state/apps/configured/run/toy.json")
+        #expect(try String(contentsOf: rendered, encoding: .utf8) == "{\"bind\": \"127.0.0.1:\(port)\", \"greeting\": \"hello configured\", \"uid\": \"\(getuid())\"}\n")
+        #expect((try FileManager.default.attributesOfItem(atPath: rendered.path)[.posixPermissions] as? Int) == 0o600)
+        #expect(HTTPProbe.get(port: port, path: "/", host: "127.0.0.1", timeout: 5)?.body == "hello configured uid \(getuid()) reloads 0\n")
+
+        let restart = try sandbox.paddock(["restart", "configured"])
+        #expect(restart.status == 0, "\(restart.stderr)")
+        #expect(Self.waitUntil(seconds: 10) { HTTPProbe.get(port: port, path: "/", host: "127.0.0.1", timeout: 5)?.body.hasSuffix("reloads 1\n") == true })
+        #expect(sandbox.supervisorLog("configured").contains("reloading (asked to reload) by touching"), "\(sandbox.supervisorLog("configured"))")
+
+        // The server ignores SIGTERM: only the engine's stop signal ends it before the 30-s grace.
+        let started = Date()
+        #expect(try sandbox.paddock(["stop", "configured"]).status == 0)
+        #expect(Date().timeIntervalSince(started) < 15, "stopped by USR1, not killed after the graceful timeout")
+        let log = (try? String(contentsOf: sandbox.home.appendingPathComponent("state/apps/configured/logs/app.log"), encoding: .utf8)) ?? ""
+        #expect(log.contains("stopped by USR1"), "\(log)")
+        #expect(!HTTPProbe.isListening(port: port))
+    }
+
     @Test("start-new-then-stop-old: a second engine on the same port (SO_REUSEPORT), then the first stops; it answers throughout")
     func startNewThenStopOld() throws {
         let sandbox = try Sandbox()
@@ -424,7 +499,7 @@ struct EngineTests {
         try sandbox.writeEngine("broken", "<engine xmlns=\"urn:paddock:engine:1\" name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <reload strategy=\"sometimes\"/>\n</engine>\n")
         let broken = try sandbox.paddock(["engines"])
         #expect(broken.status == 65)
-        #expect(broken.stderr.contains("config/engines/broken.xml:3:3: strategy=\"sometimes\" must be signal, start-new-then-stop-old or one-at-a-time"), "\(broken.stderr)")
+        #expect(broken.stderr.contains("config/engines/broken.xml:3:3: strategy=\"sometimes\" must be signal, start-new-then-stop-old, one-at-a-time or touch"), "\(broken.stderr)")
     }
 }
 

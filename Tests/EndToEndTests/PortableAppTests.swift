@@ -134,6 +134,7 @@ struct PortableAppTests {
         try Self.expectPinned(try String(contentsOf: app.appendingPathComponent("requirements.txt"), encoding: .utf8), ["django", "gunicorn", "whitenoise"])
         try Self.expectPinned(try String(contentsOf: app.appendingPathComponent("requirements-postgresql.txt"), encoding: .utf8), ["psycopg"])
         try Self.expectPinned(try String(contentsOf: app.appendingPathComponent("requirements-mysql.txt"), encoding: .utf8), ["pymysql"])
+        try Self.expectPinned(try String(contentsOf: app.appendingPathComponent("requirements-mssql.txt"), encoding: .utf8), ["mssql-django"])
         let pyproject = try String(contentsOf: app.appendingPathComponent("pyproject.toml"), encoding: .utf8)
         #expect(pyproject.contains("name = \"mysite\"") && pyproject.contains("\"Django==5.2.19\""))
         try Self.expectOneCleanCommit(

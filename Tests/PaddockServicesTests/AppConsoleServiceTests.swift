@@ -95,6 +95,51 @@ struct AppConsoleServiceTests {
         #expect(try service.changeConfig("toy", set: [("engine", "python-gunicorn")], unset: []).set.isEmpty)
     }
 
+    @Test("config engine=: an engine of the manifest's runtime is kept as PADDOCK_ENGINE and runs the app; another runtime is refused naming those that fit")
+    func engineChoice() throws {
+        let sandbox = try ServiceSandbox()
+        let (service, layout) = try Self.makeApp(sandbox)
+        let change = try service.changeConfig("toy", set: [("engine", "uwsgi")], unset: [])
+        #expect(change.set == ["engine"])
+        // The alias is kept as the engine's own name; the listing shows it as the engine.
+        #expect(EnvironmentFile.read(layout.environmentFile)["PADDOCK_ENGINE"] == "python-uwsgi")
+        #expect(try service.config("toy").engine == "python-uwsgi")
+        #expect(try !service.config("toy").settings.contains { $0.name == "PADDOCK_ENGINE" })
+        let loaded = try service.load("toy")
+        #expect(loaded.engine?.name == "python-uwsgi")
+        let run = try service.engineRun(loaded, port: 8123, workers: 2)
+        #expect(run.engineName == "python-uwsgi")
+        #expect(run.reload == .touch(layout.run.appendingPathComponent("chain-reload").path), "the reload's path rendered")
+        #expect(run.arguments.contains("toy.wsgi:application") && run.arguments.contains("127.0.0.1:8123"))
+
+        let before = EnvironmentFile.read(layout.environmentFile)
+        #expect(
+            throws: ServiceError(
+                "engine=perl-starman: 'perl-starman' runs perl apps and 'toy' is a python3 app; it can run on python-gunicorn, python-mod-wsgi, python-uwsgi",
+                .usage)
+        ) { try service.changeConfig("toy", set: [("engine", "perl-starman")], unset: []) }
+        #expect(
+            throws: ServiceError(
+                "engine=nope: no such engine; 'toy' can run on python-gunicorn, python-mod-wsgi, python-uwsgi (runtime python3); see 'paddock engines'",
+                .usage)
+        ) { try service.changeConfig("toy", set: [("engine", "nope")], unset: []) }
+        #expect(EnvironmentFile.read(layout.environmentFile) == before)
+
+        // mod_wsgi: Apache's configuration and the WSGI script rendered into the run folder.
+        _ = try service.changeConfig("toy", set: [("engine", "python-mod-wsgi")], unset: [])
+        let apache = try service.engineRun(try service.load("toy"), port: 8124, workers: 3)
+        #expect(apache.arguments == ["/usr/sbin/apache2", "-f", layout.run.appendingPathComponent("apache.conf").path, "-DFOREGROUND"])
+        #expect(apache.stopSignal == "WINCH")
+        let conf = try String(contentsOf: layout.run.appendingPathComponent("apache.conf"), encoding: .utf8)
+        #expect(conf.contains("Listen 127.0.0.1:8124\n") && conf.contains("processes=3 ") && !conf.contains("{{"))
+        #expect(try String(contentsOf: layout.run.appendingPathComponent("paddock.wsgi"), encoding: .utf8).contains("\"toy.wsgi:application\""))
+
+        // Back to the manifest's own: nothing kept.
+        #expect(try service.changeConfig("toy", set: [], unset: ["engine"]).set == ["engine"])
+        #expect(EnvironmentFile.read(layout.environmentFile)["PADDOCK_ENGINE"] == nil)
+        #expect(try service.load("toy").engine?.name == "python-gunicorn")
+    }
+
     @Test("config listing: a URL's password is masked where it stands; other values as they are")
     func urlPasswordsMasked() {
         #expect(AppService.shown("DATABASE_URL", "postgres://shop:s3cr&t@127.0.0.1:5432/shop") == "postgres://shop:\(AppService.masked)@127.0.0.1:5432/shop")

@@ -174,11 +174,11 @@ struct FeedFetchLimitTests {
                 "config.toml:2: download-max-file-size takes a size above 0: bytes, or a whole number of KB, MB or GB (1024-based), e.g. \"1 GB\""
             ),
             (
-                "download-max-feed-size = 99999999999 GB",
+                "download-max-feed-size = \"99999999999 GB\"",
                 "config.toml:2: download-max-feed-size takes a size above 0: bytes, or a whole number of KB, MB or GB (1024-based), e.g. \"1 GB\""
             ),
             (
-                "download-min-speed = fast",
+                "download-min-speed = \"fast\"",
                 "config.toml:2: download-min-speed takes bytes a second, or a whole number of KB or MB, e.g. \"1 KB\"; 0 turns it off"
             ),
             ("download-min-speed = -1", "config.toml:2: download-min-speed takes bytes a second, or a whole number of KB or MB, e.g. \"1 KB\"; 0 turns it off"),

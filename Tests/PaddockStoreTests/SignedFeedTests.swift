@@ -17,9 +17,16 @@ struct SignedFeedTests {
         return "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>signed</title><updated>\(updated)</updated>\(link)\(entries)</feed>\n"
     }
 
-    static func sign(_ text: String, with key: MinisignSecretKey, at timestamp: Int = 1_700_000_000) throws -> String {
-        try key.sign(Array(text.utf8), trustedComment: "timestamp:\(timestamp)\tfile:feed.xml").fileText
+    /// Signed at `timestamp`, with a signed expiry 90 days from now unless `expires` says otherwise
+    /// (nil: none, so the default lifetime after `timestamp` applies).
+    static func sign(
+        _ text: String, with key: MinisignSecretKey, at timestamp: Int = 1_700_000_000, expires: Int? = SignedFeedTests.now + 90 * 86400
+    ) throws -> String {
+        let expiry = expires.map { "\texpires:\($0)" } ?? ""
+        return try key.sign(Array(text.utf8), trustedComment: "timestamp:\(timestamp)\tfile:feed.xml\(expiry)").fileText
     }
+
+    static var now: Int { Int(Date().timeIntervalSince1970) }
 
     final class Sandbox {
         let root: URL

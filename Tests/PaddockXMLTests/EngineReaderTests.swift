@@ -33,6 +33,63 @@ struct EngineReaderTests {
         #expect(engine.limitValues == ["max_requests": "0", "request_time_limit": "30", "graceful_timeout": "30", "memory_limit_mb": "0"])
     }
 
+    @Test("the shipped uWSGI and mod_wsgi engines: python3, their products, a touch reload, Apache's own configuration")
+    func shippedPythonEngines() throws {
+        let folder = TestPaths.repository.appendingPathComponent("Recipes/engines")
+        let uwsgi = try #require(try EngineReader.read(path: folder.appendingPathComponent("python-uwsgi.xml").path).first)
+        #expect(uwsgi.name == "python-uwsgi" && uwsgi.runtime == "python3" && uwsgi.aliases == ["uwsgi"])
+        #expect(uwsgi.products == ["uwsgi-python3"])
+        #expect(uwsgi.reload == .touch("{{run_dir}}/chain-reload"))
+        // The file the reload touches is the one uWSGI watches for a chain reload, with lazy apps.
+        let touchIndex = try #require(uwsgi.arguments.firstIndex(of: "--touch-chain-reload"))
+        #expect(uwsgi.arguments[touchIndex + 1] == "{{run_dir}}/chain-reload")
+        #expect(uwsgi.arguments.contains("--lazy-apps") && uwsgi.arguments.contains("unix_signal:15 gracefully_kill_them_all"))
+        #expect(uwsgi.stopSignal == "TERM" && uwsgi.configFiles.isEmpty)
+
+        let apache = try #require(try EngineReader.read(path: folder.appendingPathComponent("python-mod-wsgi.xml").path).first)
+        #expect(apache.name == "python-mod-wsgi" && apache.runtime == "python3" && apache.products == ["apache-mod-wsgi"])
+        #expect(apache.program == "/usr/sbin/apache2" && apache.arguments == ["-f", "{{run_dir}}/apache.conf", "-DFOREGROUND"])
+        #expect(apache.reload == .touch("{{run_dir}}/paddock.wsgi"))
+        #expect(apache.stopSignal == "WINCH")
+        #expect(apache.configFiles.map(\.name) == ["apache.conf", "paddock.wsgi"])
+        let conf = apache.configFiles[0].text
+        // Its own server: never the system's configuration, modules by absolute path.
+        #expect(!conf.contains("/etc/apache2") && !conf.contains("Include"))
+        #expect(conf.contains("Listen {{host}}:{{port}}") && conf.contains("PidFile \"{{run_dir}}/apache.pid\""))
+        #expect(conf.contains("LoadModule wsgi_module /usr/lib/apache2/modules/mod_wsgi.so"))
+        #expect(conf.contains("python-home=\"{{app_root}}/.venv\"") && conf.contains("processes={{workers}}"))
+        #expect(apache.configFiles[1].text.contains("\"{{wsgi_app}}\".partition(\":\")"))
+    }
+
+    @Test("a touch reload, config files kept verbatim (CDATA, several lines), required products and a stop signal")
+    func newFields() throws {
+        let scratch = try EngineScratch()
+        let file = try scratch.write(
+            "e.xml",
+            """
+            <engine xmlns="urn:paddock:engine:1" name="srv" runtime="python3">
+              <requires product="srv-package"/>
+              <requires product="srv-plugin"/>
+              <program>srv</program>
+              <arg>--config</arg> <arg>{{run_dir}}/srv.conf</arg>
+              <reload strategy="touch"/>
+              <stop signal="SIGQUIT"/>
+              <configFile name="srv.conf"><![CDATA[listen {{host}}:{{port}}
+            # a <comment> & more
+            root "{{app_root}}"
+            ]]></configFile>
+            </engine>
+            """)
+        let engine = try #require(try EngineReader.read(path: file.path).first)
+        #expect(engine.products == ["srv-package", "srv-plugin"])
+        #expect(engine.reload == .touch("{{run_dir}}/reload"))
+        #expect(engine.stopSignal == "QUIT")
+        #expect(engine.configFiles == [.init(name: "srv.conf", text: "listen {{host}}:{{port}}\n# a <comment> & more\nroot \"{{app_root}}\"\n")])
+        // Without them: TERM, no files, no products.
+        let plain = try #require(try EngineReader.read(path: try scratch.write("p.xml", "<engine name=\"p\" runtime=\"r\"><program>p</program></engine>").path).first)
+        #expect(plain.stopSignal == "TERM" && plain.configFiles.isEmpty && plain.products.isEmpty)
+    }
+
     @Test("every field, and an <engines> file holding two")
     func everyField() throws {
         let scratch = try EngineScratch()
@@ -108,7 +165,7 @@ struct EngineReaderTests {
             ),
             (
                 "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <reload strategy=\"sometimes\"/>\n</engine>",
-                "e.xml:3:3: strategy=\"sometimes\" must be signal, start-new-then-stop-old or one-at-a-time"
+                "e.xml:3:3: strategy=\"sometimes\" must be signal, start-new-then-stop-old, one-at-a-time or touch"
             ),
             (
                 "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <reload strategy=\"signal\" signal=\"KILL\"/>\n</engine>",
@@ -138,6 +195,30 @@ struct EngineReaderTests {
             (
                 "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <limits watchMask=\"*.py;conf/app.ini\"/>\n</engine>",
                 "e.xml:3:3: the watch mask 'conf/app.ini' must be a file name pattern (*.py), without '/'"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <reload strategy=\"touch\" path=\"{{app_root}}/wsgi.py\"/>\n</engine>",
+                "e.xml:3:3: path=\"{{app_root}}/wsgi.py\" must be a file under {{run_dir}}/ or {{data_dir}}/ (paddock touches nothing else)"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <reload strategy=\"touch\" path=\"{{run_dir}}/../../x\"/>\n</engine>",
+                "e.xml:3:3: path=\"{{run_dir}}/../../x\" must be a file under {{run_dir}}/ or {{data_dir}}/ (paddock touches nothing else)"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <configFile name=\"../etc/x.conf\">x</configFile>\n</engine>",
+                "e.xml:3:3: <configFile name=\"../etc/x.conf\"> must be a plain file name (letters, digits, '.', '_', '-'; no '/'): it is written into the app's run folder"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <configFile name=\"a.conf\">x</configFile>\n  <configFile name=\"a.conf\">y</configFile>\n</engine>",
+                "e.xml:4:3: <configFile name=\"a.conf\"> is given twice"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <requires/>\n</engine>",
+                "e.xml:3:3: <requires> needs a product attribute (a feed's productId)"
+            ),
+            (
+                "<engine name=\"x\" runtime=\"r\">\n  <program>p</program>\n  <stop signal=\"KILL\"/>\n</engine>",
+                "e.xml:3:3: signal=\"KILL\" must be one of HUP, INT, QUIT, TERM, TTIN, TTOU, USR1, USR2, WINCH"
             ),
             (
                 "<engines>\n  <engine name=\"x\" runtime=\"r\"><program>p</program></engine>\n  <engine name=\"x\" runtime=\"r\"><program>q</program></engine>\n</engines>",

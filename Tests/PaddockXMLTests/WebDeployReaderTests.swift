@@ -128,10 +128,11 @@ struct WebDeployReaderTests {
         let database = try #require(try WebDeployReader.parameters(path: file.path).first { $0.name == "database" })
         #expect(database.products(for: "postgresql") == ["psycopg"])
         #expect(database.products(for: "mysql") == ["pymysql"])
+        #expect(database.products(for: "mssql") == ["mssql-django"])
         #expect(database.products(for: "sqlite") == [])
         let parameters = try WebDeployReader.parameters(path: file.path)
         for name in ["database_name", "database_host", "database_port", "database_user", "database_password"] {
-            #expect(parameters.first { $0.name == name }?.askWhen == .init(parameter: "database", values: ["postgresql", "mysql"]), "\(name)")
+            #expect(parameters.first { $0.name == name }?.askWhen == .init(parameter: "database", values: ["postgresql", "mysql", "mssql"]), "\(name)")
         }
         #expect(parameters.first { $0.name == "app_name" }?.askWhen == nil)
     }

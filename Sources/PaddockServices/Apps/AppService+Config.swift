@@ -3,6 +3,7 @@ import Foundation
 import PaddockApps
 import PaddockBasics
 import PaddockState
+import PaddockXML
 
 /// `paddock config`: the app's settings are its environment file (docs/cli.md); a change is
 /// made under the state lock, checked as parameters are, and written atomically. The running
@@ -64,7 +65,8 @@ extension AppService {
     public func config(_ name: String) throws -> ConfigListing {
         let loaded = try load(name)
         let values = EnvironmentFile.read(loaded.layout.environmentFile)
-        let settings = values.keys.sorted().map { key in
+        // The engine's choice is shown as the engine, not as a setting.
+        let settings = values.keys.sorted().filter { $0 != Self.engineSetting }.map { key in
             Setting(name: key, value: Self.shown(key, values[key] ?? ""), secret: Self.isSecret(key))
         }
         return ConfigListing(
@@ -73,17 +75,24 @@ extension AppService {
     }
 
     /// Sets and unsets settings under the state lock; nothing is written when any is refused.
-    /// `engine` is not a variable: it names the app's engine, which must be the one its
-    /// manifest names while no other engine serves its runtime.
+    /// `engine` is not a variable: it chooses the app's engine among those of its manifest's
+    /// engine's runtime, kept as `PADDOCK_ENGINE` in its environment file (removed when it is
+    /// the manifest's own). `paddock restart` then stops the app and starts it on that engine.
     public func changeConfig(_ name: String, set assignments: [(name: String, value: String)], unset: [String]) throws -> ConfigChange {
         var variables: [(String, String)] = []
+        var engineChoice: String??
         for (key, value) in assignments {
-            if key == "engine" {
-                try checkEngineChoice(name, value)
+            if key == "engine" || key == Self.engineSetting {
+                engineChoice = .some(try checkEngineChoice(name, value))
                 continue
             }
             if let problem = EnvironmentFile.problem(key: key, value: value) { throw ServiceError("\(key): \(problem)", .usage) }
             variables.append((key, value))
+        }
+        var unset = unset
+        if let index = unset.firstIndex(where: { $0 == "engine" || $0 == Self.engineSetting }) {
+            unset.remove(at: index)
+            engineChoice = .some(nil)
         }
         for key in unset where !EnvironmentFile.isValidName(key) {
             throw ServiceError("--unset \(key): not a setting name (letters, digits and '_', not starting with a digit)", .usage)
@@ -104,7 +113,15 @@ extension AppService {
         }
         for (key, value) in variables { values[key] = value }
         for key in unset { values[key] = nil }
-        if !variables.isEmpty || !unset.isEmpty {
+        var changedEngine = false
+        if let choice = engineChoice {
+            changedEngine = values[Self.engineSetting] != choice
+            values[Self.engineSetting] = choice
+            if changedEngine {
+                variables.append(("engine", try choice ?? AppManifestReader.read(path: loaded.layout.manifest.path).engineName))
+            }
+        }
+        if !variables.isEmpty || !unset.isEmpty || changedEngine {
             do {
                 try EnvironmentFile.write(values, to: loaded.layout.environmentFile)
             } catch let failure as EnvironmentFile.Failure {
@@ -114,17 +131,32 @@ extension AppService {
         return ConfigChange(set: variables.map(\.0), unset: unset, running: loaded.supervisorPid != nil)
     }
 
-    private func checkEngineChoice(_ name: String, _ wanted: String) throws {
+    /// The engine's own name when the app may run on it, nil when it is the manifest's own
+    /// (nothing to keep); refused, naming the engines that may, when its runtime is another.
+    private func checkEngineChoice(_ name: String, _ wanted: String) throws -> String? {
         let loaded = try load(name)
-        let current = loaded.engine?.name ?? loaded.manifest.engineName
+        let manifestEngine = try AppManifestReader.read(path: loaded.layout.manifest.path).engineName
+        return try Self.engineChoice(wanted, manifestEngine: manifestEngine, engines: engines, app: name, option: "engine=\(wanted)")
+    }
+
+    /// Checks a choice of engine against the engine a manifest names: the same runtime
+    /// (python3), or refused naming the engines of that runtime. The chosen engine's name, or
+    /// nil when it is the manifest's own.
+    public static func engineChoice(_ wanted: String, manifestEngine: String, engines: EngineCatalog, app: String, option: String) throws -> String? {
+        guard let own = engines.engine(named: manifestEngine) else {
+            throw ServiceError("\(option): the engine '\(manifestEngine)' that the manifest of '\(app)' names is not defined; see 'paddock engines'", .dataError)
+        }
+        let fitting = engines.sorted.filter { $0.runtime == own.runtime }.map(\.name)
         guard let engine = engines.engine(named: wanted) else {
             throw ServiceError(
-                "engine=\(wanted): no such engine (engines: \(engines.sorted.map(\.name).joined(separator: ", "))); see 'paddock engines'", .usage)
+                "\(option): no such engine; '\(app)' can run on \(fitting.joined(separator: ", ")) (runtime \(own.runtime)); see 'paddock engines'", .usage)
         }
-        guard engine.name == current else {
+        guard engine.runtime == own.runtime else {
             throw ServiceError(
-                "engine=\(wanted): '\(name)' runs on '\(current)', the engine its manifest names; choosing another is not possible yet", .usage)
+                "\(option): '\(engine.name)' runs \(engine.runtime) apps and '\(app)' is a \(own.runtime) app; it can run on \(fitting.joined(separator: ", "))",
+                .usage)
         }
+        return engine.name == own.name ? nil : engine.name
     }
 
     // MARK: Settings the engine started with

@@ -38,9 +38,20 @@ public struct AppService {
         guard FileManager.default.fileExists(atPath: layout.manifest.path) else {
             throw ServiceError("the app '\(name)' has no manifest at \(layout.manifest.path); was its folder moved or deleted?", .noInput)
         }
-        let manifest = try AppManifestReader.read(path: layout.manifest.path)
+        var manifest = try AppManifestReader.read(path: layout.manifest.path)
+        manifest.engineName = Self.chosenEngine(layout, manifest: manifest)
         // An unknown engine stops a launch (engineRun), not a stop, a status or an uninstall.
         return LoadedApp(record: record, layout: layout, manifest: manifest, resolved: engines.engine(named: manifest.engineName))
+    }
+
+    /// The setting that keeps an app's own choice of engine (`install --engine`, `config
+    /// APP engine=NAME`) in its environment file, over the engine its manifest names.
+    public static let engineSetting = "PADDOCK_ENGINE"
+
+    /// The engine the app runs on: its own choice, else the one its manifest names.
+    static func chosenEngine(_ layout: AppLayout, manifest: AppManifest) -> String {
+        let chosen = EnvironmentFile.read(layout.environmentFile)[engineSetting] ?? ""
+        return chosen.isEmpty ? manifest.engineName : chosen
     }
 
     // MARK: Launching
@@ -120,12 +131,40 @@ public struct AppService {
         }
         let values = app.values(port: port, workers: workers)
         let environment = app.environment(values: values, base: context.environment)
-        return EngineRun(
+        try writeConfigFiles(engine, app: app, values: values)
+        var reload = engine.reload
+        if case .touch(let path) = reload { reload = .touch(Placeholders.render(path, values)) }
+        var run = EngineRun(
             engineName: engine.name, arguments: try app.engineArguments(values: values, environment: environment),
             environment: environment, port: port, socketPath: app.socketPath,
-            reload: engine.reload, gracefulTimeout: TimeInterval(engine.gracefulTimeout),
+            reload: reload, gracefulTimeout: TimeInterval(engine.gracefulTimeout),
             memoryLimitBytes: engine.limits.memoryLimitMB.map { UInt64($0) * 1_048_576 }, watchMask: engine.limits.watchMask,
             ignoredNames: ChangeFingerprint.alwaysIgnored + engine.ignoredNames)
+        run.stopSignal = engine.stopSignal
+        return run
+    }
+
+    /// Renders the engine's `<configFile>`s into the app's run folder (private to its owner).
+    /// A value with a line break is refused: in a server's configuration it would start a
+    /// directive of its own.
+    func writeConfigFiles(_ engine: EngineDefinition, app: LoadedApp, values: [String: String]) throws {
+        guard !engine.configFiles.isEmpty else { return }
+        try app.layout.createStateFolders()
+        for file in engine.configFiles {
+            for (name, value) in values where value.contains(where: \.isNewline) && file.text.contains("{{\(name)}}") {
+                throw ServiceError(
+                    "\(engine.source): the value of {{\(name)}} holds a line break, which cannot go into \(file.name); change it with 'paddock config'",
+                    .dataError)
+            }
+            let target = try PathConfinement.resolve(file.name, under: app.layout.run, what: "the engine's configuration file")
+            let text = Placeholders.render(file.text, values)
+            do {
+                try Data(text.utf8).write(to: target, options: .atomic)
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target.path)
+            } catch {
+                throw ServiceError("cannot write \(target.path): \(error.localizedDescription)", .ioError)
+            }
+        }
     }
 
     /// Starts `paddock supervise` (the executable given) in a session of its own, so that it
@@ -171,7 +210,22 @@ public struct AppService {
         let loaded = try load(name)
         let run = try engineRun(loaded, port: port, workers: workers)
         recordLaunchedSettings(loaded)
-        return Supervisor(layout: loaded.layout, run: run).run()
+        // An upload alone (the restart file touched, a watched file changed) deploys when the
+        // app's files changed, then reloads: the deploy hook runs here, in the supervisor.
+        let context = self.context
+        let beforeReload: Supervisor.BeforeReload = { _ in
+            do {
+                // Its own state connection: this runs on the supervisor's thread, not this one.
+                let service = try AppService(context: context, state: try context.openState())
+                var current = try service.load(name)
+                _ = try service.deployIfNeeded(&current)
+                return true
+            } catch {
+                FileHandle.standardError.write(Data("paddock: \(error)\n".utf8))
+                return false
+            }
+        }
+        return Supervisor(layout: loaded.layout, run: run, beforeReload: beforeReload).run()
     }
 
     /// Reaps a child that exited (so it is not a zombie that looks alive); false when it is gone.
@@ -232,6 +286,12 @@ public struct AppService {
             let workers = Self.workersArgument(of: pid) ?? loaded.defaultWorkers
             let deployed = try deployIfNeeded(&loaded)
             context.emit(.note("the settings of '\(name)' changed since it started: stopping it and starting it with them"))
+            if let running = status.engine, let chosen = loaded.engine?.name, running != chosen {
+                // Two engines cannot hand one port over: the app is down between the stop and
+                // the start (docs/engines.md, "Choosing an engine").
+                context.emit(
+                    .warning("'\(name)' moves from the engine \(running) to \(chosen): requests that arrive until \(chosen) answers are refused"))
+            }
             stop(loaded)
             let launched = try startDetached(loaded, port: status.port, workers: workers, executable: executable)
             return Restarted(url: launched.url, deployed: deployed, settingsApplied: true)
@@ -462,6 +522,8 @@ extension AppService: AppControlling {
     public func deployInputs(
         record: AppRecord, layout: AppLayout, manifest: AppManifest, base: [String: String]
     ) -> (values: [String: String], environment: [String: String]) {
+        var manifest = manifest
+        manifest.engineName = Self.chosenEngine(layout, manifest: manifest)
         let loaded = LoadedApp(record: record, layout: layout, manifest: manifest, resolved: engines.engine(named: manifest.engineName))
         let values = loaded.values(port: 8000, workers: 1)
         return (values, loaded.environment(values: values, base: base))
@@ -469,7 +531,8 @@ extension AppService: AppControlling {
 
     public func fingerprint(layout: AppLayout, manifest: AppManifest) -> String {
         let record = AppRecord(name: layout.name, template: "", path: layout.source.path, stateDirectory: layout.state.path, parameters: [:])
-        return LoadedApp(record: record, layout: layout, manifest: manifest, resolved: engines.engine(named: manifest.engineName)).fingerprint
+        let engine = engines.engine(named: Self.chosenEngine(layout, manifest: manifest))
+        return LoadedApp(record: record, layout: layout, manifest: manifest, resolved: engine).fingerprint
     }
 
     public func stopIfRunning(_ record: AppRecord, state: StateStore) -> Bool {

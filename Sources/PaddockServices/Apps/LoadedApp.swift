@@ -56,6 +56,9 @@ public struct LoadedApp: Sendable {
         values["port"] = String(port)
         values["workers"] = String(workers)
         values["host"] = "127.0.0.1"
+        // Who the engine runs as (a server that switches user when started as root needs it).
+        values["uid"] = String(getuid())
+        values["gid"] = String(getgid())
         return values
     }
 

@@ -22,9 +22,33 @@ public struct StagedTemplate: Sendable {
     var secretValues: [String: String]
     /// Products the chosen values bring in (`pd:requires` in Parameters.xml), in order.
     var requiredProducts: [String] = []
+    /// An uploaded app folder taken as it is (`paddock adopt`): nothing rendered into it.
+    var adopted = false
+    /// `--engine`: the engine chosen over the manifest's (nil: the manifest's own).
+    var engine: String?
 }
 
 extension InstallService {
+    /// The template an app folder made by paddock elsewhere was made from: `given` (--template),
+    /// else its manifest's `template=`. For `paddock adopt`.
+    public static func templateOfAppFolder(_ folder: URL, given: String?) throws -> String {
+        let manifestFile = folder.appendingPathComponent("paddock-app.xml")
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ServiceError("there is no folder at '\(folder.path)'; give the path of the app folder you uploaded", .noInput)
+        }
+        guard FileManager.default.fileExists(atPath: manifestFile.path) else {
+            throw ServiceError(
+                "'\(folder.path)' has no paddock-app.xml: it is not an app folder made by paddock (make one with 'paddock install TEMPLATE --app NAME')",
+                .noInput)
+        }
+        if let given, !given.isEmpty { return given }
+        guard let template = try AppManifestReader.read(path: manifestFile.path).template, !template.isEmpty else {
+            throw ServiceError("\(manifestFile.path) does not say which template the app was made from; name it with --template ID (see 'paddock list')", .usage)
+        }
+        return template
+    }
+
     /// Unpacks the (verified) template, reads its Parameters.xml and settles every value, all
     /// before the transaction, so nothing waits on a person in the middle of an install.
     func stage(_ step: PlanStep, file: URL, app: String, scratch: URL) throws -> StagedTemplate {
@@ -89,7 +113,11 @@ extension InstallService {
         }
         let secretNames = Set(parameters.filter(\.isSecret).map(\.name))
         let source = URL(fileURLWithPath: request.path ?? FileManager.default.currentDirectoryPath + "/" + app).standardizedFileURL
-        if let contents = try? FileManager.default.contentsOfDirectory(atPath: source.path), !contents.isEmpty {
+        if request.adopting {
+            guard FileManager.default.fileExists(atPath: source.appendingPathComponent("paddock-app.xml").path) else {
+                throw ServiceError("'\(source.path)' has no paddock-app.xml: it is not an app folder made by paddock (make one with 'paddock install TEMPLATE --app NAME')", .noInput)
+            }
+        } else if let contents = try? FileManager.default.contentsOfDirectory(atPath: source.path), !contents.isEmpty {
             throw ServiceError("'\(source.path)' already exists and is not empty; choose another --path or app name", .cannotCreate)
         }
         let appState = try PathConfinement.resolve(app, under: context.paths.state.appendingPathComponent("apps"), what: "the state folder of app")
@@ -101,7 +129,22 @@ extension InstallService {
         return StagedTemplate(
             productId: step.productId, folder: folder, layout: layout,
             values: values.filter { !secretNames.contains($0.key) }, secretValues: values.filter { secretNames.contains($0.key) },
-            requiredProducts: required)
+            requiredProducts: required, adopted: request.adopting)
+    }
+
+    /// `--engine NAME`: checked against the engine the template's manifest names (the same
+    /// runtime), kept in the staged template; the engine's `<requires>` products, for the plan.
+    func chooseEngine(_ template: inout StagedTemplate) throws -> [String] {
+        guard let wanted = request.engine else { return [] }
+        let manifestFile = template.folder.appendingPathComponent(template.layout.manifest.lastPathComponent)
+        guard FileManager.default.fileExists(atPath: manifestFile.path) else {
+            throw ServiceError("--engine \(wanted): \(template.productId) has no paddock-app.xml, so it names no engine to replace", .usage)
+        }
+        let manifest = try AppManifestReader.read(path: manifestFile.path, label: "\(template.productId)/paddock-app.xml")
+        let engines = try EngineStore(environment: context.environment, paths: context.paths).catalog()
+        template.engine = try AppService.engineChoice(
+            wanted, manifestEngine: manifest.engineName, engines: engines, app: template.layout.name, option: "--engine \(wanted)")
+        return engines.engine(named: template.engine ?? manifest.engineName)?.products ?? []
     }
 
     /// Asks through the prompter: the caption and description, the default in brackets; a
@@ -119,7 +162,8 @@ extension InstallService {
     func finishApp(_ template: StagedTemplate, transaction: InstallTransaction) throws -> AppRecord {
         let layout = template.layout
         try TemplateKind.prepareApp(template, transaction: transaction)
-        let settings = Self.appSettings(template, layout: layout)
+        var settings = Self.appSettings(template, layout: layout)
+        if let engine = template.engine { settings[AppService.engineSetting] = engine }
         try EnvironmentFile.write(settings, to: layout.environmentFile)
         guard FileManager.default.fileExists(atPath: layout.manifest.path) else {
             throw ServiceError("\(template.productId) has no paddock-app.xml: it is not an app template", .dataError)
@@ -145,7 +189,8 @@ extension InstallService {
             throw ServiceError(failure.description + "\nnothing was installed", .failure)
         }
         context.emit(.didRunDeployHook(app: layout.name))
-        commitFirst(layout, template: template.productId, transaction: transaction)
+        // An adopted folder is the user's, with its own history (or none, as rsync leaves it).
+        if !template.adopted { commitFirst(layout, template: template.productId, transaction: transaction) }
         record.deployedHash = apps.fingerprint(layout: layout, manifest: manifest)
         record.deployedAt = StateStore.timestamp()
         transaction.record(app: record)
@@ -167,25 +212,31 @@ extension InstallService {
             "DATABASE_URL": databaseURL(
                 engine: database, data: layout.data, name: template.values["database_name"] ?? "", host: template.values["database_host"] ?? "",
                 port: template.values["database_port"] ?? "", user: template.values["database_user"] ?? "",
-                password: template.secretValues["database_password"] ?? ""),
+                password: template.secretValues["database_password"] ?? "",
+                query: database == "mssql" ? ["tds_version": template.values["tds_version"] ?? "7.4"] : [:]),
         ]
     }
 
     /// `DATABASE_URL` in the dj-database-url form: `sqlite:////abs/data/db.sqlite3`,
-    /// `postgres://user:password@host:port/name`, `mysql://…`; user, password and name
-    /// percent-encoded, an IPv6 host in brackets.
-    static func databaseURL(engine: String, data: URL, name: String, host: String, port: String, user: String, password: String) -> String {
+    /// `postgres://user:password@host:port/name`, `mysql://…`, `mssql://…?tds_version=7.4`; user,
+    /// password, name and query values percent-encoded, an IPv6 host in brackets.
+    static func databaseURL(
+        engine: String, data: URL, name: String, host: String, port: String, user: String, password: String, query: [String: String] = [:]
+    ) -> String {
         let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text }
-        guard engine == "postgresql" || engine == "mysql" else {
+        let schemes = ["postgresql": "postgres", "mysql": "mysql", "mssql": "mssql"]
+        guard let scheme = schemes[engine] else {
             let path = data.appendingPathComponent("db.sqlite3").path
             return "sqlite:///" + (path.split(separator: "/").map { encoded(String($0)) }.reduce("") { $0 + "/" + $1 })
         }
-        var url = (engine == "postgresql" ? "postgres" : "mysql") + "://"
+        var url = scheme + "://"
         if !user.isEmpty || !password.isEmpty { url += encoded(user) + (password.isEmpty ? "" : ":" + encoded(password)) + "@" }
         url += host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         if !port.isEmpty { url += ":" + port }
-        return url + "/" + encoded(name)
+        url += "/" + encoded(name)
+        if !query.isEmpty { url += "?" + query.sorted { $0.key < $1.key }.map { "\(encoded($0.key))=\(encoded($0.value))" }.joined(separator: "&") }
+        return url
     }
 
     /// Makes the new app's folder a git repository with one first commit of everything the

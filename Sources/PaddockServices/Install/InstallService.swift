@@ -25,6 +25,11 @@ public struct InstallRequest: Sendable {
     /// accepted, so the install goes ahead without asking; template parameters are still asked
     /// on a terminal (`--yes` asks nothing at all, and accepts them too).
     public var acceptEula = false
+    /// `paddock adopt`: `path` is an app folder made elsewhere (uploaded with rsync or git): it
+    /// is taken as it is, not rendered from the template; the template's products, the app's
+    /// environment, secrets and deploy hook are made here. The folder stays the user's: never
+    /// removed by a rollback or an uninstall.
+    public var adopting = false
     public var dryRun = false
     public var allowUnverified = false
     public var noWait = false
@@ -33,6 +38,9 @@ public struct InstallRequest: Sendable {
     /// resolver does not count them as installed; each one's files are moved aside (in the
     /// transaction) just before its new version is put in place, and dropped only at commit.
     public var upgrading: [String: InstalledProduct] = [:]
+    /// `--engine NAME`: the new app runs on this engine rather than the one its template's
+    /// manifest names (same runtime); its `<requires>` products join the plan.
+    public var engine: String?
 
     public init(
         app: String? = nil, path: String? = nil, parameters: [String: String] = [:], answersFile: String? = nil, yes: Bool = false,
@@ -121,6 +129,9 @@ public struct InstallService {
             return InstallOutcome(installed: [], app: nil, plan: plan, nothingToDo: true, dryRun: request.dryRun)
         }
         let templates = steps.filter { $0.installer?.linux.map { TemplateKind().handles($0) } == true }
+        if let engine = request.engine, templates.isEmpty || request.app == nil {
+            throw ServiceError("--engine \(engine) chooses the engine of a new app: install a template with --app NAME (for an app that exists: paddock config APP engine=\(engine))", .usage)
+        }
         try check(plan)
         if request.dryRun {
             showPlan(plan)
@@ -147,9 +158,13 @@ public struct InstallService {
                 template = staged
                 let planned = Set(plan.stages.flatMap(\.steps).map(\.productId))
                 let extra = staged.requiredProducts.filter { !planned.contains($0) }
-                if !extra.isEmpty {
-                    plan = try planMaker.resolve(requests + extra)
-                    context.emit(.note("the parameters chosen need \(extra.joined(separator: ", ")), so the plan includes them"))
+                let engineProducts = try chooseEngine(&template!).filter { !planned.contains($0) && !extra.contains($0) }
+                if !extra.isEmpty || !engineProducts.isEmpty {
+                    plan = try planMaker.resolve(requests + extra + engineProducts)
+                    if !extra.isEmpty { context.emit(.note("the parameters chosen need \(extra.joined(separator: ", ")), so the plan includes them")) }
+                    if !engineProducts.isEmpty {
+                        context.emit(.note("the engine \(template?.engine ?? "") needs \(engineProducts.joined(separator: ", ")), so the plan includes them"))
+                    }
                     try check(plan)
                 }
             }

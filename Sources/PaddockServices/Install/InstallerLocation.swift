@@ -15,6 +15,8 @@ enum InstallerLocation {
 
     static func resolve(_ location: String, feed: String, catalog: Catalog) throws -> String {
         guard let record = try catalog.feed(named: feed) else { return location }
+        // A signed feed past its expiry answers list and show, but installs nothing (TUF's freeze).
+        try SignedFeedClock.refuseInstall(from: record)
         let remote = URL(string: record.source).map { $0.scheme == "http" || $0.scheme == "https" } ?? false
         if remote {
             // A feed from a server names files on servers: one naming a file of this machine

@@ -9,6 +9,9 @@ import PaddockSystem
 public struct Removal: Sendable {
     public var products: [InstalledProduct]
     public var apps: [AppRecord]
+    /// The folders of apps taken in with `paddock adopt` (no template receipt names them): the
+    /// user's, so kept; their state goes.
+    public var keptFolders: Set<String> = []
 }
 
 /// What an uninstall did, for the report.
@@ -94,7 +97,12 @@ public struct UninstallService {
             if !ordered.contains(where: { key($0) == key(product) }) { ordered.append(product) }
         }
         try visit(target)
-        return Removal(products: ordered, apps: apps)
+        // An app made here has its folder as its template's receipt; an adopted one has none.
+        var kept: Set<String> = []
+        for app in apps where !(try state.receipts(of: app.template, app: app.name)).contains(where: { $0.kind == .directory && $0.path == app.path }) {
+            kept.insert(app.path)
+        }
+        return Removal(products: ordered, apps: apps, keptFolders: kept)
     }
 
     public static func describe(_ product: InstalledProduct) -> String {
@@ -160,7 +168,7 @@ public struct UninstallService {
                 transaction.recordRemoval(product.productId, app: product.app)
             }
             for app in removal.apps {
-                try transaction.moveAside(app.path, appFolder: true)
+                if !removal.keptFolders.contains(app.path) { try transaction.moveAside(app.path, appFolder: true) }
                 try transaction.moveAside(app.stateDirectory)
                 transaction.recordRemoval(app: app.name)
             }

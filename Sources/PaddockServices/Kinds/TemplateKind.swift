@@ -15,6 +15,12 @@ public struct TemplateKind: InstallerKind {
 
     public func install(_ step: KindStep, context: ServiceContext) throws -> [Receipt] {
         guard let template = step.template else { return [] }
+        // An adopted folder is taken as it is, and recorded without a receipt: uninstalling the
+        // app never removes what the user uploaded.
+        if template.adopted {
+            try Self.prepareApp(template, transaction: step.transaction)
+            return []
+        }
         try Self.renderApp(template, transaction: step.transaction)
         return [Receipt(kind: .directory, path: template.layout.source.path)]
     }

@@ -52,15 +52,15 @@ def env_list(*names, default=""):
 
 
 def database_from_url(url):
-    """DATABASES["default"] from a DATABASE_URL (the dj-database-url convention, for the three
+    """DATABASES["default"] from a DATABASE_URL (the dj-database-url convention, for the four
     backends this project knows), with urllib.parse only: no extra package to install."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     engines = {"sqlite": "sqlite", "postgres": "postgresql", "postgresql": "postgresql", "pgsql": "postgresql",
-               "mysql": "mysql", "mariadb": "mysql"}
+               "mysql": "mysql", "mariadb": "mysql", "mssql": "mssql", "sqlserver": "mssql"}
     if scheme not in engines:
         raise ImproperlyConfigured(
-            f"DATABASE_URL has the scheme {scheme!r}; use sqlite:////path, postgres://… or mysql://…"
+            f"DATABASE_URL has the scheme {scheme!r}; use sqlite:////path, postgres://…, mysql://… or mssql://…"
         )
     if engines[scheme] == "sqlite":
         # sqlite:////abs/path (four slashes), sqlite:///relative/to/the/app, sqlite://:memory:
@@ -183,6 +183,11 @@ if DB_ENGINE == "sqlite":
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # A file, not memory, so that 'paddock test' (manage.py test --keepdb) keeps it
+            # between runs, beside the app's own database.
+            "TEST": {"NAME": str(Path(database["NAME"]).with_name("test_" + Path(database["NAME"]).name))}
+            if database["NAME"] != ":memory:"
+            else {},
         }
     }
 elif DB_ENGINE in ("postgresql", "mysql"):
@@ -208,9 +213,38 @@ elif DB_ENGINE in ("postgresql", "mysql"):
             "OPTIONS": options,
         }
     }
+elif DB_ENGINE == "mssql":
+    # Microsoft SQL Server through mssql-django and pyodbc, over Debian's FreeTDS ODBC driver
+    # (tdsodbc): DATABASE_URL=mssql://user:password@host:1433/name?tds_version=7.4.
+    try:
+        import mssql  # noqa: F401
+    except ImportError:
+        raise ImproperlyConfigured(
+            "the database is SQL Server but mssql-django is not installed in the app's virtual "
+            "environment: paddock install mssql-django --app {{paddock_app}}"
+        ) from None
+    options = database.pop("OPTIONS", {})
+    tds_version = options.pop("tds_version", "7.4")
+    options.setdefault("driver", "FreeTDS")
+    # FreeTDS takes SERVER and PORT apart (Microsoft's drivers take "host,port").
+    options.setdefault("host_is_server", True)
+    options.setdefault("extra_params", f"TDS_Version={tds_version}")
+    # A server that does not answer fails the connection in seconds, not after the driver's
+    # own minutes; paddock's deploy hook then names host:port.
+    options["connection_timeout"] = int(options.get("connection_timeout", 5))
+    options["connection_retries"] = int(options.get("connection_retries", 0))
+    DATABASES = {
+        "default": {
+            "ENGINE": "mssql",
+            **database,
+            "PORT": database.get("PORT") or "1433",
+            "CONN_MAX_AGE": 60,
+            "OPTIONS": options,
+        }
+    }
 else:
     raise ImproperlyConfigured(
-        f"the database engine is {DB_ENGINE!r} (PADDOCK_DB_ENGINE); it must be sqlite, postgresql or mysql."
+        f"the database engine is {DB_ENGINE!r} (PADDOCK_DB_ENGINE); it must be sqlite, postgresql, mysql or mssql."
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

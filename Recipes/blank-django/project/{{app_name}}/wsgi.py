@@ -10,3 +10,11 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{app_name}}.settings")
 
 application = get_wsgi_application()
+
+# The URLconf and every view module, imported now rather than on each worker's first request:
+# a worker that started before an upload then serves the code it started with until the
+# reload replaces it, instead of importing the new urls.py (whose views may need settings the
+# old process does not have) halfway.
+from django.urls import get_resolver  # noqa: E402
+
+get_resolver().url_patterns
