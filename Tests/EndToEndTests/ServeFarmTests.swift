@@ -153,6 +153,19 @@ struct ServeFarmTests {
             #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
         }
         #expect(!HTTPProbe.isListening(port: 18690), "nothing started")
+        // The front's port taken by another program (here the test's own listener).
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(18692).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(holder, 8) == 0)
+        let taken = try sandbox.paddock(["serve", "bad", "--listen", "127.0.0.1:18692"])
+        #expect(taken.status == 69 && taken.stderr.contains("port 18692 is in use by another program"), "\(taken.stderr)")
         let unknown = try sandbox.paddock(["serve", "nosuch", "--listen", "127.0.0.1:18690"])
         #expect(unknown.status == 64 && unknown.stderr.contains("no app named 'nosuch'"), "\(unknown.stderr)")
         #expect(try sandbox.paddock(["serve", "restart", "bad"]).stderr.contains("'bad' is not served; start it with 'paddock serve bad'"))

@@ -124,6 +124,17 @@ public struct ServeService {
         for other in try apps.state.apps() where other.name != name {
             if let settings = ServeSettings.read(other.layout) { taken.formUnion(settings.instances + [settings.balancerPort]) }
         }
+        // The front's port held by another program (Debian's own nginx on 80, say) is refused:
+        // the front would not bind it, and that program would answer instead.
+        let frontPorts = try apps.state.apps().compactMap { record -> [Int]? in
+            guard record.name != name, let other = ServeSettings.read(record.layout), other.front == request.front,
+                FileManager.default.fileExists(atPath: siteFile(record.name, front: other.front).path)
+            else { return nil }
+            return [other.listenPort] + (other.redirectPort.map { [$0] } ?? [])
+        }.flatMap { $0 }
+        for port in [listen.port] + (redirect.map { [$0.port] } ?? []) where !frontPorts.contains(port) && HTTPProbe.isListening(port: port) {
+            throw ServiceError("port \(port) is in use by another program; free it (Debian's own server: 'systemctl disable --now nginx') or choose another with --listen", .unavailable)
+        }
         var ports: [Int] = []
         for _ in 0..<request.instances {
             guard let port = loaded.portRange.first(where: { !taken.contains($0) && HTTPProbe.freePort(in: $0...$0) != nil }) else {
