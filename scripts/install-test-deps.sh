@@ -6,7 +6,8 @@
 # templates' test (PerlTemplateTests; the same packages the feed's Perl products install), and
 # Debian's Rails, Puma and node-express for the Rails and Node.js templates' tests, and uWSGI and
 # Apache with mod_wsgi for the Python engines' test (PythonEnginesTests; the feed's uwsgi-python3
-# and apache-mod-wsgi products). Safe to run
+# and apache-mod-wsgi products), and nginx, HAProxy, Apache and wrk for the web farm's
+# (ServeFarmTests). Safe to run
 # again: it only calls apt-get when something is missing. scripts/test.sh runs it.
 set -euo pipefail
 packages=(python3-pip python3-venv postgresql mariadb-server mariadb-client tdsodbc unixodbc rsync
@@ -21,6 +22,10 @@ command -v node >/dev/null 2>&1 || packages+=(nodejs)
 # uwsgi-core, not uwsgi (whose init script would start a system service); apache2-bin, not
 # apache2 (the same): paddock runs both as an app's own processes.
 packages+=(uwsgi-core uwsgi-plugin-python3 apache2-bin libapache2-mod-wsgi-py3)
+# The web farm of 'paddock serve' (ServeFarmTests): Debian's nginx and HAProxy, which paddock
+# runs itself with its own configurations (Debian's services stay unused), apache2-bin (above)
+# for --front apache, and wrk, curl and openssl for the load and TLS checks.
+packages+=(nginx haproxy wrk curl openssl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -152,7 +152,10 @@ struct StopCommand: AsyncParsableCommand {
             let app = self.app
             let stopped = try await OffPool.run {
                 let service = try context.appService(state: try context.openState())
-                return service.stop(try service.load(app))
+                let launched = service.stop(try service.load(app))
+                // A served app (paddock serve): its instances, balancer and site too.
+                let served = try ServeService(apps: service).stop(app) && !launched
+                return launched || served
             }
             if context.output.json {
                 try context.output.printJSON(StopReport(app: app, stopped: stopped))
@@ -182,7 +185,19 @@ struct RestartCommand: AsyncParsableCommand {
         try await runReportingErrors(context) {
             let app = self.app
             let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-            let restarted = try await OffPool.run { try context.appService(state: try context.openState()).restart(app, executable: executable) }
+            let (restarted, rolled) = try await OffPool.run { () -> (AppService.Restarted?, (url: String, instances: Int)?) in
+                let service = try context.appService(state: try context.openState())
+                if let restarted = try service.restart(app, executable: executable) { return (restarted, nil) }
+                // A served app (paddock serve) is rolled instance by instance.
+                let serving = ServeService(apps: service)
+                guard serving.isServed(app) else { return (nil, nil) }
+                let rolled = try serving.restart(app, executable: executable)
+                return (nil, (try serving.status(app).url ?? "", rolled.instances))
+            }
+            if let rolled {
+                if context.output.json { return try context.output.printJSON(RestartReport(app: app, restarted: true, url: rolled.url, settingsApplied: false)) }
+                return context.output.line("restarted '\(app)' at \(rolled.url): \(rolled.instances) instances, one at a time")
+            }
             if context.output.json {
                 try context.output.printJSON(
                     RestartReport(app: app, restarted: restarted != nil, url: restarted?.url, settingsApplied: restarted?.settingsApplied ?? false))

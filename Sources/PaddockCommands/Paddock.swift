@@ -25,7 +25,7 @@ public struct Paddock: AsyncParsableCommand {
             FeedCommand.self, ListCommand.self, SearchCommand.self, ShowCommand.self, PlanCommand.self, WhyCommand.self, InstallCommand.self, AdoptCommand.self, DownloadCommand.self,
             LaunchCommand.self, AppsCommand.self, StatusCommand.self, LogsCommand.self, StopCommand.self, RestartCommand.self, RunCommand.self, ShellCommand.self,
             ConfigCommand.self, TestCommand.self,
-            SuperviseCommand.self, EnginesCommand.self, UninstallCommand.self, UpgradeCommand.self, DoctorCommand.self,
+            SuperviseCommand.self, ServeCommand.self, ServePartCommand.self, EnginesCommand.self, UninstallCommand.self, UpgradeCommand.self, DoctorCommand.self,
         ])
 
     public init() {}

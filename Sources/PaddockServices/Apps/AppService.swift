@@ -537,6 +537,8 @@ extension AppService: AppControlling {
 
     public func stopIfRunning(_ record: AppRecord, state: StateStore) -> Bool {
         guard let loaded = try? load(record.name) else { return false }
-        return stop(loaded)
+        // A served app's farm (paddock serve) goes too, before its folders do.
+        let served = (try? ServeService(apps: self).stop(record.name)) ?? false
+        return stop(loaded) || served
     }
 }
