@@ -75,4 +75,28 @@ struct LocalWheelAppTests {
         #expect(!FileManager.default.fileExists(atPath: appFolder.path))
         #expect(try sandbox.state().apps().isEmpty)
     }
+
+    @Test("a package step that fails after the app's environment was made rolls back whole: no app folder, no .venv, nothing recorded")
+    func failedPackageRollsBackTheNewApp() async throws {
+        let sandbox = try ServiceSandbox()
+        let wheels = sandbox.root.appendingPathComponent("wheels")
+        _ = try Self.buildWheel(in: wheels)
+        sandbox.extraEnvironment = ["PIP_NO_INDEX": "1", "PIP_FIND_LINKS": wheels.path]
+        let manifest = "<app xmlns=\"urn:paddock:app:1\"><engine name=\"toy\"><arg>python</arg></engine></app>"
+        let template = try sandbox.archiveInstaller("toy-template", files: ["paddock-app.xml": manifest, "project/README.md": "a toy\n"], scope: "app")
+        // A hash no file has: the package step fails after the venv is made.
+        let wrong = String(repeating: "ab", count: 32)
+        try await sandbox.writeFeed([
+            ServiceSandbox.entry("toyapp-helper", installer: #"<pd:install kind="pip"><pd:package name="toyapp-helper" version="1.0" sha256="\#(wrong)"/></pd:install>"#),
+            ServiceSandbox.entry("toy-template", needs: ["toyapp-helper"], installer: template),
+        ])
+        let appFolder = sandbox.root.appendingPathComponent("toy")
+        await #expect(throws: (any Error).self) {
+            try await sandbox.install(["toy-template"], request: InstallRequest(app: "toy", path: appFolder.path, yes: true), runner: ProcessRunner())
+        }
+        #expect(!FileManager.default.fileExists(atPath: appFolder.path), "the new app's folder (with its .venv) is gone")
+        #expect(!sandbox.events.events.contains { if case .warning(let text) = $0 { text.contains("rollback stopped") } else { false } })
+        #expect(try sandbox.state().apps().isEmpty)
+        #expect(try sandbox.state().installed().isEmpty)
+    }
 }
