@@ -96,6 +96,7 @@ struct ServeStopCommand: AsyncParsableCommand {
         try await runReportingErrors(context) {
             let app = self.app
             let stopped = try await OffPool.run { try ServeService(apps: try context.appService(state: try context.openState())).stop(app) }
+            if context.output.json { return try context.output.printJSON(StopReport(app: app, stopped: stopped)) }
             context.output.line(stopped ? "stopped serving '\(app)'" : "'\(app)' was not served")
         }
     }
