@@ -119,6 +119,11 @@ struct PythonEnginesTests {
             // Apache will not serve as root (as root, the launch fails after its 60-s health
             // wait with Apache's own words: docs/engines.md): the app runs as nobody, its folder
             // and paddock's state handed to that user.
+            // The shipped engines are read from the checkout paddock was built in, which that user
+            // may not reach (a clone under /root, mode 700, on a bare Debian): a copy of them.
+            let engines = sandbox.root.appendingPathComponent("engines")
+            try FileManager.default.copyItem(at: TestPaths.repository.appendingPathComponent("Recipes/engines"), to: engines)
+            sandbox.environment["PADDOCK_ENGINES"] = engines.path
             _ = try runProcess(URL(fileURLWithPath: "/bin/chown"), ["-R", "65534:65534", sandbox.root.path])
             sandbox.asUser = 65534
         }
