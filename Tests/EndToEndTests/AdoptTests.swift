@@ -13,7 +13,9 @@ struct AdoptTests {
 
     /// A developer's change: a Django app `notes` with a model, its migration, a view and its
     /// URL (`/notes/` answers `notes: N`); and, as a Passenger user would, `tmp/restart.txt`.
-    static func addNotesApp(to folder: URL, project: String, touchRestartFile: Bool = true) throws {
+    /// `withView` false: the model and its migration only (no new URL, so no new import in the
+    /// URLconf a worker still booting might load half-changed).
+    static func addNotesApp(to folder: URL, project: String, touchRestartFile: Bool = true, withView: Bool = true) throws {
         let notes = folder.appendingPathComponent("notes")
         try FileManager.default.createDirectory(at: notes.appendingPathComponent("migrations"), withIntermediateDirectories: true)
         let files: [String: String] = [
@@ -52,6 +54,7 @@ struct AdoptTests {
         for (name, text) in files { try Data(text.utf8).write(to: notes.appendingPathComponent(name)) }
         let settings = folder.appendingPathComponent("\(project)/settings.py")
         try (try String(contentsOf: settings, encoding: .utf8) + "\nINSTALLED_APPS += [\"notes\"]\n").write(to: settings, atomically: true, encoding: .utf8)
+        guard withView else { return }
         let urls = folder.appendingPathComponent("\(project)/urls.py")
         try (try String(contentsOf: urls, encoding: .utf8) + "\nfrom notes.views import count  # noqa: E402\n\nurlpatterns += [path(\"notes/\", count)]\n")
             .write(to: urls, atomically: true, encoding: .utf8)

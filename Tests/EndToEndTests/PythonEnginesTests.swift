@@ -119,11 +119,18 @@ struct PythonEnginesTests {
             // Apache will not serve as root (as root, the launch fails after its 60-s health
             // wait with Apache's own words: docs/engines.md): the app runs as nobody, its folder
             // and paddock's state handed to that user.
-            // The shipped engines are read from the checkout paddock was built in, which that user
-            // may not reach (a clone under /root, mode 700, on a bare Debian): a copy of them.
+            // paddock, its shipped engines and its built-in feed lie in the checkout it was built
+            // in, which that user may not reach (a clone under /root, mode 700, on a bare
+            // Debian): copies of them, as a package would install them where all can read.
             let engines = sandbox.root.appendingPathComponent("engines")
             try FileManager.default.copyItem(at: TestPaths.repository.appendingPathComponent("Recipes/engines"), to: engines)
             sandbox.environment["PADDOCK_ENGINES"] = engines.path
+            let feed = sandbox.root.appendingPathComponent("builtin-feed.xml")
+            try FileManager.default.copyItem(at: TestPaths.builtinFeed, to: feed)
+            sandbox.environment["PADDOCK_BUILTIN_FEED"] = feed.path
+            let binary = sandbox.root.appendingPathComponent("paddock")
+            try FileManager.default.copyItem(at: TestPaths.binary, to: binary)
+            sandbox.binary = binary
             _ = try runProcess(URL(fileURLWithPath: "/bin/chown"), ["-R", "65534:65534", sandbox.root.path])
             sandbox.asUser = 65534
         }

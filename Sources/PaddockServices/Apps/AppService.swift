@@ -122,13 +122,16 @@ public struct AppService {
         return free
     }
 
+    /// The app's engine is defined nowhere paddock looks.
+    func undefinedEngine(_ app: LoadedApp) -> ServiceError {
+        ServiceError(
+            "\(app.layout.manifest.path): the engine '\(app.manifest.engineName)' is not defined (engines: \(engines.sorted.map(\.name).joined(separator: ", "))); see 'paddock engines'",
+            .dataError)
+    }
+
     /// The supervisor's plan for this app: argv, environment and the engine's reload and limits.
     public func engineRun(_ app: LoadedApp, port: Int, workers: Int) throws -> EngineRun {
-        guard let engine = app.engine else {
-            throw ServiceError(
-                "\(app.layout.manifest.path): the engine '\(app.manifest.engineName)' is not defined (engines: \(engines.sorted.map(\.name).joined(separator: ", "))); see 'paddock engines'",
-                .dataError)
-        }
+        guard let engine = app.engine else { throw undefinedEngine(app) }
         let values = app.values(port: port, workers: workers)
         let environment = app.environment(values: values, base: context.environment)
         try writeConfigFiles(engine, app: app, values: values)
@@ -358,6 +361,9 @@ public struct AppService {
     /// Runs the deploy hook when the app's files changed since its last successful deploy.
     public func deployIfNeeded(_ app: inout LoadedApp, force: Bool = false) throws -> Bool {
         guard force || app.needsDeploy else { return false }
+        // The hook runs in the engine's environment (its runtime first on PATH): without the
+        // engine it would fail far from the cause.
+        guard app.engine != nil else { throw undefinedEngine(app) }
         let port = app.record.port ?? 8000
         let values = app.values(port: port, workers: 1)
         context.emit(.willRunDeployHook(app: app.record.name))

@@ -15,6 +15,12 @@ application = get_wsgi_application()
 # a worker that started before an upload then serves the code it started with until the
 # reload replaces it, instead of importing the new urls.py (whose views may need settings the
 # old process does not have) halfway.
+# Never fatal: a worker booting while files change under it (an upload in progress) would
+# otherwise fail to boot, and gunicorn stops its master when a worker cannot boot; this one
+# then imports the URLconf on its first request, as Django does by default.
 from django.urls import get_resolver  # noqa: E402
 
-get_resolver().url_patterns
+try:
+    get_resolver().url_patterns
+except Exception:  # noqa: BLE001
+    pass
