@@ -14,6 +14,11 @@ extension CommandContext {
         try AppService(context: try services(), state: state)
     }
 
+    /// The serving service (`paddock serve` and its subcommands) on a fresh state connection.
+    func serveService() throws -> ServeService {
+        ServeService(apps: try appService(state: try openState()))
+    }
+
     func loadApp(_ name: String, state: StateStore) throws -> LoadedApp {
         try appService(state: state).load(name)
     }

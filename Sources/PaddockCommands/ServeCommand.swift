@@ -54,7 +54,7 @@ struct ServeStartCommand: AsyncParsableCommand {
                 redirectFrom: redirectFrom, front: front)
             let app = self.app
             let served = try await OffPool.run {
-                try ServeService(apps: try context.appService(state: try context.openState())).serve(app, request: request, executable: executablePath())
+                try context.serveService().serve(app, request: request, executable: executablePath())
             }
             if context.output.json { return try context.output.printJSON(served) }
             context.output.line(
@@ -76,7 +76,7 @@ struct ServeRestartCommand: AsyncParsableCommand {
         try await runReportingErrors(context) {
             let app = self.app
             let rolled = try await OffPool.run {
-                try ServeService(apps: try context.appService(state: try context.openState())).restart(app, executable: executablePath())
+                try context.serveService().restart(app, executable: executablePath())
             }
             if context.output.json { return try context.output.printJSON(rolled) }
             context.output.line("restarted '\(rolled.app)': \(rolled.instances) instances, one at a time\(rolled.deployed ? " (deployed first)" : "")")
@@ -95,7 +95,7 @@ struct ServeStopCommand: AsyncParsableCommand {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
             let app = self.app
-            let stopped = try await OffPool.run { try ServeService(apps: try context.appService(state: try context.openState())).stop(app) }
+            let stopped = try await OffPool.run { try context.serveService().stop(app) }
             if context.output.json { return try context.output.printJSON(StopReport(app: app, stopped: stopped)) }
             context.output.line(stopped ? "stopped serving '\(app)'" : "'\(app)' was not served")
         }
@@ -113,7 +113,7 @@ struct ServeStatusCommand: AsyncParsableCommand {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
             let app = self.app
-            let status = try await OffPool.run { try ServeService(apps: try context.appService(state: try context.openState())).status(app) }
+            let status = try await OffPool.run { try context.serveService().status(app) }
             if context.output.json {
                 try context.output.printJSON(status)
             } else {
@@ -141,7 +141,7 @@ struct ServePartCommand: AsyncParsableCommand {
         let context = CommandContext(options: options)
         try await runReportingErrors(context) {
             let (part, app) = (self.part, self.app)
-            let status = try await OffPool.run { try ServeService(apps: try context.appService(state: try context.openState())).runPart(part, app: app) }
+            let status = try await OffPool.run { try context.serveService().runPart(part, app: app) }
             if status != 0 { throw ExitCode(status) }
         }
     }
