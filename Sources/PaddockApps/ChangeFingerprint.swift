@@ -1,4 +1,5 @@
 import Foundation
+import PaddockBasics
 
 #if canImport(Glibc)
     import Glibc
@@ -21,13 +22,8 @@ public enum ChangeFingerprint {
         var visited: Set<FileIdentity> = []
         if let identity = FileIdentity(root.path) { visited.insert(identity) }
         collect(root.standardizedFileURL, into: &files, ignoredPaths: ignoredPaths, ignoredNames: names, visited: &visited)
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ bytes: some Sequence<UInt8>) {
-            for byte in bytes {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x0000_0100_0000_01B3
-            }
-        }
+        var hash = FNV1a()
+        func mix(_ bytes: some Sequence<UInt8>) { hash.mix(bytes) }
         let base = root.standardizedFileURL.path
         for file in files.sorted() {
             mix(file.dropFirst(base.count).utf8)
@@ -35,7 +31,7 @@ public enum ChangeFingerprint {
             if let data = FileManager.default.contents(atPath: file) { mix(data) }
             mix([0])
         }
-        return String(hash, radix: 16)
+        return hash.hex
     }
 
     /// A directory as the kernel knows it (device and inode), whatever path reaches it.

@@ -164,12 +164,9 @@ extension AppService {
     /// A digest of the environment file (FNV-1a, 64 bits: a change detector, not a secret).
     static func settingsDigest(_ layout: AppLayout) -> String {
         let bytes = (try? Data(contentsOf: layout.environmentFile)) ?? Data()
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return String(hash, radix: 16)
+        var hash = FNV1a()
+        hash.mix(bytes)
+        return hash.hex
     }
 
     static func launchedSettingsFile(_ layout: AppLayout) -> URL { layout.run.appendingPathComponent("settings.launched") }

@@ -77,14 +77,11 @@ extension AppService {
     /// FNV-1a (64 bits) over the setup's argv, the database URL and each input file's path and
     /// bytes, in path order: a change detector, not a secret.
     static func testSetupFingerprint(folder: URL, inputs: [String], database: String, setup: [String]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hash = FNV1a()
+        // Each part ends with 0xff, so that parts cannot run into one another.
         func mix(_ bytes: some Sequence<UInt8>) {
-            for byte in bytes {
-                hash ^= UInt64(byte)
-                hash &*= 0x0000_0100_0000_01b3
-            }
-            hash ^= 0xff
-            hash &*= 0x0000_0100_0000_01b3
+            hash.mix(bytes)
+            hash.mix([0xff])
         }
         mix(setup.joined(separator: "\u{0}").utf8)
         mix(database.utf8)
@@ -92,7 +89,7 @@ extension AppService {
             mix(path.utf8)
             mix((try? Data(contentsOf: folder.appendingPathComponent(path))) ?? Data())
         }
-        return String(hash, radix: 16)
+        return hash.hex
     }
 
     /// Files under `folder` whose relative path matches one of `patterns` (shell patterns per
