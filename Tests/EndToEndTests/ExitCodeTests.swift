@@ -54,20 +54,6 @@ struct ExitCodeTests {
         #expect(try sandbox.paddock(["feed", "add", file.path, "--name", "apps"]).status == 0)
     }
 
-    /// A port something listens on (held until the returned descriptor is closed).
-    static func listeningPort() throws -> (descriptor: Int32, port: Int) {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
-        try #require(bound == 0 && listen(descriptor, 8) == 0)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
-        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
-    }
-
     @Test("every code of the table comes from real input, and one kind of failure is one code whatever the command")
     func walk() throws {
         let sandbox = try OpsSandbox()
@@ -112,8 +98,9 @@ struct ExitCodeTests {
         try expectStatus(66, ["install", "toy-template", "--app", "other", "--answers", "/nonexistent/answers.txt", "--yes"], stderr: "/nonexistent/answers.txt")
         // 69: what is needed is not there: a request that cannot be met, a port in use.
         try expectStatus(69, ["plan", "needs-ghost"], stderr: "ghost")
-        let busy = try Self.listeningPort()
-        defer { close(busy.descriptor) }
+        // A port something listens on (the SQL Server test's listener, which takes and closes).
+        let busy = try SQLServerAppTests.ConnectionRecorder()
+        defer { busy.stop() }
         try expectStatus(69, ["launch", "toy", "--port", String(busy.port)], stderr: "port \(busy.port) on 127.0.0.1 is in use")
         // 73: the app's folder exists and is not empty.
         let occupied = sandbox.root.appendingPathComponent("occupied")
