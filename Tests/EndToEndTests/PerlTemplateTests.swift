@@ -199,6 +199,27 @@ struct PerlTemplateTests {
         #expect(afterRestart["enginePid"] as? Int == Int(engine))
         #expect(Spawn.isAlive(engine))
 
+        // Restarts under load: eight clients with no pause while start_server is sent HUP (what
+        // the supervisor sends) five times, each once the old generation is gone. Debian's
+        // Starman on its own drops about one connection per restart like this (a worker told to
+        // stop just after taking a connection; perl-starman's starman.pl mends it).
+        let clients = (0..<8).map { _ in RequestLoop(port: port, pause: 0) }
+        clients.forEach { $0.start() }
+        var generations: [Bool] = []
+        for _ in 0..<5 {
+            kill(engine, SIGHUP)
+            usleep(500_000)
+            generations.append(try Self.eventually(30) { try Self.children(of: engine).count == 1 })
+        }
+        usleep(500_000)
+        let loaded = clients.map { $0.stop() }
+        let answered = loaded.map(\.ok).reduce(0, +)
+        let failed = loaded.map(\.failures).reduce(0, +)
+        print("\(template.id): 5 restarts under 8 clients: \(answered) answered, \(failed) failed (\(loaded.filter { $0.failures > 0 }))")
+        #expect(generations == Array(repeating: true, count: 5), "each restart ends with one generation")
+        #expect(answered > 500, "the clients made requests: \(loaded)")
+        #expect(failed == 0, "restarts under load: \(loaded.filter { $0.failures > 0 })")
+
         // A killed worker is replaced by its master (start_server's child).
         let managers = try Self.children(of: engine)
         #expect(managers.count == 1, "one generation: \(managers)")

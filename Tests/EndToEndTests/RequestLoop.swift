@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-/// GET / in a loop on a thread, every 20 ms, each answer classified, so a failure says what
+/// GET / in a loop on a thread, every 20 ms (or `pause`; 0 to hammer), each answer classified, so a failure says what
 /// went wrong: a refused connection (nothing listening), a dropped one (closed or reset with no
 /// answer), no answer within 30 seconds, or a 5xx. Also the slowest answer.
 final class RequestLoop: @unchecked Sendable {
@@ -26,7 +26,12 @@ final class RequestLoop: @unchecked Sendable {
     private var running = true
     private var thread: Thread?
 
-    init(port: Int) { self.port = port }
+    private let pause: useconds_t
+
+    init(port: Int, pause: useconds_t = 20_000) {
+        self.port = port
+        self.pause = pause
+    }
 
     func start() {
         let thread = Thread { [self] in
@@ -44,7 +49,7 @@ final class RequestLoop: @unchecked Sendable {
                     case .status: counts.ok += 1
                     }
                 }
-                usleep(20_000)
+                if pause > 0 { usleep(pause) }
             }
         }
         self.thread = thread
